@@ -1,0 +1,28 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentContext } from '../lib/context.js';
+
+/**
+ * A chart whose objects live in the environment namespace. Every chart becomes one file in
+ * dist/<env>/; `order` sorts the files so `kubectl apply -f dist/<env>/` creates the namespace
+ * before the datastores, and those before the services that use them.
+ */
+export abstract class EnvironmentChart extends Chart {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly env: EnvironmentContext,
+    readonly order: number,
+    opts: { clusterScoped?: boolean } = {},
+  ) {
+    super(scope, id, {
+      namespace: opts.clusterScoped ? undefined : env.namespace,
+      disableResourceNameHashes: true,
+    });
+  }
+
+  /** File name in dist/<env>/, e.g. "30-backend.yaml". */
+  get fileName(): string {
+    return `${String(this.order).padStart(2, '0')}-${this.node.id}.yaml`;
+  }
+}

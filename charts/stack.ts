@@ -1,0 +1,25 @@
+import type { Construct } from 'constructs';
+import type { EnvironmentContext } from '../lib/context.js';
+import type { EnvironmentChart } from './environment-chart.js';
+import { IngressChart } from './ingress.js';
+import { MongoDbChart } from './mongodb.js';
+import { NamespaceChart } from './namespace.js';
+import { RedisChart } from './redis.js';
+import { WebServiceChart } from './web-service.js';
+import { WorkerChart } from './worker.js';
+
+/** Every chart of one environment, in file order. */
+export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext): EnvironmentChart[] {
+  const { config } = env;
+  const charts: EnvironmentChart[] = [new NamespaceChart(scope, env)];
+  if (config.mongodb.enabled) charts.push(new MongoDbChart(scope, env));
+  if (config.redis.enabled) charts.push(new RedisChart(scope, env));
+  for (const [name, service] of Object.entries(config.services)) {
+    if (service.enabled) charts.push(new WebServiceChart(scope, env, { name, service }));
+  }
+  for (const [name, worker] of Object.entries(config.workers)) {
+    if (worker.enabled) charts.push(new WorkerChart(scope, env, { name, worker }));
+  }
+  if (IngressChart.needed(env)) charts.push(new IngressChart(scope, env));
+  return charts.sort((a, b) => a.fileName.localeCompare(b.fileName));
+}

@@ -1,0 +1,456 @@
+/**
+ * The configuration schema: the single source of truth for what can be configured.
+ *
+ * Every environment file (config/environments/<env>.yaml) is an overlay on the defaults
+ * declared here: maps merge key by key, lists and scalars replace (see config/load.ts).
+ * The defaults are the production numbers of the reference deployment
+ * (../shared/seeds/002_*.txt); an environment file states only what differs.
+ */
+import { z } from 'zod';
+import { bytesOf, cpuToMillicores } from '../lib/quantity.js';
+
+// ---------------------------------------------------------------------------
+// Reusable field types, each with a message that says what a valid value looks like.
+// ---------------------------------------------------------------------------
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
+const BYTE_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:[0-9]+)?$/;
+const HTTP_PATH = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/;
+
+/** A DNS-1123 label: the shape of most Kubernetes object names. */
+export const dnsLabel = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (a DNS-1123 label)' })
+  .regex(DNS_LABEL, {
+    error: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "backend")',
+  });
+
+/** A DNS-1123 subdomain, e.g. a host name or a Secret name. */
+export const dnsSubdomain = z
+  .string()
+  .max(253, { error: 'must be at most 253 characters (a DNS-1123 subdomain)' })
+  .regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain: lowercase letters, digits, "-" and "." (e.g. "app.example.com")' });
+
+export const cpuQuantity = z
+  .string()
+  .regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' });
+
+export const byteQuantity = z
+  .string()
+  .regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' });
+
+const port = z.number().int({ error: 'must be a whole number' }).min(1).max(65535);
+const seconds = (min: number, max: number) => z.number().int({ error: 'must be a whole number of seconds' }).min(min).max(max);
+const percent = z.number().int().min(1).max(100);
+const envVarName = z.string().regex(ENV_VAR_NAME, { error: 'must be an environment variable name such as "LOG_LEVEL"' });
+
+// ---------------------------------------------------------------------------
+// Building blocks shared by workloads.
+// ---------------------------------------------------------------------------
+
+export const imageSchema = z
+  .strictObject({
+    registry: z
+      .string()
+      .regex(REGISTRY_HOST, { error: 'must be a registry host such as "ghcr.io" or "registry.local:5000"' })
+      .default('docker.io')
+      .describe('Registry host, e.g. ghcr.io or docker.io.'),
+    repository: z
+      .string()
+      .regex(IMAGE_REPOSITORY, { error: 'must be a lowercase image repository such as "library/mongo" or "acme/backend"' })
+      .describe('Repository path inside the registry, e.g. library/mongo.'),
+    tag: z
+      .string()
+      .regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2" (letters, digits, ".", "_" and "-")' })
+      .describe('Image tag. "latest" is rejected outside the dev tier.'),
+    digest: z
+      .string()
+      .regex(IMAGE_DIGEST, { error: 'must be an image digest such as "sha256:<64 hex characters>"' })
+      .optional()
+      .describe('Optional digest; when set, the image is pinned by digest (the tag stays for readability).'),
+    pullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+  })
+  .describe('Container image as registry/repository:tag[@digest].');
+
+const resourceAmounts = z.strictObject({ cpu: cpuQuantity, memory: byteQuantity });
+
+export const resourcesSchema = z
+  .strictObject({
+    requests: resourceAmounts.describe('What the scheduler reserves for each container.'),
+    limits: resourceAmounts.describe('The most each container may use (memory over the limit is OOM-killed).'),
+  })
+  .refine((r) => cpuToMillicores(r.requests.cpu) <= cpuToMillicores(r.limits.cpu), {
+    error: 'requests.cpu must not exceed limits.cpu',
+    path: ['requests', 'cpu'],
+  })
+  .refine((r) => bytesOf(r.requests.memory) <= bytesOf(r.limits.memory), {
+    error: 'requests.memory must not exceed limits.memory',
+    path: ['requests', 'memory'],
+  })
+  .describe('CPU and memory requests and limits.');
+
+const httpProbeSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }).default('/health'),
+  initialDelaySeconds: seconds(0, 3600).default(0),
+  periodSeconds: seconds(1, 3600).default(10),
+  timeoutSeconds: seconds(1, 3600).default(3),
+  failureThreshold: z.number().int().min(1).max(1000).default(3),
+});
+export type HttpProbe = z.infer<typeof httpProbeSchema>;
+
+const secretKeyRefSchema = z
+  .strictObject({
+    secretName: dnsSubdomain.describe('Name of an existing Secret in the environment namespace.'),
+    key: z.string().min(1).describe('Key inside that Secret.'),
+  })
+  .describe('A reference to a key of an existing Secret. Secret values never appear in config or manifests.');
+export type SecretKeyRef = z.infer<typeof secretKeyRefSchema>;
+
+const autoscalingSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    minReplicas: z.number().int().min(1).max(1000).default(2),
+    maxReplicas: z.number().int().min(1).max(1000).default(10),
+    targetCPUUtilizationPercentage: percent.default(70),
+    targetMemoryUtilizationPercentage: percent.default(80),
+    scaleDownStabilizationSeconds: seconds(0, 3600).default(300),
+  })
+  .refine((a) => a.minReplicas <= a.maxReplicas, {
+    error: 'minReplicas must not exceed maxReplicas',
+    path: ['minReplicas'],
+  })
+  .describe('HorizontalPodAutoscaler (autoscaling/v2). When enabled the Deployment omits spec.replicas.');
+
+const securityContextSchema = z
+  .strictObject({
+    runAsUser: z.number().int().min(1).max(2147483647).default(1000),
+    runAsGroup: z.number().int().min(1).max(2147483647).default(1000),
+    fsGroup: z.number().int().min(1).max(2147483647).default(1000),
+  })
+  .describe('Numeric non-root identity the containers run as (Pod Security "restricted" needs a non-zero UID).');
+
+const volumeSchema = z
+  .strictObject({
+    size: byteQuantity.default('10Gi'),
+    accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany']).default('ReadWriteOnce'),
+    storageClass: z.string().min(1).optional().describe('StorageClass; omitted means the cluster default.'),
+    mountPath: z.string().regex(/^\/.*/, { error: 'must be an absolute path' }),
+  })
+  .describe('A PersistentVolumeClaim named <workload>-<key>, mounted by every pod of the workload.');
+
+/** Fields every workload (web service or worker) has. */
+const workloadFields = {
+  enabled: z.boolean().default(true),
+  component: z.string().regex(DNS_LABEL).optional().describe('app.kubernetes.io/component; defaults to the workload name.'),
+  image: imageSchema,
+  imagePullSecrets: z.array(dnsSubdomain).default([]).describe('Extra pull secrets for this workload (added to the global list).'),
+  replicas: z.number().int().min(0).max(1000).default(2).describe('Replicas when autoscaling is off.'),
+  command: z.array(z.string()).optional().describe('Overrides the image ENTRYPOINT.'),
+  args: z.array(z.string()).optional().describe('Overrides the image CMD.'),
+  env: z.record(envVarName, z.string()).default({}).describe('Non-secret settings, delivered through a ConfigMap.'),
+  secretEnv: z
+    .record(envVarName, secretKeyRefSchema)
+    .default({})
+    .describe('Environment variables read from existing Secrets (secretKeyRef); values never appear in manifests.'),
+  uses: z
+    .array(z.enum(['mongodb', 'redis']))
+    .default([])
+    .describe('Datastores this workload connects to; their connection settings are injected as env vars.'),
+  resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+  securityContext: securityContextSchema.prefault({}),
+  readOnlyRootFilesystem: z.boolean().default(true),
+  writablePaths: z
+    .array(z.string().regex(/^\/.*/, { error: 'must be an absolute path' }))
+    .default(['/tmp'])
+    .describe('Paths that get an emptyDir because the root filesystem is read-only.'),
+  volumes: z.record(dnsLabel, volumeSchema).default({}),
+  autoscaling: autoscalingSchema.prefault({ enabled: false }),
+};
+
+export const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
+
+const ingressPathSchema = z.strictObject({
+  path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }),
+  pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).default('Prefix'),
+});
+
+export const webServiceSchema = z
+  .strictObject({
+    ...workloadFields,
+    port: port.default(8080).describe('Container port the process listens on (also exported as PORT).'),
+    servicePort: port.default(80).describe('Port of the ClusterIP Service.'),
+    ingress: z
+      .strictObject({ paths: z.array(ingressPathSchema).default([]) })
+      .prefault({})
+      .describe('Paths routed to this service by the environment Ingress.'),
+    probes: z
+      .strictObject({
+        liveness: httpProbeSchema.prefault({ periodSeconds: 30, timeoutSeconds: 5 }),
+        readiness: httpProbeSchema.prefault({ periodSeconds: 10, timeoutSeconds: 3 }),
+        startup: httpProbeSchema.prefault({ periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 }),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        path: z.string().regex(HTTP_PATH).default('/metrics'),
+        port: port.optional().describe('Separate metrics port; omitted means the main port serves /metrics.'),
+      })
+      .prefault({})
+      .describe('Prometheus metrics endpoint of the service.'),
+    terminationGracePeriodSeconds: seconds(1, 3600).default(30),
+    preStopDelaySeconds: seconds(0, 300)
+      .default(5)
+      .describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
+    rollingUpdate: z
+      .strictObject({
+        maxSurge: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default('25%'),
+        maxUnavailable: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default(0),
+      })
+      .prefault({}),
+  })
+  .describe('An HTTP service: Deployment, ClusterIP Service, optional HPA and Ingress paths.');
+
+export type WebServiceConfig = z.infer<typeof webServiceSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
+export type WorkloadConfig = WebServiceConfig | WorkerConfig;
+
+// ---------------------------------------------------------------------------
+// Datastores
+// ---------------------------------------------------------------------------
+
+const datastoreStorageSchema = (size: string) =>
+  z
+    .strictObject({
+      size: byteQuantity.default(size),
+      storageClass: z.string().min(1).optional().describe('StorageClass; omitted means the cluster default.'),
+    })
+    .prefault({});
+
+export const mongodbSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    image: imageSchema.prefault({ registry: 'docker.io', repository: 'library/mongo', tag: '7.0' }),
+    database: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('app').describe('Database the applications use.'),
+    auth: z
+      .strictObject({
+        existingSecret: dnsSubdomain.default('mongodb-auth'),
+        usernameKey: z.string().min(1).default('username'),
+        passwordKey: z.string().min(1).default('password'),
+      })
+      .prefault({})
+      .describe('Root credentials, read from an existing Secret (create it before deploying).'),
+    replicaSet: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        name: z.string().regex(/^[A-Za-z0-9_-]+$/).default('rs0'),
+        members: z.number().int().min(1).max(7).default(3),
+        keyFile: z
+          .strictObject({
+            existingSecret: dnsSubdomain.default('mongodb-keyfile'),
+            key: z.string().min(1).default('keyfile'),
+          })
+          .prefault({})
+          .describe('Shared key for internal member authentication, from an existing Secret.'),
+      })
+      .prefault({})
+      .refine((rs) => !rs.enabled || rs.members % 2 === 1, {
+        error: 'members must be odd so the replica set can elect a primary',
+        path: ['members'],
+      }),
+    storage: datastoreStorageSchema('20Gi'),
+    resources: resourcesSchema.prefault({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '2Gi' } }),
+    // The official image's mongodb user.
+    securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
+  })
+  .describe('MongoDB StatefulSet (official image) with a headless Service.');
+
+export const redisSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    image: imageSchema.prefault({ registry: 'docker.io', repository: 'library/redis', tag: '7' }),
+    auth: z
+      .strictObject({
+        existingSecret: dnsSubdomain.default('redis-auth'),
+        passwordKey: z.string().min(1).default('password'),
+      })
+      .prefault({})
+      .describe('Password, read from an existing Secret (create it before deploying).'),
+    appendOnly: z.boolean().default(true).describe('AOF persistence.'),
+    maxmemory: byteQuantity.optional().describe('Redis maxmemory (e.g. "200Mi" becomes 200mb); omitted means no limit.'),
+    storage: datastoreStorageSchema('8Gi'),
+    resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
+    // The official image's redis user.
+    securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
+  })
+  .describe('Redis StatefulSet (official image), single primary with a PVC.');
+
+// ---------------------------------------------------------------------------
+// Ingress
+// ---------------------------------------------------------------------------
+
+export const ingressSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    className: z.string().min(1).default('nginx'),
+    host: dnsSubdomain.default('app.example.com'),
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        clusterIssuer: z.string().min(1).default('letsencrypt-prod').describe('cert-manager ClusterIssuer that issues the certificate.'),
+        secretName: dnsSubdomain.optional().describe('Secret cert-manager writes the certificate to; default <app>-tls.'),
+      })
+      .prefault({}),
+    rateLimit: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        requestsPerSecond: z.number().int().min(1).default(20).describe('Per client IP (nginx.ingress.kubernetes.io/limit-rps).'),
+        burstMultiplier: z.number().int().min(1).default(5),
+        connections: z.number().int().min(1).default(50).describe('Concurrent connections per client IP.'),
+      })
+      .prefault({}),
+    proxyBodySize: z
+      .string()
+      .regex(/^[0-9]+[kmg]?$/, { error: 'must be an nginx size such as "50m", "512k" or "1g"' })
+      .default('50m')
+      .describe('Largest accepted request body, in nginx units (nginx.ingress.kubernetes.io/proxy-body-size).'),
+    annotations: z.record(z.string(), z.string()).default({}).describe('Extra annotations for the Ingress.'),
+  })
+  .describe('NGINX Ingress in front of the web services.');
+
+// ---------------------------------------------------------------------------
+// The default application: the reference deployment's backend and frontend.
+// ---------------------------------------------------------------------------
+
+const defaultServices = {
+  backend: {
+    component: 'backend',
+    image: { registry: 'ghcr.io', repository: 'example/webapp-backend', tag: '1.0.0' },
+    port: 5000,
+    env: { NODE_ENV: 'production' },
+    uses: ['mongodb', 'redis'],
+    ingress: { paths: [{ path: '/api' }] },
+    resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '512Mi' } },
+    probes: {
+      liveness: { path: '/health', periodSeconds: 30, timeoutSeconds: 5 },
+      readiness: { path: '/health', periodSeconds: 10, timeoutSeconds: 3 },
+      startup: { path: '/health', periodSeconds: 5, failureThreshold: 30 },
+    },
+    // The official node image's "node" user.
+    securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    volumes: { uploads: { size: '50Gi', accessMode: 'ReadWriteMany', mountPath: '/app/uploads' } },
+    autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 10 },
+  },
+  frontend: {
+    component: 'frontend',
+    image: { registry: 'ghcr.io', repository: 'example/webapp-frontend', tag: '1.0.0' },
+    // An unprivileged nginx (e.g. nginxinc/nginx-unprivileged) listens on 8080 as UID 101.
+    port: 8080,
+    ingress: { paths: [{ path: '/' }] },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    probes: {
+      liveness: { path: '/', periodSeconds: 30, timeoutSeconds: 5 },
+      readiness: { path: '/', periodSeconds: 10, timeoutSeconds: 3 },
+      startup: { enabled: false },
+    },
+    metrics: { enabled: false },
+    securityContext: { runAsUser: 101, runAsGroup: 101, fsGroup: 101 },
+    // nginx writes its temp files, cache and pid file.
+    writablePaths: ['/tmp', '/var/cache/nginx', '/var/run'],
+    autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8 },
+  },
+} satisfies Record<string, z.input<typeof webServiceSchema>>;
+
+// ---------------------------------------------------------------------------
+// The whole environment.
+// ---------------------------------------------------------------------------
+
+export const TIERS = ['dev', 'staging', 'prod'] as const;
+
+export const configSchema = z
+  .strictObject({
+    tier: z
+      .enum(TIERS)
+      .default('prod')
+      .describe('What kind of environment this is; dev relaxes production rules (e.g. allows the "latest" tag).'),
+    namespace: dnsLabel.optional().describe('Namespace of the environment; default <app.name>-<environment>.'),
+    app: z
+      .strictObject({
+        name: dnsLabel.default('webapp').describe('app.kubernetes.io/part-of on every object.'),
+        version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).default('1.0.0').describe('Release version of the stack (app.kubernetes.io/version of shared objects).'),
+      })
+      .prefault({}),
+    imagePullSecrets: z.array(dnsSubdomain).default([]).describe('Pull secrets added to every workload.'),
+    services: z.record(dnsLabel, webServiceSchema).prefault(defaultServices).describe('Web services, by name.'),
+    workers: z.record(dnsLabel, workerSchema).default({}).describe('Background workers, by name.'),
+    mongodb: mongodbSchema.prefault({}),
+    redis: redisSchema.prefault({}),
+    ingress: ingressSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const workloads: [string, string, WorkloadConfig][] = [
+      ...Object.entries(config.services).map(([n, s]) => ['services', n, s] as [string, string, WorkloadConfig]),
+      ...Object.entries(config.workers).map(([n, w]) => ['workers', n, w] as [string, string, WorkloadConfig]),
+    ];
+    const mongoImage: [string, string, { image: z.infer<typeof imageSchema> }] = ['mongodb', '', config.mongodb];
+    const redisImage: [string, string, { image: z.infer<typeof imageSchema> }] = ['redis', '', config.redis];
+    for (const [section, name, workload] of [...workloads, mongoImage, redisImage]) {
+      const base = name ? [section, name] : [section];
+      if (config.tier !== 'dev' && workload.image.tag === 'latest') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...base, 'image', 'tag'],
+          message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"`,
+        });
+      }
+    }
+    const owners = new Map<string, string>();
+    for (const [name, service] of Object.entries(config.services)) {
+      if (!service.enabled) continue;
+      service.ingress.paths.forEach((p, i) => {
+        const other = owners.get(p.path);
+        if (other) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'ingress', 'paths', i, 'path'],
+            message: `path "${p.path}" is already routed to service "${other}"; each Ingress path must be unique`,
+          });
+        }
+        owners.set(p.path, name);
+      });
+    }
+    for (const name of Object.keys(config.workers)) {
+      if (name in config.services) {
+        ctx.addIssue({ code: 'custom', path: ['workers', name], message: `"${name}" is already a web service; workload names must be unique` });
+      }
+    }
+    for (const [section, name, workload] of workloads) {
+      if (!workload.enabled) continue;
+      for (const store of workload.uses) {
+        if (!config[store].enabled) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [section, name, 'uses'],
+            message: `uses "${store}" but ${store}.enabled is false`,
+          });
+        }
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type MongoConfig = Config['mongodb'];
+export type RedisConfig = Config['redis'];
+export type IngressConfig = Config['ingress'];
+export type ImageConfig = z.infer<typeof imageSchema>;
+export type ResourcesConfig = z.infer<typeof resourcesSchema>;

@@ -1,0 +1,45 @@
+/**
+ * Kubernetes recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
+ * Selectors use only the immutable subset (name + instance): a new image tag changes
+ * app.kubernetes.io/version, and Deployment/StatefulSet selectors cannot change after creation.
+ */
+export const MANAGED_BY = 'cdk8s';
+
+export interface LabelContext {
+  /** app.kubernetes.io/part-of: the application, e.g. "webapp". */
+  readonly partOf: string;
+  /** app.kubernetes.io/instance: this installation, e.g. "webapp-prod". */
+  readonly instance: string;
+}
+
+export interface ComponentIdentity {
+  /** app.kubernetes.io/name, e.g. "backend". */
+  readonly name: string;
+  /** app.kubernetes.io/component, e.g. "database". */
+  readonly component: string;
+  /** app.kubernetes.io/version, e.g. the image tag. */
+  readonly version: string;
+}
+
+export function selectorLabels(ctx: LabelContext, name: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': ctx.instance,
+  };
+}
+
+export function recommendedLabels(ctx: LabelContext, id: ComponentIdentity): Record<string, string> {
+  return {
+    ...selectorLabels(ctx, id.name),
+    'app.kubernetes.io/version': labelValue(id.version),
+    'app.kubernetes.io/component': id.component,
+    'app.kubernetes.io/part-of': ctx.partOf,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+}
+
+/** Label values are at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
+export function labelValue(value: string): string {
+  const cleaned = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63);
+  return cleaned.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
+}

@@ -1,0 +1,19 @@
+import type { RenderedEnvironment } from './render.js';
+import { validateManifests } from './validate.js';
+
+export class InvalidManifestsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`synthesized objects failed schema validation (a bug in cdk8s-platform, not in your config):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidManifestsError';
+  }
+}
+
+/** Validates every object of every environment against the Kubernetes and CRD schemas. */
+export function validateRendered(environments: readonly RenderedEnvironment[]): void {
+  const problems = environments.flatMap((env) =>
+    env.files.flatMap((file) =>
+      validateManifests(file.objects).map((i) => `${env.name}/${file.name}: ${i.kind}/${i.name}: ${i.message}`),
+    ),
+  );
+  if (problems.length) throw new InvalidManifestsError(problems);
+}
