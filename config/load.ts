@@ -66,13 +66,14 @@ export function configDefaults(): unknown {
 /** Parses and validates the text of an environment file. */
 export function parseConfig(text: string, file: string): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => {
         const at = e.linePos?.[0];
-        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}YAML syntax error: ${e.message.split('\n')[0]}`;
+        const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}YAML syntax error: ${message}`;
       }),
     );
   }

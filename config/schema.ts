@@ -7,7 +7,7 @@
  * (../shared/seeds/002_*.txt); an environment file states only what differs.
  */
 import { z } from 'zod';
-import { bytesOf, cpuToMillicores } from '../lib/quantity.js';
+import { bytesOf, cpuToMillicores, notAbove } from '../lib/quantity.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -39,9 +39,11 @@ export const dnsSubdomain = z
   .max(253, { error: 'must be at most 253 characters (a DNS-1123 subdomain)' })
   .regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain: lowercase letters, digits, "-" and "." (e.g. "app.example.com")' });
 
+/** CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted and kept as text. */
 export const cpuQuantity = z
-  .string()
-  .regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' });
+  .union([z.number().positive(), z.string()], { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' })
+  .transform(String)
+  .pipe(z.string().regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' }));
 
 export const byteQuantity = z
   .string()
@@ -87,11 +89,11 @@ export const resourcesSchema = z
     requests: resourceAmounts.describe('What the scheduler reserves for each container.'),
     limits: resourceAmounts.describe('The most each container may use (memory over the limit is OOM-killed).'),
   })
-  .refine((r) => cpuToMillicores(r.requests.cpu) <= cpuToMillicores(r.limits.cpu), {
+  .refine((r) => notAbove(r.requests.cpu, r.limits.cpu, cpuToMillicores), {
     error: 'requests.cpu must not exceed limits.cpu',
     path: ['requests', 'cpu'],
   })
-  .refine((r) => bytesOf(r.requests.memory) <= bytesOf(r.limits.memory), {
+  .refine((r) => notAbove(r.requests.memory, r.limits.memory, bytesOf), {
     error: 'requests.memory must not exceed limits.memory',
     path: ['requests', 'memory'],
   })

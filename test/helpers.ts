@@ -1,0 +1,38 @@
+import { listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../lib/render.js';
+
+/** Renders a checked-in environment. */
+export function renderCommitted(name: string): RenderedEnvironment {
+  return renderEnvironment(name, loadEnvironment(name).config);
+}
+
+export const ENVIRONMENTS = listEnvironments();
+
+/** Renders an environment from YAML text (an overlay on the defaults, like a real file). */
+export function renderYaml(yamlText: string, name = 'test'): RenderedEnvironment {
+  return renderEnvironment(name, configFromYaml(yamlText));
+}
+
+export function configFromYaml(yamlText: string): Config {
+  return parseConfig(yamlText, `${'<test>'}.yaml`);
+}
+
+export function objectsOf(env: RenderedEnvironment): Manifest[] {
+  return env.files.flatMap((f) => f.objects);
+}
+
+export function find(env: RenderedEnvironment, kind: string, name: string): any {
+  return objectsOf(env).find((o) => o.kind === kind && (o.metadata as { name: string }).name === name);
+}
+
+export function findAll(env: RenderedEnvironment, kind: string): any[] {
+  return objectsOf(env).filter((o) => o.kind === kind);
+}
+
+/** Every container (init and main) of every pod template, with its owner. */
+export function podTemplates(env: RenderedEnvironment): { owner: string; spec: any; metadata: any }[] {
+  return objectsOf(env)
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind as string))
+    .map((o: any) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, metadata: o.spec.template.metadata }));
+}
