@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { IngressConfig, WebServiceConfig } from '../config/schema.js';
+import type { CanaryConfig, IngressConfig, WebServiceConfig } from '../config/schema.js';
+import { currentWeight } from '../lib/canary.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { recommendedLabels } from '../lib/labels.js';
 import { names } from '../lib/names.js';
@@ -27,6 +28,31 @@ export function ingressAnnotations(ingress: IngressConfig): Record<string, strin
   return { ...annotations, ...ingress.annotations };
 }
 
+const CANARY = 'nginx.ingress.kubernetes.io/canary';
+
+/**
+ * ingress-nginx canary annotations
+ * (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#canary).
+ * The controller applies them in the order header > cookie > weight: a request with the header
+ * set to "always"/"never" (or to the configured value) ignores the cookie and the weight.
+ * Only one canary Ingress per host and path is honoured, and most other annotations (TLS, rate
+ * limits, ...) are ignored on it: the main Ingress's settings apply to canary traffic too.
+ */
+export function canaryAnnotations(canary: CanaryConfig): Record<string, string> {
+  const annotations: Record<string, string> = {
+    [CANARY]: 'true',
+    [`${CANARY}-weight`]: String(currentWeight(canary)),
+  };
+  if (canary.weightTotal !== 100) annotations[`${CANARY}-weight-total`] = String(canary.weightTotal);
+  if (canary.header) {
+    annotations[`${CANARY}-by-header`] = canary.header.name;
+    if (canary.header.value) annotations[`${CANARY}-by-header-value`] = canary.header.value;
+    if (canary.header.pattern) annotations[`${CANARY}-by-header-pattern`] = canary.header.pattern;
+  }
+  if (canary.cookie) annotations[`${CANARY}-by-cookie`] = canary.cookie;
+  return annotations;
+}
+
 export interface IngressRoute {
   readonly service: string;
   readonly servicePort: number;
@@ -42,12 +68,14 @@ export function ingressRoutes(services: Record<string, WebServiceConfig>): Ingre
     .sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : 1));
 }
 
-/** One Ingress for the environment host, routing each path to its web service. */
+/**
+ * One Ingress for the environment host, routing each path to its web service, and one canary
+ * Ingress (same host, the service's paths, `<service>-canary` backend) per running canary.
+ */
 export class IngressChart extends EnvironmentChart {
   constructor(scope: Construct, env: EnvironmentContext) {
     super(scope, 'ingress', env, 40);
-    const { ingress, app } = env.config;
-    const routes = ingressRoutes(env.config.services);
+    const { ingress, app, services } = env.config;
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: app.name,
@@ -57,23 +85,41 @@ export class IngressChart extends EnvironmentChart {
       spec: {
         ingressClassName: ingress.className,
         tls: ingress.tls.enabled ? [{ hosts: [ingress.host], secretName: ingress.tls.secretName ?? names.tlsSecret(app.name) }] : undefined,
-        rules: [
-          {
-            host: ingress.host,
-            http: {
-              paths: routes.map((r) => ({
-                path: r.path,
-                pathType: r.pathType,
-                backend: { service: { name: r.service, port: { name: 'http' } } },
-              })),
-            },
-          },
-        ],
+        rules: [rule(ingress.host, ingressRoutes(services))],
       },
     });
+
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.enabled || !service.canary.enabled) continue;
+      const canaryService = `${name}-canary`;
+      new k8s.KubeIngress(this, `canary-${name}`, {
+        metadata: {
+          name: canaryService,
+          labels: recommendedLabels(env.labels, { name, component: 'ingress', version: service.canary.tag!, track: 'canary' }),
+          annotations: canaryAnnotations(service.canary),
+        },
+        spec: {
+          ingressClassName: ingress.className,
+          rules: [rule(ingress.host, ingressRoutes({ [name]: service }).map((r) => ({ ...r, service: canaryService })))],
+        },
+      });
+    }
   }
 
   static needed(env: EnvironmentContext): boolean {
     return env.config.ingress.enabled && ingressRoutes(env.config.services).length > 0;
   }
+}
+
+function rule(host: string, routes: IngressRoute[]): k8s.IngressRule {
+  return {
+    host,
+    http: {
+      paths: routes.map((r) => ({
+        path: r.path,
+        pathType: r.pathType,
+        backend: { service: { name: r.service, port: { name: 'http' } } },
+      })),
+    },
+  };
 }

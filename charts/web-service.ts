@@ -1,16 +1,23 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HttpProbe, WebServiceConfig } from '../config/schema.js';
+import { canaryWorkload } from '../lib/canary.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { EnvironmentChart } from './environment-chart.js';
-import { Workload } from './workload.js';
+import { canaryAlerts, serviceMonitor } from './monitoring.js';
+import { Workload, type DeploymentIdentity } from './workload.js';
 
 export interface WebServiceProps {
   readonly name: string;
   readonly service: WebServiceConfig;
 }
 
-/** An HTTP service: its Workload (Deployment, ConfigMap, HPA, ...) plus a ClusterIP Service. */
+/**
+ * An HTTP service: its Workload (Deployment, ConfigMap, HPA, ...) plus a ClusterIP Service and,
+ * while a canary runs, a `<name>-canary` Deployment and Service. Each Service selects one track
+ * only: a stable Service that also matched canary pods would send them extra traffic and skew
+ * the split the canary Ingress asks for.
+ */
 export class WebServiceChart extends EnvironmentChart {
   constructor(scope: Construct, env: EnvironmentContext, props: WebServiceProps) {
     super(scope, props.name, env, 30);
@@ -21,6 +28,7 @@ export class WebServiceChart extends EnvironmentChart {
       name,
       workload: service,
       env,
+      tracked: true,
       extraSettings: { PORT: String(service.port) },
       ports: [
         { name: 'http', containerPort: service.port, protocol: 'TCP' },
@@ -44,14 +52,22 @@ export class WebServiceChart extends EnvironmentChart {
       },
     });
 
-    new k8s.KubeService(this, 'service', {
-      metadata: {
-        name,
-        labels: workload.labels,
-      },
+    this.service('service', workload.stable, service, separateMetricsPort);
+    if (service.canary.enabled) {
+      this.service('canary-service', workload.addTrack('canary', canaryWorkload(service)), service, separateMetricsPort);
+    }
+    if (env.config.monitoring.enabled && service.metrics.enabled) {
+      serviceMonitor(this, env, name, service, workload.stable.labels);
+      if (service.canary.enabled) canaryAlerts(this, env, name, service, workload.stable.labels);
+    }
+  }
+
+  private service(id: string, deployment: DeploymentIdentity, service: WebServiceConfig, separateMetricsPort: boolean): void {
+    new k8s.KubeService(this, id, {
+      metadata: { name: deployment.name, labels: deployment.labels },
       spec: {
         type: 'ClusterIP',
-        selector: workload.selector,
+        selector: deployment.selector,
         ports: [
           { name: 'http', port: service.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
           ...(separateMetricsPort

@@ -185,6 +185,71 @@ const ingressPathSchema = z.strictObject({
   pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).default('Prefix'),
 });
 
+// RFC 9110 token: what an HTTP header name may contain.
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export const canaryAnalysisSchema = z
+  .strictObject({
+    window: z.string().regex(/^[0-9]+[smh]$/, { error: 'must be a Prometheus duration such as "5m"' }).default('5m').describe('Range of the rate() windows.'),
+    minRequests: z.number().int().min(0).default(50).describe('Fewer canary requests than this in the window means "hold": too little data to judge.'),
+    maxErrorRate: z.number().min(0).max(1).default(0.05).describe('Roll back when the canary 5xx share exceeds this (0.05 = 5%).'),
+    maxErrorRateIncrease: z.number().min(0).max(1).default(0.03).describe('Roll back when the canary error rate exceeds stable by more than this (0.03 = 3 percentage points).'),
+    maxP95LatencySeconds: z.number().positive().default(2).describe('Roll back when the canary p95 latency exceeds this.'),
+    maxLatencyRatio: z.number().min(1).default(1.5).describe('Roll back when the canary p95 exceeds stable p95 times this.'),
+    requestsMetric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total').describe('Counter of HTTP requests.'),
+    durationMetric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds').describe('Histogram of request durations (without _bucket).'),
+    statusLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default('status_code').describe('Label holding the HTTP status code (prom-client/express-prom-bundle: status_code).'),
+  })
+  .describe('Thresholds of `npm run canary -- analyze` and of the canary alert rules (defaults: the reference rollback triggers).');
+
+export const canarySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Run a canary track. Managed by `npm run canary`.'),
+    tag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('Image tag of the canary (same registry and repository as stable).'),
+    digest: z.string().regex(IMAGE_DIGEST, { error: 'must be an image digest such as "sha256:<64 hex characters>"' }).optional(),
+    weight: z.number().int().min(0).optional().describe('Current share of traffic (nginx canary-weight); defaults to the first step.'),
+    weightTotal: z.number().int().min(1).max(1_000_000).default(100).describe('nginx canary-weight-total: weights are out of this.'),
+    steps: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .default([10, 25, 50, 100])
+      .describe('Weights a canary moves through; reaching the last (= weightTotal) promotes it to stable.'),
+    header: z
+      .strictObject({
+        name: z.string().regex(HTTP_TOKEN, { error: 'must be an HTTP header name such as "X-Canary"' }),
+        value: z.string().min(1).optional().describe('Only this value routes to the canary (canary-by-header-value).'),
+        pattern: z.string().min(1).optional().describe('Values matching this regex route to the canary (canary-by-header-pattern).'),
+      })
+      .optional()
+      .describe('Requests with this header go to the canary ("always") or never ("never"), whatever the weight.'),
+    cookie: z
+      .string()
+      .regex(HTTP_TOKEN, { error: 'must be a cookie name such as "canary"' })
+      .optional()
+      .describe('A cookie with value "always" routes to the canary, "never" to stable (canary-by-cookie).'),
+    replicas: z.number().int().min(1).max(100).default(1),
+    resources: resourcesSchema.optional().describe('Canary resources; default: the service\'s.'),
+    analysis: canaryAnalysisSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.enabled && !c.tag) ctx.addIssue({ code: 'custom', path: ['tag'], message: 'an enabled canary needs the image tag it runs' });
+    if (c.weight !== undefined && c.weight > c.weightTotal) {
+      ctx.addIssue({ code: 'custom', path: ['weight'], message: `must be between 0 and weightTotal (${c.weightTotal})` });
+    }
+    c.steps.forEach((step, i) => {
+      if (i > 0 && step <= c.steps[i - 1]) ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'steps must be strictly increasing' });
+      if (step > c.weightTotal) ctx.addIssue({ code: 'custom', path: ['steps', i], message: `must not exceed weightTotal (${c.weightTotal})` });
+    });
+    if (c.steps[c.steps.length - 1] !== c.weightTotal) {
+      ctx.addIssue({ code: 'custom', path: ['steps'], message: `the last step must be weightTotal (${c.weightTotal}): reaching it promotes the canary` });
+    }
+    if (c.header?.value && c.header.pattern) {
+      ctx.addIssue({ code: 'custom', path: ['header', 'pattern'], message: 'set either header.value or header.pattern, not both' });
+    }
+  })
+  .describe('Canary track routed by ingress-nginx canary annotations (weight, header, cookie).');
+export type CanaryConfig = z.infer<typeof canarySchema>;
+
 export const webServiceSchema = z
   .strictObject({
     ...workloadFields,
@@ -213,6 +278,7 @@ export const webServiceSchema = z
     preStopDelaySeconds: seconds(0, 300)
       .default(5)
       .describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
+    canary: canarySchema.prefault({}),
     rollingUpdate: z
       .strictObject({
         maxSurge: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default('25%'),
@@ -397,6 +463,16 @@ export const configSchema = z
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
+    monitoring: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Emit Prometheus Operator objects (needs its CRDs in the cluster).'),
+        serviceMonitorLabels: z
+          .record(z.string(), z.string())
+          .default({ release: 'kube-prometheus-stack' })
+          .describe('Labels the cluster\'s Prometheus selects ServiceMonitors and PrometheusRules by (kube-prometheus-stack: release=<its release name>).'),
+        scrapeInterval: z.string().regex(/^[0-9]+(ms|s|m)$/, { error: 'must be a duration such as "15s"' }).default('15s'),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const workloads: [string, string, WorkloadConfig][] = [
@@ -413,6 +489,16 @@ export const configSchema = z
           path: [...base, 'image', 'tag'],
           message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"`,
         });
+      }
+    }
+    for (const [name, service] of Object.entries(config.services)) {
+      const canary = service.canary;
+      if (!service.enabled || !canary.enabled) continue;
+      if (config.tier !== 'dev' && canary.tag === 'latest') {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'tag'], message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"` });
+      }
+      if (!config.ingress.enabled || service.ingress.paths.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'enabled'], message: 'a canary is routed by the Ingress: the service needs ingress.paths and ingress.enabled' });
       }
     }
     const owners = new Map<string, string>();

@@ -13,6 +13,8 @@ export interface LabelContext {
 }
 
 export interface ComponentIdentity {
+  /** Set for web services, whose pods are stable or canary. */
+  readonly track?: Track;
   /** app.kubernetes.io/name, e.g. "backend". */
   readonly name: string;
   /** app.kubernetes.io/component, e.g. "database". */
@@ -21,16 +23,25 @@ export interface ComponentIdentity {
   readonly version: string;
 }
 
-export function selectorLabels(ctx: LabelContext, name: string): Record<string, string> {
+/**
+ * Distinguishes the stable and canary pods of a web service, as in the Kubernetes docs' canary
+ * example (https://kubernetes.io/docs/concepts/workloads/management/#canary-deployments). It is in
+ * web-service selectors from the start: adding it later would change an immutable selector.
+ */
+export const TRACK_LABEL = 'track';
+export type Track = 'stable' | 'canary';
+
+export function selectorLabels(ctx: LabelContext, name: string, track?: Track): Record<string, string> {
   return {
     'app.kubernetes.io/name': name,
     'app.kubernetes.io/instance': ctx.instance,
+    ...(track ? { [TRACK_LABEL]: track } : {}),
   };
 }
 
 export function recommendedLabels(ctx: LabelContext, id: ComponentIdentity): Record<string, string> {
   return {
-    ...selectorLabels(ctx, id.name),
+    ...selectorLabels(ctx, id.name, id.track),
     'app.kubernetes.io/version': labelValue(id.version),
     'app.kubernetes.io/component': id.component,
     'app.kubernetes.io/part-of': ctx.partOf,

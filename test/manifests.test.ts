@@ -79,11 +79,13 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
     }
   });
 
-  it('selects pods on name and instance only (never version)', () => {
+  it('selects pods on name, instance and (web services) track, never on version', () => {
+    const webServices = new Set(findAll(env, 'Deployment').filter((d) => d.spec.template.metadata.labels.track).map((d) => d.metadata.labels['app.kubernetes.io/name']));
     for (const o of objects as any[]) {
-      const selector = o.kind === 'Service' ? o.spec.selector : o.spec?.selector?.matchLabels;
+      const selector = o.kind === 'Service' ? o.spec.selector : o.kind === 'ServiceMonitor' ? undefined : o.spec?.selector?.matchLabels;
       if (!selector) continue;
-      expect(Object.keys(selector).sort(), `${o.kind}/${o.metadata.name}`).toEqual(['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+      const expected = ['app.kubernetes.io/instance', 'app.kubernetes.io/name', ...(webServices.has(selector['app.kubernetes.io/name']) ? ['track'] : [])];
+      expect(Object.keys(selector).sort(), `${o.kind}/${o.metadata.name}`).toEqual(expected);
     }
   });
 

@@ -1,0 +1,281 @@
+/**
+ * Performance benchmark (`npm run bench`). Prints plain-text tables; never asserts timings.
+ *
+ *   1. Import floor: `node -e "require('cdk8s-plus-27')"`, the least any synth run can cost.
+ *   2. In-process: load + render + validate every environment of config/environments/.
+ *   3. Scaling: generated configs with 10..100 web services, render + validate per size.
+ *   4. Whole CLI: `npx tsx main.ts` and `node --import tsx main.ts`, writing to a temp dir.
+ *
+ * The project modules are imported dynamically so the first (cold) run includes loading them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { ConfigInput } from '../config/schema.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FLOOR_RUNS = 5;
+const IN_PROCESS_RUNS = 7;
+const SCALING_RUNS = 7;
+const SCALING_SIZES = [10, 25, 50, 100];
+const CLI_RUNS = 3;
+const TARGET_RATIO = 1.5;
+
+// ---------------------------------------------------------------------------
+// Timing and statistics helpers.
+// ---------------------------------------------------------------------------
+
+function timeMs(action: () => void): number {
+  const start = performance.now();
+  action();
+  return performance.now() - start;
+}
+
+async function timeMsAsync(action: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await action();
+  return performance.now() - start;
+}
+
+/** Runs `action` once to warm up, then `runs` times; returns the timed samples. */
+function sample(runs: number, action: () => void): number[] {
+  action();
+  return Array.from({ length: runs }, () => timeMs(action));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const min = (values: readonly number[]): number => Math.min(...values);
+const ms = (value: number): string => `${value.toFixed(1)} ms`;
+
+interface LinearFit {
+  slope: number;
+  intercept: number;
+  rSquared: number;
+}
+
+/** Ordinary least-squares fit y = slope * x + intercept. */
+function fitLine(xs: readonly number[], ys: readonly number[]): LinearFit {
+  const n = xs.length;
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - meanX) * (ys[i] - meanY);
+    sxx += (xs[i] - meanX) ** 2;
+    syy += (ys[i] - meanY) ** 2;
+  }
+  const slope = sxy / sxx;
+  return { slope, intercept: meanY - slope * meanX, rSquared: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+// ---------------------------------------------------------------------------
+// Output.
+// ---------------------------------------------------------------------------
+
+function printTable(title: string, headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
+  const line = (cells: readonly string[]) => cells.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd();
+  console.log(`\n${title}`);
+  console.log(line(headers));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+// ---------------------------------------------------------------------------
+// Child processes.
+// ---------------------------------------------------------------------------
+
+interface CommandTiming {
+  samples: number[];
+  failure?: string;
+}
+
+/** Wall time of `command args` run `runs` times; stops at the first failure. */
+function timeCommand(command: string, args: readonly string[], runs: number, env: NodeJS.ProcessEnv = process.env): CommandTiming {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const result = spawnSync(command, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+    const elapsed = performance.now() - start;
+    if (result.status !== 0) {
+      const reason = result.error?.message ?? result.stderr.trim().split('\n')[0] ?? `exit ${result.status}`;
+      return { samples, failure: reason };
+    }
+    samples.push(elapsed);
+  }
+  return { samples };
+}
+
+/** Runs the CLI with CDK8S_OUTDIR in a fresh temp dir, removed afterwards. */
+function timeCli(command: string, args: readonly string[]): CommandTiming {
+  const outDir = mkdtempSync(join(tmpdir(), 'cdk8s-bench-'));
+  try {
+    return timeCommand(command, args, CLI_RUNS, { ...process.env, CDK8S_OUTDIR: outDir });
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The project's pipeline, loaded on demand.
+// ---------------------------------------------------------------------------
+
+type Pipeline = Awaited<ReturnType<typeof importPipeline>>;
+
+async function importPipeline() {
+  const [load, render, validate] = await Promise.all([
+    import('../config/load.js'),
+    import('../lib/render.js'),
+    import('../lib/validate-rendered.js'),
+  ]);
+  return { ...load, ...render, ...validate };
+}
+
+/** What `main.ts` does before writing: load, render and validate every environment. */
+function synthesizeAll(pipeline: Pipeline): void {
+  const loaded = pipeline.listEnvironments().map((name) => pipeline.loadEnvironment(name));
+  pipeline.validateRendered(loaded.map(({ name, config }) => pipeline.renderEnvironment(name, config)));
+}
+
+// ---------------------------------------------------------------------------
+// Generated configurations.
+// ---------------------------------------------------------------------------
+
+type ServiceInput = NonNullable<ConfigInput['services']>[string];
+
+/** Service i: always an ingress path; datastores, autoscaling and a volume for some. */
+function generatedService(i: number): ServiceInput {
+  const usesByRemainder: ServiceInput['uses'][] = [['mongodb', 'redis'], ['redis'], []];
+  return {
+    image: { registry: 'ghcr.io', repository: `example/svc-${i}`, tag: '1.0.0' },
+    port: 8080,
+    env: { NODE_ENV: 'production' },
+    uses: usesByRemainder[i % 3],
+    ingress: { paths: [{ path: `/svc-${i}` }] },
+    ...(i % 2 === 0 && { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 } }),
+    ...(i % 4 === 0 && { volumes: { data: { size: '1Gi', mountPath: '/data' } } }),
+  };
+}
+
+/** YAML text of a prod environment with exactly `count` enabled web services. */
+function generatedConfigYaml(count: number): string {
+  const services: Record<string, ServiceInput | { enabled: false }> = {
+    // The schema's default services stay in the merged config; disable them so `count` is exact.
+    backend: { enabled: false },
+    frontend: { enabled: false },
+  };
+  for (let i = 1; i <= count; i++) services[`svc-${i}`] = generatedService(i);
+  return stringify({ tier: 'prod', namespace: 'webapp-generated', services });
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark sections.
+// ---------------------------------------------------------------------------
+
+function benchImportFloor(): number {
+  const { samples, failure } = timeCommand(process.execPath, ['-e', "require('cdk8s-plus-27')"], FLOOR_RUNS);
+  if (failure) throw new Error(`import floor command failed: ${failure}`);
+  printTable(`1. Import floor: node -e "require('cdk8s-plus-27')" (${FLOOR_RUNS} runs)`, ['median', 'min'], [[ms(median(samples)), ms(min(samples))]]);
+  return median(samples);
+}
+
+async function benchInProcess(floorMs: number): Promise<Pipeline> {
+  let pipeline: Pipeline | undefined;
+  const importMs = await timeMsAsync(async () => {
+    pipeline = await importPipeline();
+  });
+  const loadedPipeline = pipeline!;
+  const coldRunMs = timeMs(() => synthesizeAll(loadedPipeline));
+  const warm = Array.from({ length: IN_PROCESS_RUNS }, () => timeMs(() => synthesizeAll(loadedPipeline)));
+  const environments = loadedPipeline.listEnvironments();
+  const coldTotal = importMs + coldRunMs;
+  const ratio = (value: number) => `${(value / floorMs).toFixed(2)}x`;
+  printTable(
+    `2. In-process load+render+validate, all environments (${environments.join(', ')}); warm = ${IN_PROCESS_RUNS} runs after the cold one`,
+    ['run', 'time', 'vs import floor'],
+    [
+      ['cold: import project modules', ms(importMs), ratio(importMs)],
+      ['cold: first run (validators compiled)', ms(coldRunMs), ratio(coldRunMs)],
+      ['cold: total', ms(coldTotal), ratio(coldTotal)],
+      ['warm: median', ms(median(warm)), ratio(median(warm))],
+      ['warm: min', ms(min(warm)), ratio(min(warm))],
+    ],
+  );
+  const verdict = (value: number) => (value / floorMs < TARGET_RATIO ? 'met' : 'NOT met');
+  console.log(`target "< ${TARGET_RATIO}x import floor in-process": warm median ${verdict(median(warm))}, cold total ${verdict(coldTotal)}`);
+  return loadedPipeline;
+}
+
+interface ScalingResult {
+  count: number;
+  parseMs: number;
+  medianMs: number;
+  minMs: number;
+}
+
+/** Parses the generated config of `count` services, then times render+validate of it. */
+function measureScaling(pipeline: Pipeline, count: number): ScalingResult {
+  const yamlText = generatedConfigYaml(count);
+  const parseMs = median(sample(SCALING_RUNS, () => pipeline.parseConfig(yamlText, '<generated>')));
+  const config = pipeline.parseConfig(yamlText, '<generated>');
+  const samples = sample(SCALING_RUNS, () => pipeline.validateRendered([pipeline.renderEnvironment('generated', config)]));
+  return { count, parseMs, medianMs: median(samples), minMs: min(samples) };
+}
+
+function describeLinearity(label: string, results: readonly ScalingResult[], pick: (r: ScalingResult) => number): string {
+  const fit = fitLine(
+    results.map((r) => r.count),
+    results.map(pick),
+  );
+  const [first, last] = [results[0], results[results.length - 1]];
+  const growth = pick(last) / last.count / (pick(first) / first.count);
+  return (
+    `linearity (${label}): fit ${fit.slope.toFixed(2)} ms/service ${fit.intercept < 0 ? '-' : '+'} ${Math.abs(fit.intercept).toFixed(1)} ms, ` +
+    `R^2 = ${fit.rSquared.toFixed(3)}; per-service cost at ${last.count} vs ${first.count}: ${growth.toFixed(2)}x`
+  );
+}
+
+function benchScaling(pipeline: Pipeline): void {
+  const results = SCALING_SIZES.map((count) => measureScaling(pipeline, count));
+  printTable(
+    `3. Generated configs: parseConfig, then render+validate (${SCALING_RUNS} runs after a warm-up)`,
+    ['services', 'parseConfig (median)', 'render+validate median', 'min', 'per service (median)'],
+    results.map((r) => [String(r.count), ms(r.parseMs), ms(r.medianMs), ms(r.minMs), ms(r.medianMs / r.count)]),
+  );
+  console.log(describeLinearity('medians', results, (r) => r.medianMs));
+  console.log(describeLinearity('mins, less sensitive to load', results, (r) => r.minMs));
+}
+
+function benchCli(): void {
+  const variants: [string, string, string[]][] = [
+    ['npx tsx main.ts', 'npx', ['tsx', 'main.ts']],
+    ['node --import tsx main.ts', process.execPath, ['--import', 'tsx', 'main.ts']],
+  ];
+  const rows = variants.map(([label, command, args]) => {
+    const { samples, failure } = timeCli(command, args);
+    if (failure) return [label, 'failed', failure];
+    return [label, ms(median(samples)), ms(min(samples))];
+  });
+  printTable(`4. Whole CLI, all environments, CDK8S_OUTDIR = temp dir (${CLI_RUNS} runs)`, ['command', 'median', 'min'], rows);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const floorMs = benchImportFloor();
+  const pipeline = await benchInProcess(floorMs);
+  benchScaling(pipeline);
+  benchCli();
+  console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`);
+}
+
+await main();
