@@ -9,10 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { deepMerge, isPlainObject } from '../lib/merge.js';
+import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
 import { configSchema, type Config } from './schema.js';
 
 export const ENVIRONMENTS_DIR = fileURLToPath(new URL('./environments/', import.meta.url));
 const ENVIRONMENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Directories of dist/ that hold Argo CD objects, not an environment. */
+export const RESERVED_ENVIRONMENT_NAMES: readonly string[] = ['argocd', 'argocd-applicationset'];
 
 export class ConfigError extends Error {
   constructor(
@@ -49,6 +52,9 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
   if (!ENVIRONMENT_NAME.test(name)) {
     throw new ConfigError(file, [`"${name}" is not a valid environment name: use lowercase letters, digits and "-"`]);
   }
+  if (RESERVED_ENVIRONMENT_NAMES.includes(name)) {
+    throw new ConfigError(file, [`"${name}" is reserved for dist/${name}/ (Argo CD objects): choose another environment name`]);
+  }
   if (!existsSync(file)) {
     const known = listEnvironments(dir);
     throw new ConfigError(file, [`no such environment file (environments: ${known.join(', ') || 'none'})`]);
@@ -65,6 +71,28 @@ export function configDefaults(): unknown {
 
 /** Parses and validates the text of an environment file. */
 export function parseConfig(text: string, file: string): Config {
+  return parseYamlFile(text, file, configSchema, { defaults: configDefaults(), schemaFile: 'config/schema.json' });
+}
+
+/** Loads config/gitops.yaml (the Argo CD settings shared by all environments). */
+export function loadGitOps(file = GITOPS_FILE): GitOpsConfig {
+  if (!existsSync(file)) throw new ConfigError(file, ['no such file: it holds the Argo CD settings (repoURL, ...) of all environments']);
+  return parseGitOps(readFileSync(file, 'utf8'), file);
+}
+
+export function parseGitOps(text: string, file: string): GitOpsConfig {
+  return parseYamlFile(text, file, gitopsSchema, { schemaFile: 'config/gitops.schema.json' });
+}
+
+interface ParseOptions {
+  /** What the file is an overlay on (environment files); omitted: the schema's own defaults apply. */
+  readonly defaults?: unknown;
+  /** Named in "unknown key" messages. */
+  readonly schemaFile: string;
+}
+
+/** YAML text -> validated value; every problem becomes a ConfigError with key paths, lines and columns. */
+function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, options: ParseOptions): z.infer<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -81,17 +109,17 @@ export function parseConfig(text: string, file: string): Config {
   if (!isPlainObject(raw)) {
     throw new ConfigError(file, ['the file must contain a mapping of settings (key: value), not a list or a single value']);
   }
-  const result = configSchema.safeParse(deepMerge(configDefaults(), raw));
+  const result = schema.safeParse(options.defaults === undefined ? raw : deepMerge(options.defaults, raw));
   if (result.success) return result.data;
-  throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter)));
+  throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, options.schemaFile)));
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): string {
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, schemaFile: string): string {
   let path: PropertyKey[] = issue.path;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     path = [...issue.path, issue.keys[0]];
-    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `"${k}"`).join(', ')}` : ''} (check the spelling; config/schema.json lists every setting)`;
+    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `"${k}"`).join(', ')}` : ''} (check the spelling; ${schemaFile} lists every setting)`;
   } else if (issue.code === 'invalid_key') {
     message = `invalid name "${String(issue.path[issue.path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`;
   }

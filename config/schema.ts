@@ -439,6 +439,26 @@ const defaultServices = {
 } satisfies Record<string, z.input<typeof webServiceSchema>>;
 
 // ---------------------------------------------------------------------------
+// Argo CD (the repository, project and cluster are global: config/gitops.yaml)
+// ---------------------------------------------------------------------------
+
+/** A branch, tag or commit, as Argo CD's targetRevision takes it. */
+export const gitRevision = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
+
+export const argocdSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Generate an Argo CD Application for this environment (dist/argocd/).'),
+    autoSync: z
+      .boolean()
+      .optional()
+      .describe('Sync automatically, with prune and selfHeal; default: true, except for tier prod (manual sync).'),
+    targetRevision: gitRevision.optional().describe('Git revision the Application tracks; default: targetRevision of config/gitops.yaml.'),
+  })
+  .describe('How Argo CD delivers this environment.');
+
+// ---------------------------------------------------------------------------
 // The whole environment.
 // ---------------------------------------------------------------------------
 
@@ -463,6 +483,7 @@ export const configSchema = z
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
+    argocd: argocdSchema.prefault({}),
     monitoring: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Emit Prometheus Operator objects (needs its CRDs in the cluster).'),
@@ -540,5 +561,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type MongoConfig = Config['mongodb'];
 export type RedisConfig = Config['redis'];
 export type IngressConfig = Config['ingress'];
+export type ArgoCdEnvironmentConfig = Config['argocd'];
 export type ImageConfig = z.infer<typeof imageSchema>;
 export type ResourcesConfig = z.infer<typeof resourcesSchema>;

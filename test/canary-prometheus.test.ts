@@ -1,0 +1,150 @@
+/**
+ * Canary analysis against a real Prometheus server: series for four scenarios are backfilled
+ * with promtool into one TSDB (one namespace per scenario), then `analyze` queries it over HTTP.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { canaryAlertRules, canaryQueries, decide, measure } from '../lib/canary-analysis.js';
+import { configFromYaml } from './helpers.js';
+import { checkRules, startPrometheus, type PrometheusServer } from './tools.js';
+
+const analysis = configFromYaml('').services.backend.canary.analysis;
+const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, Infinity];
+/** Cumulative share of requests at or under each bucket bound. */
+const FAST = [0.3, 0.6, 0.97, 0.99, 1, 1, 1, 1]; // p95 ≈ 0.23 s
+const SLOW = [0.05, 0.1, 0.3, 0.6, 0.97, 1, 1, 1]; // p95 ≈ 0.92 s: 4x stable, under the 2 s limit
+
+interface Track {
+  readonly track: 'stable' | 'canary';
+  readonly requestsPerSecond: number;
+  readonly errorShare: number;
+  readonly latency: number[];
+}
+
+// The analysis is evaluated at END (an hour ago, on the minute) over 30 minutes of 15 s samples.
+const END = Math.floor(Date.now() / 60_000) * 60 - 3600;
+const STEP = 15;
+const SAMPLES = 120;
+
+/** OpenMetrics text of one scenario: a request counter by status and a duration histogram per track. */
+function scenarioSeries(namespace: string, tracks: Track[]): { counters: string[]; histograms: string[] } {
+  const counters: string[] = [];
+  const histograms: string[] = [];
+  for (const t of tracks) {
+    const service = t.track === 'canary' ? 'backend-canary' : 'backend';
+    const labels = `namespace="${namespace}",service="${service}",pod="${service}-0",track="${t.track}"`;
+    const perStep = t.requestsPerSecond * STEP;
+    for (const [status, share] of [['200', 1 - t.errorShare], ['500', t.errorShare]] as const) {
+      for (let i = 0; i < SAMPLES; i++) {
+        counters.push(`http_requests_total{${labels},status_code="${status}"} ${(perStep * share * i).toFixed(3)} ${END - (SAMPLES - 1 - i) * STEP}`);
+      }
+    }
+    BUCKETS.forEach((le, b) => {
+      for (let i = 0; i < SAMPLES; i++) {
+        histograms.push(
+          `http_request_duration_seconds_bucket{${labels},le="${le === Infinity ? '+Inf' : le}"} ${(perStep * t.latency[b] * i).toFixed(3)} ${END - (SAMPLES - 1 - i) * STEP}`,
+        );
+      }
+    });
+  }
+  return { counters, histograms };
+}
+
+function openMetrics(scenarios: Record<string, Track[]>): string {
+  const all = Object.entries(scenarios).map(([ns, tracks]) => scenarioSeries(ns, tracks));
+  return [
+    '# TYPE http_requests counter',
+    ...all.flatMap((s) => s.counters),
+    '# TYPE http_request_duration_seconds histogram',
+    ...all.flatMap((s) => s.histograms),
+    '# EOF',
+    '',
+  ].join('\n');
+}
+
+const stable: Track = { track: 'stable', requestsPerSecond: 10, errorShare: 0.001, latency: FAST };
+const SCENARIOS: Record<string, Track[]> = {
+  healthy: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.002, latency: FAST }],
+  errors: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.12, latency: FAST }],
+  slow: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.001, latency: SLOW }],
+};
+
+let prometheus: PrometheusServer;
+beforeAll(async () => {
+  prometheus = await startPrometheus(openMetrics(SCENARIOS));
+}, 60_000);
+afterAll(async () => {
+  await prometheus?.stop();
+});
+
+const analyzeAt = (namespace: string) => measure(prometheus.url, canaryQueries('backend', namespace, analysis), new Date(END * 1000));
+
+describe('canary analysis against a real Prometheus', () => {
+  it('promotes a healthy canary', async () => {
+    const m = await analyzeAt('healthy');
+    expect(m.canaryErrorRate).toBeCloseTo(0.002, 3);
+    expect(m.canaryP95).toBeGreaterThan(0.1);
+    expect(m.canaryP95).toBeLessThan(0.25);
+    expect(decide(m, analysis)).toMatchObject({ verdict: 'promote' });
+  });
+
+  it('rolls back a canary with a high error rate', async () => {
+    const decision = decide(await analyzeAt('errors'), analysis);
+    expect(decision.verdict).toBe('rollback');
+    expect(decision.reasons[0]).toMatch(/^canary error rate 12\.\d\d% > 5\.00%/);
+  });
+
+  it('rolls back a latency regression relative to stable', async () => {
+    const m = await analyzeAt('slow');
+    expect(m.canaryP95).toBeLessThan(analysis.maxP95LatencySeconds);
+    const decision = decide(m, analysis);
+    expect(decision.verdict).toBe('rollback');
+    expect(decision.reasons).toEqual([expect.stringMatching(/^canary p95 0\.9\d\ds is more than 1\.5x stable 0\.2\d\ds$/)]);
+  });
+
+  it('holds when there is no data', async () => {
+    expect(decide(await analyzeAt('nothing-deployed-here'), analysis)).toMatchObject({ verdict: 'hold' });
+  });
+
+  it('exits 4 (rollback) from the CLI, and holds with exit 3 when Prometheus is unreachable', async () => {
+    // An environment whose namespace is the "errors" scenario's, with a canary running.
+    const configDir = mkdtempSync(join(tmpdir(), 'analyze-'));
+    const env = 'errors';
+    const staging = readFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), 'utf8');
+    writeFileSync(
+      join(configDir, `${env}.yaml`),
+      staging.replace('namespace: webapp-staging', `namespace: ${env}`).replace('services:\n  backend:\n', 'services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n'),
+    );
+    const run = (prom: string) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/canary.ts', 'analyze', '--env', env, '--config-dir', configDir, '--prometheus', prom, '--at', String(END)], {
+        cwd: new URL('..', import.meta.url).pathname,
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    const rollback = await run(prometheus.url);
+    expect(rollback.code).toBe(4);
+    expect(rollback.stdout).toContain(`${env}/backend: canary 1.1.0 -> ROLLBACK`);
+    const unreachable = await run('http://127.0.0.1:9');
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stdout).toContain('could not query Prometheus');
+    rmSync(configDir, { recursive: true, force: true });
+  });
+});
+
+describe('canary alert rules', () => {
+  it('pass promtool check rules', () => {
+    const result = checkRules([{ name: 'backend-canary', rules: canaryAlertRules('backend', 'webapp-prod', analysis) }]);
+    expect(result.output).toContain('SUCCESS: 4 rules found');
+    expect(result.code).toBe(0);
+  });
+  it('and promtool rejects a broken one (the check can fail)', () => {
+    const [first] = canaryAlertRules('backend', 'webapp-prod', analysis);
+    expect(checkRules([{ name: 'broken', rules: [{ ...first, expr: `${first.expr} >` }] }]).code).not.toBe(0);
+  });
+});

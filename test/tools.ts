@@ -1,0 +1,96 @@
+/**
+ * The real tools that consume what we emit, for tests: promtool (rules, unit tests, backfill)
+ * and a throwaway Prometheus server. .ci/run installs them (Debian package `prometheus`).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface ToolResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Runs promtool; a missing binary is an error, not a skipped check. */
+export function promtool(args: string[]): ToolResult {
+  try {
+    const output = execFileSync('promtool', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: 0, output };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { status?: number; stdout?: string; stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('promtool not found: install the Debian package "prometheus" (.ci/run does)');
+    return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** Writes rule groups to a rules file in a temp dir and returns its path. */
+export function writeRulesFile(groups: unknown[], dir = mkdtempSync(join(tmpdir(), 'rules-'))): string {
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, stringify({ groups }));
+  return file;
+}
+
+/** `promtool check rules` on the given groups. */
+export function checkRules(groups: unknown[]): ToolResult {
+  return promtool(['check', 'rules', writeRulesFile(groups)]);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrometheusServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Backfills OpenMetrics text into a fresh TSDB with `promtool tsdb create-blocks-from openmetrics`
+ * and starts a Prometheus server on it, on 127.0.0.1 and a free port; resolves once it is ready.
+ */
+export async function startPrometheus(openMetrics: string): Promise<PrometheusServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+  const input = join(dir, 'data.om');
+  writeFileSync(input, openMetrics);
+  const backfill = promtool(['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'tsdb')]);
+  if (backfill.code !== 0) throw new Error(`backfill failed:\n${backfill.output}`);
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\n');
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) return { url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`prometheus did not become ready:\n${stderr}`);
+}
