@@ -12,6 +12,7 @@
  * Each change edits config/environments/<env>.yaml in place (comments and layout are kept),
  * validates it, re-synthesizes dist/<env>/ and prints a summary. Nothing is written when the
  * transition is not allowed or the result would be invalid. Errors exit 1.
+ * Options: --config-dir <dir> (default config/environments), --outdir <dir> (default $CDK8S_OUTDIR or dist).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { describeStatus, transition, type CanaryCommand } from '../lib/canary.js
 import { canaryQueries, decide, measure, VERDICT_EXIT_CODES } from '../lib/canary-analysis.js';
 import { environmentContext } from '../lib/context.js';
 import { writeEnvironments } from '../lib/output.js';
+import { isEntryPoint } from '../lib/entry-point.js';
 import { applyEdits } from '../lib/yaml-edit.js';
 import { renderEnvironment } from '../lib/render.js';
 import { validateRendered } from '../lib/validate-rendered.js';
@@ -29,7 +31,21 @@ class UsageError extends Error {}
 
 const USAGE = 'usage: npm run canary -- <start|promote|rollback|status|analyze> --env <env> [--service <name>] [--image-tag <tag>] [--prometheus <url>] [--at <time>] [--apply]';
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one canary command; returns the exit code. Only bugs throw. */
+export async function canaryCommand(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(`error: ${error.message}`);
+      if (error instanceof UsageError) console.error(USAGE);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -41,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       at: { type: 'string' },
       apply: { type: 'boolean', default: false },
       'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+      outdir: { type: 'string', default: process.env.CDK8S_OUTDIR ?? 'dist' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const [command] = positionals;
   if (!values.env) throw new UsageError('--env is required');
   const configDir = values['config-dir'];
+  const outRoot = values.outdir;
   const { file, config } = loadEnvironment(values.env, configDir);
   const service = pickService(config, values.service);
 
@@ -60,15 +78,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'start':
       if (!values['image-tag']) throw new UsageError('start needs --image-tag <tag>');
-      return change(values.env, file, service, { kind: 'start', tag: values['image-tag'] });
+      return change(values.env, file, outRoot, service, { kind: 'start', tag: values['image-tag'] });
     case 'promote':
     case 'rollback':
-      return change(values.env, file, service, { kind: command });
+      return change(values.env, file, outRoot, service, { kind: command });
     case 'analyze': {
       if (!values.prometheus) throw new UsageError('analyze needs --prometheus <url>');
       const verdict = await analyze(values.env, config, service, values.prometheus, values.at);
       if (values.apply && verdict !== 'hold') {
-        const code = change(values.env, file, service, { kind: verdict === 'promote' ? 'promote' : 'rollback' });
+        const code = change(values.env, file, outRoot, service, { kind: verdict === 'promote' ? 'promote' : 'rollback' });
         if (code !== 0) return code;
       }
       return VERDICT_EXIT_CODES[verdict];
@@ -93,7 +111,7 @@ function pickService(config: Config, requested?: string): string {
 }
 
 /** Applies a transition to the environment file, validates, writes the file and re-synthesizes. */
-function change(envName: string, file: string, service: string, command: CanaryCommand): number {
+function change(envName: string, file: string, outRoot: string, service: string, command: CanaryCommand): number {
   const text = readFileSync(file, 'utf8');
   const current = parseConfig(text, file);
   const result = transition(current.services[service], command);
@@ -106,7 +124,7 @@ function change(envName: string, file: string, service: string, command: CanaryC
   const rendered = renderEnvironment(envName, config);
   validateRendered([rendered]);
   writeFileSync(file, updated);
-  const [target] = writeEnvironments(process.env.CDK8S_OUTDIR ?? 'dist', [rendered]);
+  const [target] = writeEnvironments(outRoot, [rendered]);
   console.log(`${envName}/${service}: ${result.summary}`);
   console.log(`updated ${file} and ${target}/; commit both to roll it out`);
   console.log(describeStatus(service, config.services[service]));
@@ -131,17 +149,8 @@ async function analyze(envName: string, config: Config, service: string, prometh
   return decision.verdict;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
+if (isEntryPoint(import.meta.url)) {
+  canaryCommand(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      if (error instanceof UsageError) console.error(USAGE);
-      process.exitCode = 1;
-    } else {
-      throw error;
-    }
-  },
-);
+  });
+}

@@ -1,10 +1,14 @@
-/** `npm run canary` as a release engineer runs it, on a scratch copy of the config and dist/. */
+/**
+ * `npm run canary` as a release engineer runs it, on a scratch copy of the config and dist/.
+ * The commands run in-process (fast); the last test runs the real process for its exit code.
+ */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { canaryCommand } from '../cli/canary.js';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -16,13 +20,17 @@ const prodFile = join(configDir, 'prod.yaml');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function canary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/canary.ts', ...args, '--env', 'prod', '--config-dir', configDir], {
-    cwd: root,
-    env: { ...process.env, CDK8S_OUTDIR: outdir },
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
+  try {
+    const code = await canaryCommand([...args, '--env', 'prod', '--config-dir', configDir, '--outdir', outdir]);
+    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
 }
 
 const ingressFile = () => readFileSync(join(outdir, 'prod', '40-ingress.yaml'), 'utf8');
@@ -77,11 +85,12 @@ describe('npm run canary (one command per step)', () => {
     expect(readFileSync(prodFile, 'utf8')).toBe(before);
   });
 
-  it('names an unknown environment', async () => {
+  it('names an unknown environment and exits 1 from the real process, without a stack trace', async () => {
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/canary.ts', 'status', '--env', 'qa', '--config-dir', configDir], { cwd: root }).catch(
       (e: { code: number; stderr: string }) => e,
     );
     expect((result as { code: number }).code).toBe(1);
     expect((result as { stderr: string }).stderr).toContain('no such environment file (environments: dev, prod, staging)');
+    expect((result as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
   });
 });
