@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HttpProbe, WebServiceConfig } from '../config/schema.js';
+import { COLOURS, colourWorkload, type Colour } from '../lib/blue-green.js';
 import { canaryWorkload } from '../lib/canary.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { EnvironmentChart } from './environment-chart.js';
@@ -28,7 +29,6 @@ export class WebServiceChart extends EnvironmentChart {
       name,
       workload: service,
       env,
-      tracked: true,
       extraSettings: { PORT: String(service.port) },
       ports: [
         { name: 'http', containerPort: service.port, protocol: 'TCP' },
@@ -52,13 +52,23 @@ export class WebServiceChart extends EnvironmentChart {
       },
     });
 
-    this.service('service', workload.stable, service, separateMetricsPort);
+    let serving: DeploymentIdentity;
+    if (service.blueGreen.enabled) {
+      const colours = Object.fromEntries(
+        COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })]),
+      ) as Record<Colour, DeploymentIdentity>;
+      // The Service (and so the Ingress) sends all traffic to the active colour.
+      serving = { ...colours[service.blueGreen.active], name };
+    } else {
+      serving = workload.addDeployment(service, { track: 'stable' });
+    }
+    this.service('service', serving, service, separateMetricsPort);
     if (service.canary.enabled) {
-      this.service('canary-service', workload.addTrack('canary', canaryWorkload(service)), service, separateMetricsPort);
+      this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, separateMetricsPort);
     }
     if (env.config.monitoring.enabled && service.metrics.enabled) {
-      serviceMonitor(this, env, name, service, workload.stable.labels);
-      if (service.canary.enabled) canaryAlerts(this, env, name, service, workload.stable.labels);
+      serviceMonitor(this, env, name, service, serving.labels);
+      if (service.canary.enabled) canaryAlerts(this, env, name, service, serving.labels);
     }
   }
 

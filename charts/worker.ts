@@ -8,6 +8,6 @@ import { Workload } from './workload.js';
 export class WorkerChart extends EnvironmentChart {
   constructor(scope: Construct, env: EnvironmentContext, props: { name: string; worker: WorkerConfig }) {
     super(scope, props.name, env, 30);
-    new Workload(this, 'workload', { name: props.name, workload: props.worker, env });
+    new Workload(this, 'workload', { name: props.name, workload: props.worker, env }).addDeployment(props.worker);
   }
 }

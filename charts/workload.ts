@@ -12,8 +12,6 @@ export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'en
   readonly workload: WorkloadConfig;
   readonly env: EnvironmentContext;
   readonly strategy?: k8s.DeploymentStrategy;
-  /** Web services label their pods with a track (stable/canary); workers have a single track. */
-  readonly tracked?: boolean;
 }
 
 /** Labels and selector of one Deployment of a workload. */
@@ -25,11 +23,10 @@ export interface DeploymentIdentity {
 
 /**
  * What every Deployment-based workload needs: a ServiceAccount of its own, a ConfigMap with its
- * non-secret settings, its PersistentVolumeClaims, the (stable) Deployment and, when enabled, an
- * HPA. `addTrack` adds another Deployment (the canary) that shares all of them.
+ * non-secret settings and its PersistentVolumeClaims, shared by its Deployments: one for a worker
+ * or a plain web service, stable + canary or blue + green for a web service being released.
  */
 export class Workload extends Construct {
-  readonly stable: DeploymentIdentity;
   private readonly settingsChecksum: string;
 
   constructor(
@@ -39,7 +36,7 @@ export class Workload extends Construct {
   ) {
     super(scope, id);
     const { name, workload } = props;
-    const metadata = { labels: this.identity(workload, props.tracked ? 'stable' : undefined).labels };
+    const metadata = { labels: this.identity(workload).labels };
 
     new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: { name, ...metadata },
@@ -63,15 +60,19 @@ export class Workload extends Construct {
       });
     }
 
-    this.stable = this.deployment('deployment', name, workload, props.tracked ? 'stable' : undefined);
-    if (workload.autoscaling.enabled) {
-      new Autoscaler(this, 'autoscaler', { name, labels: this.stable.labels, autoscaling: workload.autoscaling });
-    }
   }
 
-  /** Another Deployment `<name>-<track>` running `workload` (e.g. the canary image) with the same settings. */
-  addTrack(track: Track, workload: WorkloadConfig): DeploymentIdentity {
-    return this.deployment(`deployment-${track}`, `${this.props.name}-${track}`, workload, track);
+  /**
+   * A Deployment running `workload` (e.g. with the canary image) on the shared settings, named
+   * `<name>` or `<name>-<suffix>`, plus its HPA when the workload autoscales.
+   */
+  addDeployment(workload: WorkloadConfig, opts: { track?: Track; suffix?: string } = {}): DeploymentIdentity {
+    const name = opts.suffix ? `${this.props.name}-${opts.suffix}` : this.props.name;
+    const deployment = this.deployment(`deployment-${opts.suffix ?? 'main'}`, name, workload, opts.track);
+    if (workload.autoscaling.enabled) {
+      new Autoscaler(this, `autoscaler-${opts.suffix ?? 'main'}`, { name, labels: deployment.labels, autoscaling: workload.autoscaling });
+    }
+    return deployment;
   }
 
   private identity(workload: WorkloadConfig, track?: Track): Omit<DeploymentIdentity, 'name'> {

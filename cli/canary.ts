@@ -1,9 +1,10 @@
 /**
  * npm run canary -- <command> --env <env> [--service <name>]
  *
- *   start --image-tag <tag>   start a canary at the first step
+ *   start --image-tag <tag>   start a canary at the first step (blue-green: stage it on the idle colour)
  *   promote                   next step; after the last step the canary becomes stable
- *   rollback                  remove the canary; stable untouched
+ *   rollback                  remove the canary; stable untouched (blue-green: switch back)
+ *   switch                    blue-green services: send all traffic to the idle colour
  *   status                    current step, weight, tags and what the next command would do
  *   analyze --prometheus <url> [--at <time>] [--apply]
  *                             verdict from canary vs stable metrics: exit 0 promote, 3 hold, 4 rollback;
@@ -18,18 +19,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { describeStatus, transition, type CanaryCommand } from '../lib/canary.js';
 import { canaryQueries, decide, measure, VERDICT_EXIT_CODES } from '../lib/canary-analysis.js';
 import { environmentContext } from '../lib/context.js';
 import { writeEnvironments } from '../lib/output.js';
 import { isEntryPoint } from '../lib/entry-point.js';
 import { applyEdits } from '../lib/yaml-edit.js';
+import { describeRelease, releaseTransition, type ReleaseCommand } from '../lib/release.js';
 import { renderEnvironment } from '../lib/render.js';
 import { validateRendered } from '../lib/validate-rendered.js';
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npm run canary -- <start|promote|rollback|status|analyze> --env <env> [--service <name>] [--image-tag <tag>] [--prometheus <url>] [--at <time>] [--apply]';
+const USAGE = 'usage: npm run canary -- <start|promote|rollback|switch|status|analyze> --env <env> [--service <name>] [--image-tag <tag>] [--prometheus <url>] [--at <time>] [--apply]';
 
 /** Runs one canary command; returns the exit code. Only bugs throw. */
 export async function canaryCommand(argv: string[]): Promise<number> {
@@ -74,13 +75,14 @@ async function run(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'status':
-      console.log(describeStatus(service, config.services[service]));
+      console.log(describeRelease(service, config.services[service]));
       return 0;
     case 'start':
       if (!values['image-tag']) throw new UsageError('start needs --image-tag <tag>');
       return change(values.env, file, outRoot, service, { kind: 'start', tag: values['image-tag'] });
     case 'promote':
     case 'rollback':
+    case 'switch':
       return change(values.env, file, outRoot, service, { kind: command });
     case 'analyze': {
       if (!values.prometheus) throw new UsageError('analyze needs --prometheus <url>');
@@ -111,10 +113,10 @@ function pickService(config: Config, requested?: string): string {
 }
 
 /** Applies a transition to the environment file, validates, writes the file and re-synthesizes. */
-function change(envName: string, file: string, outRoot: string, service: string, command: CanaryCommand): number {
+function change(envName: string, file: string, outRoot: string, service: string, command: ReleaseCommand): number {
   const text = readFileSync(file, 'utf8');
   const current = parseConfig(text, file);
-  const result = transition(current.services[service], command);
+  const result = releaseTransition(current.services[service], command);
   if (!result.ok) {
     console.error(`error: ${envName}/${service}: ${result.error}\nnothing was changed`);
     return 1;
@@ -127,7 +129,7 @@ function change(envName: string, file: string, outRoot: string, service: string,
   const [target] = writeEnvironments(outRoot, [rendered]);
   console.log(`${envName}/${service}: ${result.summary}`);
   console.log(`updated ${file} and ${target}/; commit both to roll it out`);
-  console.log(describeStatus(service, config.services[service]));
+  console.log(describeRelease(service, config.services[service]));
   return 0;
 }
 

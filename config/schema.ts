@@ -279,6 +279,15 @@ export const webServiceSchema = z
       .default(5)
       .describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
     canary: canarySchema.prefault({}),
+    blueGreen: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Run two Deployments, <name>-blue and <name>-green; the Service selects the active one.'),
+        active: z.enum(['blue', 'green']).default('blue').describe('The colour that serves traffic (runs image.tag). Managed by `npm run canary -- switch`.'),
+        idleTag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('What the idle colour runs: the next version before a switch, the previous one after.'),
+        idleDigest: z.string().regex(IMAGE_DIGEST).optional(),
+      })
+      .prefault({})
+      .describe('Blue-green releases (the reference production strategy), an alternative to canary.'),
     rollingUpdate: z
       .strictObject({
         maxSurge: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default('25%'),
@@ -510,6 +519,14 @@ export const configSchema = z
           path: [...base, 'image', 'tag'],
           message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"`,
         });
+      }
+    }
+    for (const [name, service] of Object.entries(config.services)) {
+      if (service.enabled && service.canary.enabled && service.blueGreen.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'blueGreen', 'enabled'], message: 'a service releases either by canary or by blue-green, not both at once' });
+      }
+      if (config.tier !== 'dev' && service.blueGreen.idleTag === 'latest') {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'blueGreen', 'idleTag'], message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"` });
       }
     }
     for (const [name, service] of Object.entries(config.services)) {

@@ -29,7 +29,7 @@ export interface ComponentIdentity {
  * web-service selectors from the start: adding it later would change an immutable selector.
  */
 export const TRACK_LABEL = 'track';
-export type Track = 'stable' | 'canary';
+export type Track = 'stable' | 'canary' | 'blue' | 'green';
 
 export function selectorLabels(ctx: LabelContext, name: string, track?: Track): Record<string, string> {
   return {
