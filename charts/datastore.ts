@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ImageConfig, ResourcesConfig } from '../config/schema.js';
+import { topologySpreadConstraints } from '../lib/availability.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { imageReference, pullSecrets } from '../lib/image.js';
 import { recommendedLabels, selectorLabels } from '../lib/labels.js';
@@ -25,10 +26,22 @@ export interface DatastoreProps {
   readonly initContainers?: k8s.Container[];
   /** Extra pod volumes (emptyDirs, Secrets), besides the data claim. */
   readonly volumes?: k8s.Volume[];
+  /** Extra containers (e.g. a metrics exporter), with their own image and resources. */
+  readonly sidecars?: DatastoreSidecar[];
+  /** Pod template annotations (e.g. a config checksum that rolls the pods). */
+  readonly podAnnotations?: Record<string, string>;
+  /** Spread the pods over zones and nodes. */
+  readonly topologySpread?: boolean;
+}
+
+export interface DatastoreSidecar {
+  readonly image: ImageConfig;
+  readonly resources: ResourcesConfig;
+  readonly container: Omit<k8s.Container, 'image' | 'imagePullPolicy' | 'resources' | 'securityContext'>;
 }
 
 /**
- * The StatefulSet shape MongoDB and Redis share: a ServiceAccount without a token, one
+ * The StatefulSet shape MongoDB, Redis and Loki share: a ServiceAccount without a token, one
  * ReadWriteOnce claim per pod from volumeClaimTemplates, and restricted security contexts.
  */
 export class Datastore extends Construct {
@@ -53,15 +66,16 @@ export class Datastore extends Construct {
         replicas: props.replicas,
         selector: { matchLabels: this.selector },
         template: {
-          metadata: { labels: this.labels },
+          metadata: { labels: this.labels, annotations: props.podAnnotations },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(props.identity),
+            topologySpreadConstraints: props.topologySpread ? topologySpreadConstraints(this.selector) : undefined,
             imagePullSecrets: pullSecrets(env.config.imagePullSecrets, []),
-            initContainers: props.initContainers?.map((c) => this.secured(c, props)),
+            initContainers: props.initContainers?.map((c) => secured(c, props)),
             containers: [
-              this.secured(
+              secured(
                 {
                   ...props.container,
                   name,
@@ -69,6 +83,7 @@ export class Datastore extends Construct {
                 },
                 props,
               ),
+              ...(props.sidecars ?? []).map((sidecar) => secured(sidecar.container, sidecar)),
             ],
             volumes: props.volumes,
           },
@@ -87,23 +102,27 @@ export class Datastore extends Construct {
     });
   }
 
-  /** Image, resources and a restricted security context for every container of the pod. */
-  private secured(container: k8s.Container, props: DatastoreProps): k8s.Container {
-    return {
-      ...container,
-      image: imageReference(props.image),
-      imagePullPolicy: props.image.pullPolicy,
-      resources: resourceRequirements(props.resources),
-      securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
-    };
-  }
 }
 
-/** A Service for a datastore; headless when `headless` (stable per-pod DNS names). */
+/** Image, resources and a restricted security context for every container of the pod. */
+function secured(container: k8s.Container, from: { image: ImageConfig; resources: ResourcesConfig }): k8s.Container {
+  return {
+    ...container,
+    image: imageReference(from.image),
+    imagePullPolicy: from.image.pullPolicy,
+    resources: resourceRequirements(from.resources),
+    securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+  };
+}
+
+/**
+ * A Service for a datastore; headless when `headless` (stable per-pod DNS names). `metricsPort`
+ * adds a `metrics` port for the exporter sidecar, which its ServiceMonitor scrapes.
+ */
 export function datastoreService(
   scope: Construct,
   id: string,
-  props: { name: string; labels: Record<string, string>; selector: Record<string, string>; port: number; portName: string; headless: boolean },
+  props: { name: string; labels: Record<string, string>; selector: Record<string, string>; port: number; portName: string; headless: boolean; metricsPort?: number },
 ): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
     metadata: { name: props.name, labels: props.labels },
@@ -112,7 +131,11 @@ export function datastoreService(
       // Replica-set members must resolve each other before they are ready.
       publishNotReadyAddresses: props.headless ? true : undefined,
       selector: props.selector,
-      ports: [{ name: props.portName, port: props.port, targetPort: k8s.IntOrString.fromString(props.portName), protocol: 'TCP' }],
+      ports: [servicePort(props.portName, props.port), ...(props.metricsPort ? [servicePort('metrics', props.metricsPort)] : [])],
     },
   });
+}
+
+function servicePort(name: string, port: number): k8s.ServicePort {
+  return { name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' };
 }

@@ -13,10 +13,10 @@ export abstract class EnvironmentChart extends Chart {
     id: string,
     readonly env: EnvironmentContext,
     readonly order: number,
-    opts: { clusterScoped?: boolean } = {},
+    opts: { clusterScoped?: boolean; namespace?: string } = {},
   ) {
     super(scope, id, {
-      namespace: opts.clusterScoped ? undefined : env.namespace,
+      namespace: opts.clusterScoped ? undefined : (opts.namespace ?? env.namespace),
       disableResourceNameHashes: true,
     });
   }

@@ -8,7 +8,9 @@ import { MONGODB_PORT, names, statefulSetPodHosts } from '../lib/names.js';
 import { resourceRequirements } from '../lib/resources.js';
 import { containerSecurityContext, podSecurityContext } from '../lib/security.js';
 import { Datastore, datastoreService } from './datastore.js';
+import { disruptionBudget } from './disruption-budget.js';
 import { EnvironmentChart } from './environment-chart.js';
+import { exporterMonitor, MONGODB_EXPORTER_PORT, mongodbExporter } from './observability/exporters.js';
 
 const KEYFILE_DIR = '/etc/mongodb/keyfile';
 
@@ -96,7 +98,11 @@ export class MongoDbChart extends EnvironmentChart {
             ]
           : []),
       ],
+      sidecars: mongo.metrics.enabled ? [mongodbExporter(mongo)] : [],
+      // Members on one node or in one zone would fail together.
+      topologySpread: rs.enabled,
     });
+    disruptionBudget(this, 'disruption-budget', { name: names.mongodb, labels: store.labels, selector: store.selector, replicas: rs.enabled ? rs.members : 1, quorum: true });
 
     datastoreService(this, 'service', {
       name: names.mongodb,
@@ -105,7 +111,9 @@ export class MongoDbChart extends EnvironmentChart {
       port: MONGODB_PORT,
       portName: 'mongodb',
       headless: true,
+      metricsPort: mongo.metrics.enabled ? MONGODB_EXPORTER_PORT : undefined,
     });
+    if (mongo.metrics.enabled) exporterMonitor(this, env, { name: names.mongodb, labels: store.labels, selector: store.selector });
 
     if (rs.enabled) {
       this.replicaSetInitJob(mongo, store.labels);
@@ -125,12 +133,15 @@ export class MongoDbChart extends EnvironmentChart {
         `rs.initiate(${JSON.stringify({ _id: rs.name, members })}); print("replica set ${rs.name} initiated"); }'`,
     ].join('\n');
 
+    // A name of its own: the StatefulSet's selector, and so its PodDisruptionBudget and
+    // NetworkPolicy, must not match the Job's pods.
+    const jobLabels = { ...labels, 'app.kubernetes.io/name': names.mongodbInitJob, 'app.kubernetes.io/component': 'database-init' };
     new k8s.KubeJob(this, 'replica-set-init', {
-      metadata: { name: names.mongodbInitJob, labels: { ...labels, 'app.kubernetes.io/component': 'database-init' } },
+      metadata: { name: names.mongodbInitJob, labels: jobLabels },
       spec: {
         backoffLimit: 20,
         template: {
-          metadata: { labels: { ...labels, 'app.kubernetes.io/component': 'database-init' } },
+          metadata: { labels: jobLabels },
           spec: {
             restartPolicy: 'OnFailure',
             serviceAccountName: names.mongodb,

@@ -1,42 +1,62 @@
 import type { Construct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction } from '../imports/monitoring.coreos.com.js';
+import {
+  PrometheusRule,
+  PrometheusRuleSpecGroupsRulesExpr,
+  type PrometheusRuleSpecGroups,
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsRelabelingsAction,
+  type ServiceMonitorSpecEndpointsRelabelings,
+} from '../imports/monitoring.coreos.com.js';
 import type { WebServiceConfig } from '../config/schema.js';
-import { canaryAlertRules } from '../lib/canary-analysis.js';
+import { canaryAlertRules, type AlertRule } from '../lib/canary-analysis.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { selectorLabels, TRACK_LABEL } from '../lib/labels.js';
 
+export interface ScrapeTarget {
+  /** Name of the ServiceMonitor. */
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** Labels of the Service(s) to scrape; only those with a port named `port` yield targets. */
+  readonly selector: Record<string, string>;
+  readonly port: string;
+  readonly path?: string;
+  readonly relabelings?: ServiceMonitorSpecEndpointsRelabelings[];
+}
+
+/**
+ * A ServiceMonitor carrying the labels the cluster's Prometheus selects on. Prometheus Operator
+ * labels every sample with namespace, service, pod, container and endpoint (the port name).
+ */
+export function scrapeMonitor(scope: Construct, id: string, env: EnvironmentContext, target: ScrapeTarget): ServiceMonitor {
+  const monitoring = env.config.monitoring;
+  return new ServiceMonitor(scope, id, {
+    metadata: { name: target.name, labels: { ...target.labels, ...monitoring.serviceMonitorLabels } },
+    spec: {
+      selector: { matchLabels: target.selector },
+      endpoints: [{ port: target.port, path: target.path, interval: monitoring.scrapeInterval, relabelings: target.relabelings }],
+    },
+  });
+}
+
 /**
  * A ServiceMonitor scraping a web service's metrics endpoint on both of its Services (stable and
- * canary share the name label), keeping the pod's track as a `track` label so queries can tell
- * them apart; Prometheus Operator adds namespace, service and pod itself.
+ * canary share the name label), keeping the pod's track and version as labels so queries can
+ * tell them apart.
  */
 export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
-  const monitoring = env.config.monitoring;
   const { [TRACK_LABEL]: _track, ...bothTracks } = labels;
-  new ServiceMonitor(scope, 'service-monitor', {
-    metadata: { name, labels: { ...bothTracks, ...monitoring.serviceMonitorLabels } },
-    spec: {
-      selector: { matchLabels: selectorLabels(env.labels, name) },
-      endpoints: [
-        {
-          port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
-          path: service.metrics.path,
-          interval: monitoring.scrapeInterval,
-          relabelings: [
-            {
-              sourceLabels: [`__meta_kubernetes_pod_label_${TRACK_LABEL}`],
-              targetLabel: 'track',
-              action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
-            },
-            {
-              sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_version'],
-              targetLabel: 'version',
-              action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
-            },
-          ],
-        },
-      ],
-    },
+  const copyPodLabel = (label: string, targetLabel: string): ServiceMonitorSpecEndpointsRelabelings => ({
+    sourceLabels: [`__meta_kubernetes_pod_label_${label}`],
+    targetLabel,
+    action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
+  });
+  scrapeMonitor(scope, 'service-monitor', env, {
+    name,
+    labels: bothTracks,
+    selector: selectorLabels(env.labels, name),
+    port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
+    path: service.metrics.path,
+    relabelings: [copyPodLabel(TRACK_LABEL, 'track'), copyPodLabel('app_kubernetes_io_version', 'version')],
   });
 }
 
@@ -44,16 +64,11 @@ export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: 
 export function canaryAlerts(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
   new PrometheusRule(scope, 'canary-alerts', {
     metadata: { name: `${name}-canary`, labels: { ...labels, ...env.config.monitoring.serviceMonitorLabels } },
-    spec: {
-      groups: [
-        {
-          name: `${name}-canary`,
-          rules: canaryAlertRules(name, env.namespace, service.canary.analysis).map((r) => ({
-            ...r,
-            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-          })),
-        },
-      ],
-    },
+    spec: { groups: [toRuleGroup({ name: `${name}-canary`, rules: canaryAlertRules(name, env.namespace, service.canary.analysis) })] },
   });
+}
+
+/** A rule group (plain data, as promtool reads it) as the PrometheusRule CRD types it. */
+export function toRuleGroup(group: { name: string; rules: readonly AlertRule[] }): PrometheusRuleSpecGroups {
+  return { name: group.name, rules: group.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })) };
 }

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentContext } from '../lib/context.js';
 import { recommendedLabels } from '../lib/labels.js';
 import { EnvironmentChart } from './environment-chart.js';
+import { addLoggingNamespace, LoggingChart } from './observability/logging-chart.js';
 
 /**
  * The environment namespace. Pod Security admission enforces the "restricted" profile on it
@@ -24,5 +25,6 @@ export class NamespaceChart extends EnvironmentChart {
         },
       },
     });
+    if (LoggingChart.needed(env)) addLoggingNamespace(this, env);
   }
 }

@@ -5,6 +5,7 @@ import { names, REDIS_PORT } from '../lib/names.js';
 import { redisMemory } from '../lib/quantity.js';
 import { Datastore, datastoreService } from './datastore.js';
 import { EnvironmentChart } from './environment-chart.js';
+import { exporterMonitor, REDIS_EXPORTER_PORT, redisExporter } from './observability/exporters.js';
 
 /**
  * Redis from the official image (docker.io/library/redis), run as its "redis" user (UID 999) on a
@@ -50,10 +51,15 @@ export class RedisChart extends EnvironmentChart {
         volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
       },
       volumes: [{ name: 'tmp', emptyDir: {} }],
+      sidecars: redis.metrics.enabled ? [redisExporter(redis)] : [],
     });
 
     const service = { labels: store.labels, selector: store.selector, port: REDIS_PORT, portName: 'redis' };
-    datastoreService(this, 'service', { ...service, name: names.redis, headless: false });
+    // Only the client Service carries the metrics port: the ServiceMonitor matches both Services,
+    // and a port on each would scrape every pod twice.
+    const metricsPort = redis.metrics.enabled ? REDIS_EXPORTER_PORT : undefined;
+    datastoreService(this, 'service', { ...service, name: names.redis, headless: false, metricsPort });
     datastoreService(this, 'headless-service', { ...service, name: names.redisHeadless, headless: true });
+    if (redis.metrics.enabled) exporterMonitor(this, env, { name: names.redis, labels: store.labels, selector: store.selector });
   }
 }

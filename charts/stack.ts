@@ -1,9 +1,13 @@
 import type { Construct } from 'constructs';
+import { annotateForArgoCd } from '../lib/argocd-annotations.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import type { EnvironmentChart } from './environment-chart.js';
 import { IngressChart } from './ingress.js';
 import { MongoDbChart } from './mongodb.js';
 import { NamespaceChart } from './namespace.js';
+import { NetworkPolicyChart } from './network-policies.js';
+import { LoggingChart } from './observability/logging-chart.js';
+import { MonitoringChart } from './observability/monitoring-chart.js';
 import { RedisChart } from './redis.js';
 import { WebServiceChart } from './web-service.js';
 import { WorkerChart } from './worker.js';
@@ -21,5 +25,9 @@ export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext
     if (worker.enabled) charts.push(new WorkerChart(scope, env, { name, worker }));
   }
   if (IngressChart.needed(env)) charts.push(new IngressChart(scope, env));
+  if (MonitoringChart.needed(env)) charts.push(new MonitoringChart(scope, env));
+  if (LoggingChart.needed(env)) charts.push(new LoggingChart(scope, env));
+  if (NetworkPolicyChart.needed(env)) charts.push(new NetworkPolicyChart(scope, env, charts));
+  for (const chart of charts) annotateForArgoCd(chart, chart.order);
   return charts.sort((a, b) => a.fileName.localeCompare(b.fileName));
 }

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HttpProbe, WebServiceConfig } from '../config/schema.js';
 import { COLOURS, colourWorkload, type Colour } from '../lib/blue-green.js';
+import { spreadsAcrossTopology } from '../lib/availability.js';
 import { canaryWorkload } from '../lib/canary.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { EnvironmentChart } from './environment-chart.js';
@@ -43,6 +44,7 @@ export class WebServiceChart extends EnvironmentChart {
       // upstreams; without the delay, in-flight and new requests fail during every rollout.
       lifecycle: service.preStopDelaySeconds > 0 ? { preStop: { exec: { command: ['sleep', String(service.preStopDelaySeconds)] } } } : undefined,
       terminationGracePeriodSeconds: service.terminationGracePeriodSeconds + service.preStopDelaySeconds,
+      topologySpread: spreadsAcrossTopology(service, env.config.tier),
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: {

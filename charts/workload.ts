@@ -1,17 +1,21 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadConfig } from '../config/schema.js';
+import { minimumReplicas, topologySpreadConstraints } from '../lib/availability.js';
 import { checksum } from '../lib/checksum.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { recommendedLabels, selectorLabels, type Track } from '../lib/labels.js';
 import { names } from '../lib/names.js';
 import { workloadPodSpec, workloadSettings, type WorkloadPodOptions } from '../lib/pod.js';
 import { Autoscaler } from './autoscaler.js';
+import { disruptionBudget } from './disruption-budget.js';
 
-export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'env'> {
+export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'env' | 'topologySpreadConstraints'> {
   readonly workload: WorkloadConfig;
   readonly env: EnvironmentContext;
   readonly strategy?: k8s.DeploymentStrategy;
+  /** Spread each Deployment's pods over zones and nodes. */
+  readonly topologySpread?: boolean;
 }
 
 /** Labels and selector of one Deployment of a workload. */
@@ -64,7 +68,8 @@ export class Workload extends Construct {
 
   /**
    * A Deployment running `workload` (e.g. with the canary image) on the shared settings, named
-   * `<name>` or `<name>-<suffix>`, plus its HPA when the workload autoscales.
+   * `<name>` or `<name>-<suffix>`, plus its HPA when the workload autoscales and its
+   * PodDisruptionBudget when it runs more than one pod.
    */
   addDeployment(workload: WorkloadConfig, opts: { track?: Track; suffix?: string } = {}): DeploymentIdentity {
     const name = opts.suffix ? `${this.props.name}-${opts.suffix}` : this.props.name;
@@ -72,6 +77,7 @@ export class Workload extends Construct {
     if (workload.autoscaling.enabled) {
       new Autoscaler(this, `autoscaler-${opts.suffix ?? 'main'}`, { name, labels: deployment.labels, autoscaling: workload.autoscaling });
     }
+    disruptionBudget(this, `disruption-budget-${opts.suffix ?? 'main'}`, { ...deployment, replicas: minimumReplicas(workload) });
     return deployment;
   }
 
@@ -100,7 +106,11 @@ export class Workload extends Construct {
             // A settings change rolls the pods (env from a ConfigMap is read only at start).
             annotations: { 'checksum/config': this.settingsChecksum },
           },
-          spec: workloadPodSpec({ ...this.props, workload }),
+          spec: workloadPodSpec({
+            ...this.props,
+            workload,
+            topologySpreadConstraints: this.props.topologySpread ? topologySpreadConstraints(selector) : undefined,
+          }),
         },
       },
     });

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { bytesOf, cpuToMillicores, notAbove } from '../lib/quantity.js';
+import { networkIssues, networkSchema } from './network.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -294,6 +295,10 @@ export const webServiceSchema = z
         maxUnavailable: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default(0),
       })
       .prefault({}),
+    topologySpread: z
+      .boolean()
+      .optional()
+      .describe('Spread the pods over zones and nodes (topologySpreadConstraints, ScheduleAnyway); default: on except in the dev tier.'),
   })
   .describe('An HTTP service: Deployment, ClusterIP Service, optional HPA and Ingress paths.');
 
@@ -312,6 +317,17 @@ const datastoreStorageSchema = (size: string) =>
       storageClass: z.string().min(1).optional().describe('StorageClass; omitted means the cluster default.'),
     })
     .prefault({});
+
+/** Prometheus exporter sidecar of a datastore, scraped through a `metrics` port of its Service. */
+const exporterSchema = (repository: string, tag: string) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Run the exporter sidecar; with monitoring.enabled also a ServiceMonitor for it.'),
+      image: imageSchema.prefault({ registry: 'docker.io', repository, tag }),
+      resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
+    })
+    .prefault({});
+export type ExporterConfig = z.infer<ReturnType<typeof exporterSchema>>;
 
 export const mongodbSchema = z
   .strictObject({
@@ -348,6 +364,7 @@ export const mongodbSchema = z
     resources: resourcesSchema.prefault({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '2Gi' } }),
     // The official image's mongodb user.
     securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
+    metrics: exporterSchema('percona/mongodb_exporter', '0.43.1').describe('percona/mongodb_exporter sidecar in every member.'),
   })
   .describe('MongoDB StatefulSet (official image) with a headless Service.');
 
@@ -368,6 +385,7 @@ export const redisSchema = z
     resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
     // The official image's redis user.
     securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
+    metrics: exporterSchema('oliver006/redis_exporter', 'v1.67.0').describe('oliver006/redis_exporter sidecar.'),
   })
   .describe('Redis StatefulSet (official image), single primary with a PVC.');
 
@@ -403,6 +421,144 @@ export const ingressSchema = z
     annotations: z.record(z.string(), z.string()).default({}).describe('Extra annotations for the Ingress.'),
   })
   .describe('NGINX Ingress in front of the web services.');
+
+// ---------------------------------------------------------------------------
+// Observability: alert thresholds, Alertmanager receivers, Grafana, logs
+// ---------------------------------------------------------------------------
+
+const promDuration = z.string().regex(/^[0-9]+(ms|s|m|h|d)$/, { error: 'must be a Prometheus duration such as "30s", "5m" or "4h"' });
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const labelKey = z.string().max(316).regex(LABEL_KEY, { error: 'must be a Kubernetes label key such as "grafana_dashboard"' });
+const share = (what: string, value: number) => z.number().gt(0).lt(1).default(value).describe(what);
+const holdFor = (value: string) => promDuration.default(value).describe('How long the condition must hold before the alert fires.');
+
+export const alertsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Emit the environment PrometheusRule (50-monitoring.yaml).'),
+    runbookBaseUrl: z
+      .url()
+      .default('https://github.com/example/cdk8s-platform/blob/main/README.md')
+      .describe('Each alert links to this URL plus #<alert name in lowercase> (runbook_url).'),
+    errorRate: z
+      .strictObject({
+        max: share('KPI: largest acceptable share of 5xx responses (0.001 = 0.1%).', 0.001),
+        window: promDuration.default('5m').describe('Range of the rate() window.'),
+        for: holdFor('5m'),
+      })
+      .prefault({}),
+    latency: z
+      .strictObject({
+        p95Seconds: z.number().positive().default(0.5).describe('KPI: largest acceptable p95 response time.'),
+        window: promDuration.default('5m').describe('Range of the rate() window.'),
+        for: holdFor('10m'),
+      })
+      .prefault({}),
+    serviceDown: z.strictObject({ for: holdFor('5m') }).prefault({}).describe('No target of a web service is up.'),
+    crashLooping: z
+      .strictObject({
+        restarts: z.number().int().min(1).default(3).describe('More container restarts than this within `window` is crash-looping.'),
+        window: promDuration.default('15m'),
+        for: holdFor('5m'),
+      })
+      .prefault({}),
+    podNotReady: z.strictObject({ for: holdFor('15m') }).prefault({}),
+    hpaMaxedOut: z.strictObject({ for: holdFor('15m') }).prefault({}).describe('An HPA runs at its maxReplicas.'),
+    volumeUsage: z
+      .strictObject({ max: share('Largest acceptable used share of a PersistentVolumeClaim.', 0.8), for: holdFor('5m') })
+      .prefault({}),
+    exporterDown: z.strictObject({ for: holdFor('5m') }).prefault({}).describe('A datastore exporter cannot be scraped or cannot reach its datastore.'),
+  })
+  .describe('Alert rules of the environment; thresholds default to the KPIs (error rate < 0.1%, p95 < 500 ms).');
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+const receiverSchema = z
+  .strictObject({
+    severities: z.array(z.enum(SEVERITIES)).min(1).default(['critical', 'warning']).describe('Alerts of these severities are sent to this receiver.'),
+    sendResolved: z.boolean().default(true).describe('Also notify when an alert resolves.'),
+    slack: z
+      .strictObject({
+        apiUrl: secretKeyRefSchema.describe('Secret key holding the Slack incoming-webhook URL.'),
+        channel: z.string().min(1).optional().describe('Channel, e.g. "#webapp-alerts"; default: the webhook\'s.'),
+      })
+      .optional(),
+    email: z
+      .strictObject({
+        to: z.string().min(1).describe('Recipient address(es), comma-separated.'),
+        from: z.string().min(1),
+        smarthost: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, { error: 'must be host:port, e.g. "smtp.example.com:587"' }),
+        authUsername: z.string().min(1).optional(),
+        authPassword: secretKeyRefSchema.optional().describe('Secret key holding the SMTP password.'),
+        requireTls: z.boolean().default(true),
+      })
+      .refine((e) => !e.authUsername === !e.authPassword, { error: 'set authUsername and authPassword together', path: ['authPassword'] })
+      .optional(),
+    pagerduty: z
+      .strictObject({ routingKey: secretKeyRefSchema.describe('Secret key holding the PagerDuty Events API v2 integration key.') })
+      .optional(),
+    webhook: z
+      .strictObject({ url: secretKeyRefSchema.describe('Secret key holding the webhook URL (URLs often embed a token).') })
+      .optional(),
+  })
+  .refine((r) => r.slack || r.email || r.pagerduty || r.webhook, { error: 'a receiver needs at least one of slack, email, pagerduty or webhook' })
+  .describe('Where alerts are sent; URLs and keys come only from Secrets in the environment namespace.');
+export type ReceiverConfig = z.infer<typeof receiverSchema>;
+
+export const grafanaSchema = z
+  .strictObject({
+    dashboards: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Ship the dashboards as ConfigMaps for the Grafana sidecar.'),
+        label: labelKey.default('grafana_dashboard').describe('Label the sidecar watches (kube-prometheus-stack: grafana.sidecar.dashboards.label).'),
+        labelValue: z.string().default('1').describe('grafana.sidecar.dashboards.labelValue.'),
+      })
+      .prefault({}),
+    datasources: z
+      .strictObject({
+        label: labelKey.default('grafana_datasource').describe('grafana.sidecar.datasources.label: marks the Loki datasource ConfigMap.'),
+        labelValue: z.string().default('1'),
+      })
+      .prefault({}),
+  })
+  .describe('Grafana picks dashboards and datasources up from labelled ConfigMaps (sidecar).');
+
+export const logsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Loki and a log shipper DaemonSet, in their own namespace.'),
+    namespace: dnsLabel
+      .optional()
+      .describe('Namespace of Loki and the shipper; default <namespace>-logging. It admits privileged pods (the shipper reads host paths), so it is kept apart.'),
+    shipper: z
+      .enum(['promtail'])
+      .default('promtail')
+      .describe('Agent that ships pod logs to Loki. Promtail reached end of life in March 2026; Grafana Alloy is its successor.'),
+    loki: z
+      .strictObject({
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/loki', tag: '2.8.2' }),
+        retentionPeriod: z
+          .string()
+          .regex(/^[0-9]+(h|d)$/, { error: 'must be a duration in hours or days such as "720h" or "30d"' })
+          .refine((d) => (d.endsWith('d') ? true : Number(d.slice(0, -1)) % 24 === 0), { error: 'must be whole days (Loki\'s index period is 24h)' })
+          .default('720h')
+          .describe('How long logs are kept; the compactor deletes older ones.'),
+        storage: datastoreStorageSchema('10Gi'),
+        resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '1Gi' } }),
+        // The grafana/loki image's loki user.
+        securityContext: securityContextSchema.prefault({ runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 }),
+      })
+      .prefault({})
+      .describe('Loki, single binary, filesystem storage on a PVC.'),
+    promtail: z
+      .strictObject({
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/promtail', tag: '2.8.2' }),
+        resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
+      })
+      .prefault({})
+      .describe('Promtail DaemonSet (logs.shipper: promtail).'),
+  })
+  .describe('Pod logs: Loki plus a shipper on every node, and a Grafana datasource for Loki.');
+export type LogsConfig = z.infer<typeof logsSchema>;
 
 // ---------------------------------------------------------------------------
 // The default application: the reference deployment's backend and frontend.
@@ -492,6 +648,7 @@ export const configSchema = z
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
+    network: networkSchema.prefault({}),
     argocd: argocdSchema.prefault({}),
     monitoring: z
       .strictObject({
@@ -501,17 +658,40 @@ export const configSchema = z
           .default({ release: 'kube-prometheus-stack' })
           .describe('Labels the cluster\'s Prometheus selects ServiceMonitors and PrometheusRules by (kube-prometheus-stack: release=<its release name>).'),
         scrapeInterval: z.string().regex(/^[0-9]+(ms|s|m)$/, { error: 'must be a duration such as "15s"' }).default('15s'),
+        alerts: alertsSchema.prefault({}),
+        receivers: z
+          .record(dnsLabel, receiverSchema)
+          .default({})
+          .refine((r) => !('null' in r), { error: 'the receiver name "null" is reserved (it takes what no receiver wants)' })
+          .describe('Alertmanager receivers by name; when any is set, an AlertmanagerConfig routes the environment\'s alerts to them.'),
+        route: z
+          .strictObject({
+            groupBy: z.array(z.string().min(1)).default(['alertname', 'namespace', 'service']),
+            groupWait: promDuration.default('30s'),
+            groupInterval: promDuration.default('5m'),
+            repeatInterval: promDuration.default('4h'),
+          })
+          .prefault({})
+          .describe('Grouping and timing of notifications (Alertmanager route).'),
+        grafana: grafanaSchema.prefault({}),
       })
       .prefault({}),
+    logs: logsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const workloads: [string, string, WorkloadConfig][] = [
       ...Object.entries(config.services).map(([n, s]) => ['services', n, s] as [string, string, WorkloadConfig]),
       ...Object.entries(config.workers).map(([n, w]) => ['workers', n, w] as [string, string, WorkloadConfig]),
     ];
-    const mongoImage: [string, string, { image: z.infer<typeof imageSchema> }] = ['mongodb', '', config.mongodb];
-    const redisImage: [string, string, { image: z.infer<typeof imageSchema> }] = ['redis', '', config.redis];
-    for (const [section, name, workload] of [...workloads, mongoImage, redisImage]) {
+    const images: [string, string, { image: z.infer<typeof imageSchema> }][] = [
+      ['mongodb', '', config.mongodb],
+      ['redis', '', config.redis],
+      ['mongodb', 'metrics', config.mongodb.metrics],
+      ['redis', 'metrics', config.redis.metrics],
+      ['logs', 'loki', config.logs.loki],
+      ['logs', 'promtail', config.logs.promtail],
+    ];
+    for (const [section, name, workload] of [...workloads, ...images]) {
       const base = name ? [section, name] : [section];
       if (config.tier !== 'dev' && workload.image.tag === 'latest') {
         ctx.addIssue({
@@ -571,6 +751,7 @@ export const configSchema = z
         }
       }
     }
+    for (const issue of networkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -578,6 +759,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type MongoConfig = Config['mongodb'];
 export type RedisConfig = Config['redis'];
 export type IngressConfig = Config['ingress'];
+export type MonitoringConfig = Config['monitoring'];
 export type ArgoCdEnvironmentConfig = Config['argocd'];
 export type ImageConfig = z.infer<typeof imageSchema>;
 export type ResourcesConfig = z.infer<typeof resourcesSchema>;

@@ -22,6 +22,7 @@ export interface WorkloadPodOptions {
   readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
   readonly lifecycle?: k8s.Lifecycle;
   readonly terminationGracePeriodSeconds?: number;
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
 }
 
 /** The non-secret settings of a workload: what goes into its ConfigMap. */
@@ -67,6 +68,7 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
     securityContext: podSecurityContext(workload.securityContext),
     imagePullSecrets: pullSecrets(env.config.imagePullSecrets, workload.imagePullSecrets),
     terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
+    topologySpreadConstraints: opts.topologySpreadConstraints,
     containers: [container],
     volumes: nonEmpty([
       ...writable.map((w) => ({ name: w.name, emptyDir: {} })),

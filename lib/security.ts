@@ -33,3 +33,16 @@ export function containerSecurityContext(opts: { readOnlyRootFilesystem: boolean
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
+
+/**
+ * For a node agent that must read root-owned host files (the kubelet's pod logs are root:root,
+ * 0640): it runs as root, which "restricted" forbids, but is otherwise locked down: no
+ * capabilities (reading as the files' owner needs none), no privilege escalation, read-only root
+ * filesystem, RuntimeDefault seccomp. Its namespace must admit it (Pod Security "privileged").
+ */
+export function hostReaderSecurityContexts(): { pod: k8s.PodSecurityContext; container: k8s.SecurityContext } {
+  return {
+    pod: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+    container: { ...containerSecurityContext({ readOnlyRootFilesystem: true }), runAsNonRoot: false },
+  };
+}

@@ -1,4 +1,4 @@
-import type { RenderedEnvironment } from './render.js';
+import type { OutputDirectory } from './output.js';
 import { validateManifests } from './validate.js';
 
 export class InvalidManifestsError extends Error {
@@ -8,8 +8,8 @@ export class InvalidManifestsError extends Error {
   }
 }
 
-/** Validates every object of every environment against the Kubernetes and CRD schemas. */
-export function validateRendered(environments: readonly RenderedEnvironment[]): void {
+/** Validates every object of every environment (or other directory of dist/) against the Kubernetes and CRD schemas. */
+export function validateRendered(environments: readonly OutputDirectory[]): void {
   const problems = environments.flatMap((env) =>
     env.files.flatMap((file) =>
       validateManifests(file.objects).map((i) => `${env.name}/${file.name}: ${i.kind}/${i.name}: ${i.message}`),

@@ -391,6 +391,45 @@ function crdIndex(): Map<string, string> {
   return index;
 }
 
+const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
+const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
+const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not']);
+const MIN_SHARED_SUBSCHEMA = 1000; // characters of JSON; smaller ones are cheaper inline
+
+/**
+ * Moves every large subschema into $defs, once per distinct content, and refers to it: ajv then
+ * compiles it once. Some CRDs repeat big subschemas many times (the ApplicationSet CRD embeds the
+ * Application spec in each of its generators), which otherwise doubles their compile time.
+ */
+function shareSubschemas(root: Json): Json {
+  const names = new Map<string, string>();
+  const $defs: Json = {};
+  const visit = (node: unknown): unknown => {
+    if (!isObj(node)) return node;
+    const out: Json = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (SUBSCHEMA_MAPS.has(key) && isObj(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, share(v)]));
+      else if (SUBSCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map(share);
+      else if (SUBSCHEMAS.has(key) && isObj(value)) out[key] = share(value);
+      else out[key] = value;
+    }
+    return out;
+  };
+  const share = (node: unknown): unknown => {
+    const schema = visit(node);
+    const text = JSON.stringify(schema);
+    if (text.length < MIN_SHARED_SUBSCHEMA) return schema;
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `s${names.size}`;
+      names.set(text, name);
+      $defs[name] = schema;
+    }
+    return { $ref: `#/$defs/${name}` };
+  };
+  return { ...(visit(root) as Json), $defs };
+}
+
 type CrdLookup = { checker: Checker } | { problem: string } | null;
 const crdCache = new Map<string, CrdLookup>();
 
@@ -412,7 +451,7 @@ function crdChecker(apiVersion: string, kind: string): CrdLookup {
       const converted = convertSchema(isObj(v.schema) ? v.schema : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, true) as Json;
       converted.properties = { ...(isObj(converted.properties) ? converted.properties : {}), metadata: crMetadataSchema };
       try {
-        const fn: ValidateFunction = ajv.compile(converted);
+        const fn: ValidateFunction = ajv.compile(shareSubschemas(converted));
         result = { checker: (data) => (fn(data) ? [] : ((fn.errors ?? []) as RawError[])) };
       } catch (e) {
         result = { problem: `could not compile the CRD schema for ${apiVersion}/${kind}: ${(e as Error).message}` };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/load.js';
+import { SYNC_WAVE_ANNOTATION } from '../lib/argocd-annotations.js';
 import { currentWeight, describeStatus, nextStep, transition, type Edit } from '../lib/canary.js';
 import { canaryQueries, decide } from '../lib/canary-analysis.js';
 import { validateManifests } from '../lib/validate.js';
@@ -19,6 +20,7 @@ describe('canary routing (ingress-nginx annotations)', () => {
       'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary',
       'nginx.ingress.kubernetes.io/canary-by-header-value': 'yes',
       'nginx.ingress.kubernetes.io/canary-by-cookie': 'canary_user',
+      [SYNC_WAVE_ANNOTATION]: expect.any(String),
     });
     const main = find(env, 'Ingress', 'webapp');
     expect(ingress.spec.rules[0].host).toBe(main.spec.rules[0].host);
@@ -28,7 +30,7 @@ describe('canary routing (ingress-nginx annotations)', () => {
 
   it('keeps one canary Ingress per host/path and no other annotations on it', () => {
     expect(findAll(env, 'Ingress').filter((i) => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'])).toHaveLength(1);
-    expect(Object.keys(ingress.metadata.annotations).every((a) => a.startsWith('nginx.ingress.kubernetes.io/canary'))).toBe(true);
+    expect(Object.keys(ingress.metadata.annotations).every((a) => a.startsWith('nginx.ingress.kubernetes.io/canary') || a === SYNC_WAVE_ANNOTATION)).toBe(true);
     expect(ingress.spec.tls).toBeUndefined();
   });
 
@@ -81,10 +83,13 @@ describe('canary routing (ingress-nginx annotations)', () => {
   });
 
   it('emits no canary objects when disabled', () => {
+    const canaryObjects = (env: typeof prod) =>
+      objectsOf(env).filter((o: any) => /^(backend|frontend)-canary$/.test(o.metadata.name) || o.metadata.labels?.track === 'canary');
     const prod = renderCommitted('prod');
-    expect(objectsOf(prod).filter((o: any) => o.metadata.name.endsWith('-canary'))).toEqual([]);
+    expect(canaryObjects(prod)).toEqual([]);
     const disabled = renderYaml(withCanary('{ enabled: false, tag: "1.1.0", weight: 50 }'));
-    expect(objectsOf(disabled).filter((o: any) => o.metadata.name.endsWith('-canary'))).toEqual([]);
+    expect(canaryObjects(disabled)).toEqual([]);
+    expect(findAll(disabled, 'Ingress').filter((i) => i.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'])).toEqual([]);
   });
 });
 

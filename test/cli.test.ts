@@ -1,14 +1,17 @@
 /**
- * The synth command as users run it: a real process, real files. Each scenario runs against a
- * copy of the environment files and a scratch output directory, never the committed dist/.
+ * The synth command as users run it, on real files. Each scenario runs against a copy of the
+ * environment files and a scratch output directory, never the committed dist/. The command runs
+ * in-process (the schemas compile once, not once per run); the checks of what only a real
+ * process shows (exit code, no stack trace, `npx cdk8s synth`) start one.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { synthCommand } from '../main.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -22,6 +25,20 @@ interface Result {
 }
 
 async function synth(args: string[], outdir: string, configDir: string): Promise<Result> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
+  try {
+    const code = synthCommand(['--config-dir', configDir, '--outdir', outdir, ...args]);
+    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+async function synthProcess(args: string[], outdir: string, configDir: string): Promise<Result> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'main.ts', '--config-dir', configDir, ...args], {
       cwd: root,
@@ -72,7 +89,7 @@ describe.concurrent('npm run synth', () => {
     const { configDir, outdir } = await scenario('bad-config');
     const before = snapshotTree(outdir);
     writeFileSync(join(configDir, 'staging.yaml'), 'services:\n  backend:\n    replicas: -1\n');
-    const result = await synth([], outdir, configDir);
+    const result = await synthProcess([], outdir, configDir);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('staging.yaml: invalid configuration');
     expect(result.stderr).toContain('services.backend.replicas (line 3, column 5): Too small: expected number to be >=0');
@@ -100,11 +117,14 @@ describe.concurrent('npm run synth', () => {
   it('synthesizes only the requested environment and removes files of objects that were removed', async () => {
     const { configDir, outdir } = await scenario('one-env');
     const staging = readFileSync(join(outdir, 'staging', '30-frontend.yaml'), 'utf8');
+    const argocd = snapshotTree(join(outdir, 'argocd'));
     writeFileSync(join(configDir, 'prod.yaml'), readFileSync(join(configDir, 'prod.yaml'), 'utf8').replace('services:\n', 'services:\n  frontend:\n    enabled: false\n'));
     const result = await synth(['--env', 'prod'], outdir, configDir);
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(join(outdir, 'prod'))).not.toContain('30-frontend.yaml');
     expect(readFileSync(join(outdir, 'staging', '30-frontend.yaml'), 'utf8')).toBe(staging);
+    // The Argo CD objects describe every environment: only a full synth rewrites them.
+    expect(snapshotTree(join(outdir, 'argocd'))).toEqual(argocd);
   });
 
   it('adds an environment when a file is added (qa.yaml)', async () => {

@@ -1,21 +1,39 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
 import { withConfigReference } from '../config/reference.js';
+import { environmentDirectory, type OutputDirectory } from '../lib/output.js';
 import { toYaml } from '../lib/render.js';
+import { synthesize } from '../lib/synth.js';
 import { ENVIRONMENTS, renderCommitted } from './helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
+/** dist/<name>/ holds exactly the files of `expected`, byte for byte. */
+function expectCommitted(expected: OutputDirectory): void {
+  const dir = join(root, 'dist', expected.name);
+  expect(readdirSync(dir).sort()).toEqual(expected.files.map((f) => f.name).sort());
+  for (const file of expected.files) {
+    expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${expected.name}/${file.name}`).toBe(toYaml(file.objects));
+  }
+}
+
 describe('committed output is what the config produces', () => {
-  it.each(ENVIRONMENTS)('dist/%s matches a fresh synth (run `npm run synth` after changing config or code)', (name) => {
-    const rendered = renderCommitted(name);
-    const dir = join(root, 'dist', name);
-    expect(readdirSync(dir).sort()).toEqual(rendered.files.map((f) => f.name).sort());
-    for (const file of rendered.files) {
-      expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${name}/${file.name}`).toBe(toYaml(file.objects));
-    }
+  it.each(ENVIRONMENTS)('dist/%s (with its kustomization.yaml) matches a fresh synth (run `npm run synth` after changing config or code)', (name) => {
+    expectCommitted(environmentDirectory(renderCommitted(name)));
+  });
+
+  it('dist/argocd/ and dist/argocd-applicationset/ match a fresh synth (run `npm run synth`)', () => {
+    const { argocd } = synthesize();
+    expect(argocd.map((d) => d.name)).toEqual(['argocd', 'argocd-applicationset']);
+    for (const directory of argocd) expectCommitted(directory);
+  });
+
+  it('config/gitops.schema.json matches the zod schema, and config/gitops.yaml points editors at it (run `npm run schema`)', () => {
+    expect(JSON.parse(readFileSync(join(root, 'config', 'gitops.schema.json'), 'utf8'))).toEqual(gitopsFileJsonSchema());
+    expect(readFileSync(join(root, 'config', 'gitops.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./gitops.schema.json');
   });
 
   it('config/schema.json matches the zod schema (run `npm run schema`)', () => {

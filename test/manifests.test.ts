@@ -4,6 +4,13 @@ import { validateManifests } from '../lib/validate.js';
 import { ENVIRONMENTS, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
 
 const prod = renderCommitted('prod');
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+/**
+ * Pods that cannot meet "restricted": Promtail reads every pod's log files from the node (hostPath
+ * /var/log/pods, root-owned) and watches pods through the API. It runs alone in the logging
+ * namespace, which enforces "privileged" for that reason (charts/observability/logging-chart.ts).
+ */
+const NEEDS_PRIVILEGED_NAMESPACE = new Set(['DaemonSet/promtail']);
 const dev = renderCommitted('dev');
 
 describe.each(ENVIRONMENTS)('environment %s', (name) => {
@@ -27,9 +34,17 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
     }
   });
 
-  it('puts every namespaced object in the environment namespace', () => {
-    const namespace = find(env, 'Namespace', (findAll(env, 'Namespace')[0] as any).metadata.name).metadata.name;
-    for (const o of objects as any[]) if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(namespace);
+  it('puts every namespaced object in the environment namespace, logging in the logging namespace', () => {
+    const [namespace, logging] = findAll(env, 'Namespace').map((n) => n.metadata.name);
+    for (const file of env.files) {
+      for (const o of file.objects as any[]) {
+        const where = `${file.name}: ${o.kind}/${o.metadata.name}`;
+        if (CLUSTER_SCOPED.has(o.kind)) expect(o.metadata.namespace, where).toBeUndefined();
+        else if (file.name === '60-logging.yaml') expect(o.metadata.namespace, where).toBe(logging);
+        // Objects guarding the logging namespace (e.g. its NetworkPolicies) may live there too.
+        else expect([namespace, logging], where).toContain(o.metadata.namespace);
+      }
+    }
   });
 
   it('uses stable, readable names without hash suffixes', () => {
@@ -53,8 +68,9 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
     }
   });
 
-  it('runs every pod under the restricted Pod Security profile', () => {
+  it('runs every pod under the restricted Pod Security profile (but the log shipper, see below)', () => {
     for (const { owner, spec } of podTemplates(env)) {
+      if (NEEDS_PRIVILEGED_NAMESPACE.has(owner)) continue;
       expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.securityContext.runAsUser, owner).toBeGreaterThan(0);
       expect(spec.automountServiceAccountToken, owner).toBe(false);
@@ -69,6 +85,22 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
       }
     }
     expect(find(env, 'Namespace', (findAll(env, 'Namespace')[0] as any).metadata.name).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('admits only the log shipper to the privileged logging namespace, still locked down', () => {
+    for (const { owner, spec } of podTemplates(env).filter((p) => NEEDS_PRIVILEGED_NAMESPACE.has(p.owner))) {
+      const daemonSet = find(env, 'DaemonSet', owner.split('/')[1]);
+      const namespace = find(env, 'Namespace', daemonSet.metadata.namespace);
+      expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], owner).toBe('privileged');
+      // Only the node's pod logs (read-only) and its own positions directory come from the host.
+      expect(spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path)).toEqual([`/var/lib/promtail/${daemonSet.metadata.namespace}`, '/var/log/pods']);
+      expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
+      expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      for (const c of spec.containers) {
+        expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.resources?.limits?.memory, `${owner} ${c.name} limits`).toBeDefined();
+      }
+    }
   });
 
   it('omits spec.replicas on every Deployment an HPA manages', () => {

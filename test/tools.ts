@@ -94,3 +94,26 @@ export async function startPrometheus(openMetrics: string): Promise<PrometheusSe
   await stop();
   throw new Error(`prometheus did not become ready:\n${stderr}`);
 }
+
+/** `promtool check rules` on several rule files in one process (name -> groups): one call for many checks. */
+export function checkRuleFiles(files: Record<string, unknown[]>): ToolResult {
+  const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+  const paths = Object.entries(files).map(([name, groups]) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, stringify({ groups }));
+    return file;
+  });
+  return promtool(['check', 'rules', ...paths]);
+}
+
+/**
+ * `promtool test rules`: evaluates `groups` against the input series of each test in `tests`
+ * (https://prometheus.io/docs/prometheus/latest/configuration/unit_testing_rules/).
+ */
+export function testRules(groups: unknown[], tests: unknown[], evaluationInterval = '1m'): ToolResult {
+  const dir = mkdtempSync(join(tmpdir(), 'rule-tests-'));
+  writeRulesFile(groups, dir);
+  const testFile = join(dir, 'tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: evaluationInterval, tests }));
+  return promtool(['test', 'rules', testFile]);
+}

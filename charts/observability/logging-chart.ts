@@ -1,0 +1,68 @@
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import type { EnvironmentContext } from '../../lib/context.js';
+import { recommendedLabels } from '../../lib/labels.js';
+import { lokiDatasource } from '../../lib/observability/logging.js';
+import { EnvironmentChart } from '../environment-chart.js';
+import { Loki } from './loki.js';
+import { Promtail } from './promtail.js';
+
+/** Namespace of the environment's logging stack: logs.namespace, default <namespace>-logging. */
+export function loggingNamespace(env: EnvironmentContext): string {
+  return env.config.logs.namespace ?? `${env.namespace}-logging`;
+}
+
+/**
+ * The logging namespace. The shipper reads the nodes' log files through hostPath volumes, which
+ * the Pod Security "restricted" and "baseline" profiles both forbid
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline), so this
+ * namespace enforces "privileged", and nothing but logging runs in it: the application namespace
+ * keeps enforcing "restricted". It is created with the environment namespace (00-namespace.yaml),
+ * before anything that lives in it.
+ */
+export function addLoggingNamespace(scope: Construct, env: EnvironmentContext): void {
+  new k8s.KubeNamespace(scope, 'logging-namespace', {
+    metadata: {
+      name: loggingNamespace(env),
+      labels: {
+        ...recommendedLabels(env.labels, { name: env.config.app.name, component: 'logging', version: env.config.app.version }),
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        // Still record what would break "restricted", so any new privileged pod is visible.
+        'pod-security.kubernetes.io/audit': 'restricted',
+      },
+    },
+  });
+}
+
+/**
+ * Pod logs of the environment, in the logging namespace: Loki, the shipper on every node, and a
+ * Grafana datasource for Loki. Loki itself runs with a restricted-compliant security context;
+ * only the shipper needs the namespace's "privileged" admission.
+ */
+export class LoggingChart extends EnvironmentChart {
+  static needed(env: EnvironmentContext): boolean {
+    return env.config.logs.enabled;
+  }
+
+  constructor(scope: Construct, env: EnvironmentContext) {
+    const namespace = loggingNamespace(env);
+    super(scope, 'logging', env, 60, { namespace });
+    const logs = env.config.logs;
+    const labels = recommendedLabels(env.labels, { name: env.config.app.name, component: 'logging', version: env.config.app.version });
+
+    const loki = new Loki(this, 'loki', { env, namespace, logs });
+    switch (logs.shipper) {
+      case 'promtail':
+        new Promtail(this, 'promtail', { env, namespace, logs, lokiUrl: loki.url, sources: [env.namespace, namespace] });
+        break;
+    }
+
+    const grafana = env.config.monitoring.grafana.datasources;
+    new k8s.KubeConfigMap(this, 'grafana-datasource', {
+      metadata: { name: 'grafana-datasource-loki', labels: { ...labels, [grafana.label]: grafana.labelValue } },
+      data: { 'loki-datasource.yaml': stringify(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: `loki-${env.labels.instance}`.slice(0, 40), url: loki.url })) },
+    });
+  }
+}

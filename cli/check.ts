@@ -1,0 +1,119 @@
+/**
+ * npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]
+ *
+ * The policy report (lib/policy/): checks the objects of each environment against the security,
+ * reliability and consistency rules and prints every violation object by object, with the rule
+ * name, what is wrong and how to fix it. Exits 1 when there is any error; warnings are printed only.
+ *
+ * By default the objects are rendered in memory from config/environments/; with --dist the files
+ * in dist/<env>/ (or $CDK8S_OUTDIR/<env>/) are checked as they are, e.g. in CI after a synth.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { ConfigError, ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { isEntryPoint } from '../lib/entry-point.js';
+import { KUSTOMIZATION_FILE } from '../lib/kustomize.js';
+import { checkObjects, countBySeverity, formatViolations, type Violation } from '../lib/policy/index.js';
+import { renderEnvironment, type Manifest } from '../lib/render.js';
+
+const USAGE = 'usage: npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]';
+
+export interface CheckIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** What one environment's check looks at. */
+interface Target {
+  readonly name: string;
+  readonly tier?: Config['tier'];
+  readonly files: readonly { name: string; objects: readonly Manifest[] }[];
+}
+
+/** Runs the report; returns the exit code. Only bugs throw. */
+export function checkCommand(argv: string[], io: CheckIo = { out: console.log, err: console.error }): number {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        env: { type: 'string', multiple: true },
+        dist: { type: 'boolean', default: false },
+        'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const configDir = values['config-dir'];
+    const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+    const names = values.env ?? (values.dist ? distEnvironments(outRoot) : listEnvironments(configDir));
+    let errors = 0;
+    for (const name of names) {
+      const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(name, configDir);
+      const violations = checkTarget(target);
+      const counts = countBySeverity(violations);
+      errors += counts.error;
+      if (violations.length) io.out(`${formatViolations(violations)}\n`);
+      const objects = target.files.reduce((n, f) => n + f.objects.length, 0);
+      io.out(`${target.name}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')} in ${objects} objects`);
+    }
+    return errors > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DistError || isUsageError(error)) {
+      io.err(`error: ${(error as Error).message}`);
+      if (isUsageError(error)) io.err(USAGE);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const isUsageError = (error: unknown) => String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+
+function checkTarget(target: Target): Violation[] {
+  const sources = new Map<Manifest, string>();
+  for (const file of target.files) for (const object of file.objects) sources.set(object, `${target.name}/${file.name}`);
+  return checkObjects([...sources.keys()], { tier: target.tier, sourceOf: (o) => sources.get(o) });
+}
+
+function fromConfig(name: string, configDir: string): Target {
+  const { config } = loadEnvironment(name, configDir);
+  return { name, tier: config.tier, files: renderEnvironment(name, config).files };
+}
+
+class DistError extends Error {}
+
+function distEnvironments(outRoot: string): string[] {
+  if (!existsSync(outRoot)) throw new DistError(`${outRoot}/ does not exist: run npm run synth first`);
+  return readdirSync(outRoot, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function fromDist(outRoot: string, name: string, configDir: string): Target {
+  const dir = join(outRoot, name);
+  if (!existsSync(dir)) throw new DistError(`${dir}/ does not exist: run npm run synth first`);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && f !== KUSTOMIZATION_FILE)
+    .sort()
+    .map((file) => ({
+      name: file,
+      objects: parseAllDocuments(readFileSync(join(dir, file), 'utf8')).flatMap((doc) => {
+        if (doc.errors.length) throw new DistError(`${join(dir, file)}: ${doc.errors[0].message}`);
+        const object: unknown = doc.toJS();
+        return object && typeof object === 'object' ? [object as Manifest] : [];
+      }),
+    }));
+  // The tier relaxes some rules; dist/ does not record it, the environment file does.
+  const tier = existsSync(environmentFile(name, configDir)) ? loadEnvironment(name, configDir).config.tier : undefined;
+  return { name, tier, files };
+}
+
+if (isEntryPoint(import.meta.url)) process.exitCode = checkCommand(process.argv.slice(2));

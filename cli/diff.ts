@@ -1,0 +1,148 @@
+/**
+ * `npm run diff`: what `npm run synth` would change in dist/, object by object and field by
+ * field, without writing anything.
+ *
+ *   npm run diff                                    every environment and the Argo CD objects
+ *   npm run diff -- --env prod                      only dist/prod/
+ *   npm run diff -- --env staging --against prod    staging's objects compared with prod's
+ *
+ * Exit code: 0 no differences, 1 differences, 2 an invalid config (or committed file) or usage.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { GITOPS_FILE } from '../config/gitops.js';
+import { ConfigError, ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
+import { environmentContext } from '../lib/context.js';
+import { isEntryPoint } from '../lib/entry-point.js';
+import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../lib/diff.js';
+import { renderEnvironment, type Manifest } from '../lib/render.js';
+import { outputDirectories, synthesize } from '../lib/synth.js';
+
+const USAGE = 'usage: npm run diff [-- --env <name> ...] [--against <env>] [--dist <dir>] [--config-dir <dir>] [--gitops <file>]';
+const ENVIRONMENT_PLACEHOLDER = '<env>';
+
+/** A mistake in the command line or an unreadable committed file. */
+class InputError extends Error {}
+
+interface Section {
+  readonly title: string;
+  readonly diff: ManifestDiff;
+  readonly note?: string;
+}
+
+export function diffCommand(argv: string[]): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        env: { type: 'string', multiple: true },
+        against: { type: 'string' },
+        dist: { type: 'string', default: process.env.CDK8S_OUTDIR ?? 'dist' },
+        'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+        gitops: { type: 'string', default: GITOPS_FILE },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const sections =
+      values.against === undefined
+        ? againstDist(values.dist, values['config-dir'], values.gitops, values.env)
+        : againstEnvironment(values.env, values.against, values['config-dir']);
+    for (const section of sections) print(section);
+    const differs = sections.some((s) => !isEmptyDiff(s.diff));
+    if (differs && values.against === undefined) console.log(`\n${values.dist}/ differs from what the config produces: run \`npm run synth\``);
+    return differs ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof InputError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** The committed directories against a fresh synthesis: `+` would be added, `-` removed, `~` changed by `npm run synth`. */
+function againstDist(distRoot: string, configDir: string, gitopsFile: string, environments: string[] | undefined): Section[] {
+  const expected = outputDirectories(synthesize({ configDir, gitopsFile, environments }));
+  const produced = new Set(expected.map((d) => d.name));
+  // Only a full synthesis knows every directory dist/ should have.
+  const stale = environments ? [] : committedDirectories(distRoot).filter((name) => !produced.has(name));
+  return [
+    ...expected.map((d) => ({ title: join(distRoot, d.name), diff: diffManifests(readCommitted(join(distRoot, d.name)), d.files.flatMap((f) => f.objects)) })),
+    ...stale.map((name) => ({
+      title: join(distRoot, name),
+      diff: diffManifests(readCommitted(join(distRoot, name)), []),
+      note: 'no environment file produces this directory any more',
+    })),
+  ];
+}
+
+/**
+ * One environment's rendered objects against another's, matched by kind/name. Differences every
+ * pair of environments has are left out: the namespace field, and the namespace and instance
+ * name wherever they appear (labels, DNS names), which both read <env>.
+ */
+function againstEnvironment(environments: string[] | undefined, against: string, configDir: string): Section[] {
+  if (environments?.length !== 1) throw new InputError(`--against compares one environment with another: give exactly one --env\n${USAGE}`);
+  const [name] = environments;
+  const normalized = (env: string) => {
+    const { config } = loadEnvironment(env, configDir);
+    const context = environmentContext(env, config);
+    const objects = renderEnvironment(env, config).files.flatMap((f) => f.objects);
+    return {
+      objects: withPlaceholders(objects, { [context.namespace]: ENVIRONMENT_PLACEHOLDER, [context.labels.instance]: ENVIRONMENT_PLACEHOLDER }),
+      identity: context.namespace === context.labels.instance ? context.namespace : `${context.namespace}, ${context.labels.instance}`,
+    };
+  };
+  const [base, other] = [normalized(against), normalized(name)];
+  return [
+    {
+      title: `${name} against ${against} (+ only in ${name}, - only in ${against}, ~ ${against} -> ${name})`,
+      diff: diffManifests(base.objects, other.objects),
+      note: `ignored: metadata.namespace, and the namespace and instance names (${base.identity} / ${other.identity}), shown as ${ENVIRONMENT_PLACEHOLDER}`,
+    },
+  ];
+}
+
+function print(section: Section): void {
+  const empty = isEmptyDiff(section.diff);
+  console.log(`${section.title}: ${empty ? 'no differences' : summary(section.diff)}`);
+  if (section.note) console.log(`  (${section.note})`);
+  for (const line of formatDiff(section.diff)) console.log(`  ${line}`);
+}
+
+function committedDirectories(distRoot: string): string[] {
+  if (!existsSync(distRoot)) return [];
+  return readdirSync(distRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Every object of every YAML file of a committed directory; none when it does not exist. */
+function readCommitted(dir: string): Manifest[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => {
+      const file = join(dir, f);
+      const documents = parseAllDocuments(readFileSync(file, 'utf8'));
+      const problem = documents.flatMap((d) => d.errors)[0];
+      if (problem) throw new InputError(`${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
+      return documents.map((d) => d.toJS() as unknown).filter((o): o is Manifest => typeof o === 'object' && o !== null && !Array.isArray(o));
+    });
+}
+
+if (isEntryPoint(import.meta.url)) process.exitCode = diffCommand(process.argv.slice(2));

@@ -1,0 +1,203 @@
+/**
+ * A small typed builder for Grafana dashboards (JSON model:
+ * https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/).
+ * Panels are described, not positioned: `buildDashboard` flows them left to right in rows of 24
+ * columns and numbers them in order, so ids and positions are stable; `dashboardJson` writes the
+ * model with sorted keys, so the same dashboard always gives the same bytes.
+ */
+
+/** Grafana unit ids (https://github.com/grafana/grafana/blob/main/packages/grafana-data/src/valueFormats/categories.ts). */
+export type Unit = 'reqps' | 'percentunit' | 's' | 'bytes' | 'Bps' | 'short' | 'ops' | 'none';
+
+export interface Query {
+  readonly expr: string;
+  /** Grafana legend template, e.g. "{{pod}}" (Grafana syntax, not Prometheus templating). */
+  readonly legend?: string;
+}
+
+export type Color = 'green' | 'orange' | 'red';
+
+export interface Threshold {
+  readonly value: number;
+  readonly color: Color;
+}
+
+interface PanelBase {
+  readonly title: string;
+  readonly description?: string;
+  readonly queries: readonly Query[];
+  readonly unit: Unit;
+  /** Width in grid columns (of 24); default 8. */
+  readonly width?: number;
+  readonly height?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** Colour below the first threshold; default green (use red when higher is better). */
+  readonly baseColor?: Color;
+  readonly thresholds?: readonly Threshold[];
+}
+
+export interface TimeSeriesPanel extends PanelBase {
+  readonly kind: 'timeseries';
+  readonly stacked?: boolean;
+}
+
+export interface StatPanel extends PanelBase {
+  readonly kind: 'stat';
+}
+
+export interface RowPanel {
+  readonly kind: 'row';
+  readonly title: string;
+}
+
+export type PanelSpec = TimeSeriesPanel | StatPanel | RowPanel;
+
+export interface DashboardSpec {
+  /** At most 40 characters (Grafana's limit). */
+  readonly uid: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly panels: readonly PanelSpec[];
+}
+
+type Options<P> = Omit<P, 'kind' | 'title' | 'queries'>;
+
+export const timeseries = (title: string, queries: readonly Query[], opts: Options<TimeSeriesPanel>): TimeSeriesPanel => ({ kind: 'timeseries', title, queries, ...opts });
+export const stat = (title: string, queries: readonly Query[], opts: Options<StatPanel>): StatPanel => ({ kind: 'stat', title, queries, ...opts });
+export const row = (title: string): RowPanel => ({ kind: 'row', title });
+
+/** Grafana's JSON model, as far as this builder writes it. */
+export type DashboardModel = Record<string, unknown> & { uid: string; panels: PanelModel[] };
+export type PanelModel = Record<string, unknown> & { id: number; type: string; title: string; targets?: { refId: string; expr: string }[] };
+
+const GRID_COLUMNS = 24;
+const DEFAULT_WIDTH = 8;
+const DEFAULT_HEIGHT = 8;
+/** Panels query the data source chosen in the dashboard's `datasource` variable. */
+const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
+
+export function buildDashboard(spec: DashboardSpec): DashboardModel {
+  if (spec.uid.length > 40) throw new Error(`dashboard uid "${spec.uid}" is longer than 40 characters`);
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  const panels = spec.panels.map((panel, index): PanelModel => {
+    const id = index + 1;
+    if (panel.kind === 'row') {
+      y += rowHeight;
+      const model = { id, type: 'row', title: panel.title, collapsed: false, panels: [], gridPos: { h: 1, w: GRID_COLUMNS, x: 0, y } };
+      x = 0;
+      y += 1;
+      rowHeight = 0;
+      return model;
+    }
+    const w = panel.width ?? DEFAULT_WIDTH;
+    const h = panel.height ?? DEFAULT_HEIGHT;
+    if (x + w > GRID_COLUMNS) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const gridPos = { h, w, x, y };
+    x += w;
+    rowHeight = Math.max(rowHeight, h);
+    return panelModel(id, panel, gridPos);
+  });
+  return {
+    uid: spec.uid,
+    title: spec.title,
+    description: spec.description,
+    tags: [...spec.tags],
+    editable: false,
+    graphTooltip: 1,
+    refresh: '30s',
+    schemaVersion: 39,
+    version: 1,
+    time: { from: 'now-6h', to: 'now' },
+    timezone: 'browser',
+    annotations: { list: [] },
+    links: [],
+    templating: {
+      list: [{ name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, options: [], includeAll: false, multi: false, regex: '' }],
+    },
+    panels,
+  };
+}
+
+function panelModel(id: number, panel: TimeSeriesPanel | StatPanel, gridPos: Record<string, number>): PanelModel {
+  const steps = [{ color: panel.baseColor ?? 'green', value: null }, ...(panel.thresholds ?? []).map((t) => ({ color: t.color, value: t.value }))];
+  const defaults = {
+    unit: panel.unit,
+    min: panel.min,
+    max: panel.max,
+    color: { mode: panel.kind === 'stat' ? 'thresholds' : 'palette-classic' },
+    thresholds: { mode: 'absolute', steps },
+    ...(panel.kind === 'timeseries'
+      ? {
+          custom: {
+            drawStyle: 'line',
+            fillOpacity: panel.stacked ? 30 : 10,
+            lineWidth: 1,
+            showPoints: 'never',
+            stacking: { mode: panel.stacked ? 'normal' : 'none', group: 'A' },
+            // Draw the thresholds as dashed lines, so a KPI limit is visible on the graph.
+            thresholdsStyle: { mode: panel.thresholds?.length ? 'dashed' : 'off' },
+          },
+        }
+      : {}),
+  };
+  const options =
+    panel.kind === 'timeseries'
+      ? { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } }
+      : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', justifyMode: 'auto', orientation: 'auto', textMode: 'auto' };
+  return {
+    id,
+    type: panel.kind,
+    title: panel.title,
+    description: panel.description,
+    datasource: PROMETHEUS,
+    gridPos,
+    fieldConfig: { defaults, overrides: [] },
+    options,
+    targets: panel.queries.map((q, i) => ({ datasource: PROMETHEUS, refId: refId(i), expr: q.expr, legendFormat: q.legend ?? '__auto', range: true })),
+  };
+}
+
+/** A, B, ..., Z, AA, AB, ...: Grafana's query reference ids. */
+export function refId(index: number): string {
+  const letter = String.fromCharCode(65 + (index % 26));
+  return index < 26 ? letter : `${refId(Math.floor(index / 26) - 1)}${letter}`;
+}
+
+/** The dashboard model as JSON with sorted keys and without undefined fields. */
+export function dashboardJson(model: DashboardModel): string {
+  return `${JSON.stringify(sortKeys(model), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}
+
+/** Every query of the dashboard, with the panel it belongs to. */
+export function dashboardQueries(model: DashboardModel): { panelId: number; panelTitle: string; refId: string; expr: string }[] {
+  return model.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panelId: p.id, panelTitle: p.title, refId: t.refId, expr: t.expr })));
+}
+
+/**
+ * Replaces Grafana's built-in interval variables with representative durations, giving the
+ * PromQL that Grafana sends, so tools such as promtool can check it.
+ */
+export function interpolateForPrometheus(expr: string): string {
+  return expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replaceAll('$__range', '1h');
+}

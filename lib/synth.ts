@@ -1,0 +1,45 @@
+import { renderArgoCd } from '../charts/argocd.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadGitOps } from '../config/load.js';
+import { GITOPS_FILE } from '../config/gitops.js';
+import { environmentDirectory, type OutputDirectory } from './output.js';
+import { renderEnvironment, type RenderedEnvironment } from './render.js';
+
+export interface SynthesisOptions {
+  /** Directory of the environment files. */
+  readonly configDir?: string;
+  /** config/gitops.yaml */
+  readonly gitopsFile?: string;
+  /** Only these environments, and then no Argo CD objects; default: every environment file. */
+  readonly environments?: readonly string[];
+}
+
+export interface Synthesis {
+  readonly environments: RenderedEnvironment[];
+  /** dist/argocd/ and dist/argocd-applicationset/, when every environment is synthesized. */
+  readonly argocd: OutputDirectory[];
+}
+
+/**
+ * Loads and renders in memory everything `npm run synth` writes; throws ConfigError for any
+ * mistake in any file, before anything is written. The Argo CD objects describe all the
+ * environments, so they are rendered only when every environment is.
+ */
+export function synthesize(options: SynthesisOptions = {}): Synthesis {
+  const configDir = options.configDir ?? ENVIRONMENTS_DIR;
+  const all = options.environments === undefined;
+  const loaded = (options.environments ?? listEnvironments(configDir)).map((name) => loadEnvironment(name, configDir));
+  const gitops = all ? loadGitOps(options.gitopsFile ?? GITOPS_FILE) : undefined;
+  const environments = loaded.map(({ name, config }) => renderEnvironment(name, config));
+  const argocd = gitops
+    ? renderArgoCd(
+        gitops,
+        loaded.map(({ name, config }, i) => ({ name, config, objects: environments[i].files.flatMap((f) => f.objects) })),
+      )
+    : [];
+  return { environments, argocd };
+}
+
+/** Every directory of dist/ a synthesis produces, as written. */
+export function outputDirectories(synthesis: Synthesis): OutputDirectory[] {
+  return [...synthesis.environments.map(environmentDirectory), ...synthesis.argocd];
+}

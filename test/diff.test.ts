@@ -1,0 +1,158 @@
+/**
+ * lib/diff.ts (object and field comparison) and `npm run diff` against a scratch copy of the
+ * config and of a synthesized dist/, never the committed one.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { diffCommand } from '../cli/diff.js';
+import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, withPlaceholders } from '../lib/diff.js';
+import { writeEnvironments } from '../lib/output.js';
+import { synthesize } from '../lib/synth.js';
+
+const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'backend', namespace: 'web', labels: { 'app.kubernetes.io/name': 'backend' } },
+  spec: { template: { spec: { containers: [{ name: 'backend', image }] } }, ...extra },
+});
+const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } };
+
+describe('lib/diff.ts', () => {
+  it('keys objects by kind/namespace/name (kind/name when cluster-scoped)', () => {
+    expect(objectKey(deployment('a'))).toBe('Deployment/web/backend');
+    expect(objectKey(namespace)).toBe('Namespace/web');
+  });
+
+  it('reports changed, added and removed fields by path', () => {
+    expect(diffValues(deployment('a'), deployment('b', { replicas: 2 }))).toEqual([
+      { path: 'spec.replicas', before: undefined, after: 2 },
+      { path: 'spec.template.spec.containers[0].image', before: 'a', after: 'b' },
+    ]);
+    expect(diffValues({ list: [1, 2, 3] }, { list: [1, 5] })).toEqual([
+      { path: 'list[1]', before: 2, after: 5 },
+      { path: 'list[2]', before: 3, after: undefined },
+    ]);
+    expect(diffValues({ a: { b: 1 } }, { a: 'x' })).toEqual([{ path: 'a', before: { b: 1 }, after: 'x' }]);
+    expect(diffValues(deployment('a'), deployment('a'))).toEqual([]);
+  });
+
+  it('quotes keys that are not identifiers', () => {
+    expect(fieldPath(['metadata', 'annotations', 'argocd.argoproj.io/sync-wave'])).toBe('metadata.annotations["argocd.argoproj.io/sync-wave"]');
+    expect(fieldPath(['spec', 'ports', 0, 'targetPort'])).toBe('spec.ports[0].targetPort');
+  });
+
+  it('sorts objects into added, removed and changed', () => {
+    const diff = diffManifests([namespace, deployment('a')], [deployment('b'), { ...namespace, metadata: { name: 'other' } }]);
+    expect(diff).toEqual({
+      added: ['Namespace/other'],
+      removed: ['Namespace/web'],
+      changed: [{ key: 'Deployment/web/backend', changes: [{ path: 'spec.template.spec.containers[0].image', before: 'a', after: 'b' }] }],
+    });
+    expect(formatDiff(diff)).toEqual([
+      '+ Namespace/other',
+      '- Namespace/web',
+      '~ Deployment/web/backend',
+      '    spec.template.spec.containers[0].image: "a" -> "b"',
+    ]);
+  });
+
+  it('replaces environment names, also in derived names and keys, and drops metadata.namespace', () => {
+    const objects = [{ kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web-prod' }, data: { HOST: 'db.web-prod.svc', OTHER: 'web-production', 'web-prod-logs.json': 'loki-web-prod-logs' } }];
+    expect(withPlaceholders(objects, { 'web-prod': '<env>' })).toEqual([
+      { kind: 'ConfigMap', metadata: { name: 'c' }, data: { HOST: 'db.<env>.svc', OTHER: 'web-production', '<env>-logs.json': 'loki-<env>-logs' } },
+    ]);
+    expect(objects[0].metadata.namespace).toBe('web-prod');
+  });
+});
+
+describe('npm run diff', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'diff-cli-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const dist = join(scratch, 'dist');
+  const pristine = join(scratch, 'environments');
+  cpSync(ENVIRONMENTS_DIR, pristine, { recursive: true });
+  const synthesis = synthesize({ configDir: pristine });
+  writeEnvironments(dist, synthesis.environments, synthesis.argocd);
+
+  /** A copy of the environment files with `edit` applied to prod.yaml. */
+  function configWith(name: string, edit: (prod: string) => string): string {
+    const dir = join(scratch, name);
+    mkdirSync(dir);
+    cpSync(pristine, dir, { recursive: true });
+    writeFileSync(join(dir, 'prod.yaml'), edit(readFileSync(join(pristine, 'prod.yaml'), 'utf8')));
+    return dir;
+  }
+
+  function diff(...args: string[]): { code: number; stdout: string; stderr: string } {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
+    const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
+    try {
+      return { code: diffCommand(['--dist', dist, ...args]), stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  }
+
+  it('exits 0 when dist/ is what the config produces', () => {
+    const result = diff('--config-dir', pristine);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain(`${join(dist, 'prod')}: no differences`);
+    expect(result.stdout).toContain(`${join(dist, 'argocd')}: no differences`);
+  });
+
+  it('exits 1 and names the field when a setting changed', () => {
+    const configDir = configWith('changed', (prod) => prod.replace('  storage:\n    size: 20Gi\n', '  storage:\n    size: 20Gi\n  image: { tag: "7.0.14" }\n'));
+    const changed = diff('--config-dir', configDir, '--env', 'prod');
+    expect(changed.code, changed.stderr).toBe(1);
+    expect(changed.stdout).toContain('~ StatefulSet/webapp-prod/mongodb');
+    expect(changed.stdout).toContain('spec.template.spec.containers[0].image: "docker.io/library/mongo:7.0" -> "docker.io/library/mongo:7.0.14"');
+    expect(changed.stdout).toContain('differs from what the config produces: run `npm run synth`');
+  });
+
+  it('exits 1 and lists an object the config adds', () => {
+    const configDir = configWith('added', (prod) => `${prod}\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n`);
+    const result = diff('--config-dir', configDir, '--env', 'prod');
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain('+ Deployment/webapp-prod/mailer');
+  });
+
+  it('exits 1 and lists an object the config removes', () => {
+    const configDir = configWith('removed', (prod) => prod.replace('services:\n', 'services:\n  frontend:\n    enabled: false\n'));
+    const result = diff('--config-dir', configDir);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain('- Deployment/webapp-prod/frontend');
+    expect(result.stdout).toContain(`${join(dist, 'staging')}: no differences`);
+  });
+
+  it('exits 2 with the config error', () => {
+    const configDir = configWith('broken', (prod) => `${prod}\nredis:\n  replicas: 2\n`);
+    const result = diff('--config-dir', configDir, '--env', 'prod');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('prod.yaml: invalid configuration\n  - redis.replicas');
+  });
+
+  it('compares two environments, ignoring their namespace and instance names', () => {
+    const result = diff('--config-dir', pristine, '--env', 'staging', '--against', 'prod');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('ignored: metadata.namespace, and the namespace and instance names (webapp-prod / webapp-staging), shown as <env>');
+    expect(result.stdout).toContain('- Job/mongodb-rs-init');
+    expect(result.stdout).toContain('spec.rules[0].host: "app.example.com" -> "staging.app.example.com"');
+    const differences = result.stdout.split('\n').filter((line) => !line.includes('ignored:'));
+    expect(differences.join('\n')).not.toMatch(/webapp-(prod|staging)/);
+    expect(diff('--config-dir', pristine, '--env', 'prod', '--against', 'prod').code).toBe(0);
+  });
+
+  it('runs as a real process with the exit code (npm run diff)', async () => {
+    const root = new URL('..', import.meta.url).pathname;
+    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/diff.ts', '--dist', dist, '--config-dir', configWith('process', (prod) => prod.replace('size: 20Gi', 'size: 30Gi')), '--env', 'prod'], { cwd: root }).catch((e: unknown) => e as { code: number; stdout: string });
+    expect(error).toMatchObject({ code: 1, stdout: expect.stringContaining('spec.volumeClaimTemplates[0].spec.resources.requests.storage: "20Gi" -> "30Gi"') });
+  });
+});

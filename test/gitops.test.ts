@@ -1,0 +1,271 @@
+/**
+ * GitOps delivery: sync waves and hooks on the environments' objects, the Argo CD objects in
+ * dist/argocd*, and config/gitops.yaml.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { APPLICATIONSET_DIRECTORY, ARGOCD_DIRECTORY, renderArgoCd, type DeliveredEnvironment } from '../charts/argocd.js';
+import { ConfigError, loadEnvironment, loadGitOps, parseGitOps } from '../config/load.js';
+import { argoCdAnnotations, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWave } from '../lib/argocd-annotations.js';
+import { autoSync, RESOURCES_FINALIZER } from '../lib/argocd.js';
+import { deepMerge } from '../lib/merge.js';
+import type { OutputDirectory } from '../lib/output.js';
+import { renderEnvironment, toYaml, type Manifest } from '../lib/render.js';
+import { synthesize } from '../lib/synth.js';
+import { validateManifests } from '../lib/validate.js';
+import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, renderCommitted } from './helpers.js';
+
+const gitops = parseGitOps('repoURL: https://git.example.com/platform.git\n', 'gitops.yaml');
+
+/** The Argo CD directories for environments given as YAML overlays. */
+function argoCdFor(environments: Record<string, string>): { argocd: Manifest[]; applicationSet: Manifest[] } {
+  const delivered: DeliveredEnvironment[] = Object.entries(environments).map(([name, yamlText]) => {
+    const config = configFromYaml(yamlText);
+    return { name, config, objects: objectsOf(renderEnvironment(name, config)) };
+  });
+  const [argocd, applicationSet] = renderArgoCd(gitops, delivered).map((d) => d.files.flatMap((f) => f.objects));
+  return { argocd, applicationSet };
+}
+
+const byKind = (objects: Manifest[], kind: string): any[] => objects.filter((o) => o.kind === kind);
+const application = (objects: Manifest[], name: string): any => byKind(objects, 'Application').find((a) => a.metadata.name === name);
+
+describe('sync waves and hooks (lib/argocd-annotations.ts)', () => {
+  it('puts an object in the wave of its file, Namespaces in wave 0, ServiceAccounts and ConfigMaps in wave 10', () => {
+    expect(syncWave('Namespace', 0)).toBe(0);
+    expect(syncWave('Namespace', 60)).toBe(0);
+    expect(syncWave('ServiceAccount', 20)).toBe(10);
+    expect(syncWave('ConfigMap', 30)).toBe(10);
+    expect(syncWave('StatefulSet', 20)).toBe(20);
+    expect(syncWave('PersistentVolumeClaim', 30)).toBe(30);
+    expect(syncWave('Deployment', 30)).toBe(30);
+    expect(syncWave('Ingress', 40)).toBe(40);
+  });
+
+  it('makes Jobs PostSync hooks deleted when they succeed, and keeps the namespace when the Application is deleted', () => {
+    expect(argoCdAnnotations('Job', 20)).toEqual({
+      [SYNC_WAVE_ANNOTATION]: '20',
+      [HOOK_ANNOTATION]: 'PostSync',
+      [HOOK_DELETE_POLICY_ANNOTATION]: 'HookSucceeded,BeforeHookCreation',
+    });
+    expect(argoCdAnnotations('Namespace', 0)).toEqual({ [SYNC_WAVE_ANNOTATION]: '0', [SYNC_OPTIONS_ANNOTATION]: 'Delete=false' });
+    expect(argoCdAnnotations('Deployment', 30)).toEqual({ [SYNC_WAVE_ANNOTATION]: '30' });
+  });
+});
+
+describe.each(ENVIRONMENTS)('environment %s: Argo CD order', (name) => {
+  const env = renderCommitted(name);
+  const { config } = loadEnvironment(name);
+  const objects = objectsOf(env) as any[];
+  const wave = (o: any): number => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]);
+  const waves = (selected: any[]) => selected.map(wave);
+  const component = (o: any): string | undefined => o.metadata.labels?.['app.kubernetes.io/name'];
+  const datastores = new Set(['mongodb', 'redis'].filter((d) => config[d as 'mongodb' | 'redis'].enabled));
+  const webServices = new Set(Object.keys(config.services).filter((s) => config.services[s].enabled));
+
+  it('gives every object an integer sync wave', () => {
+    for (const o of objects) expect(Number.isInteger(wave(o)), `${o.kind}/${o.metadata.name}`).toBe(true);
+  });
+
+  it('syncs the namespace, then ServiceAccounts and ConfigMaps, then datastores, then web services, then the Ingress', () => {
+    const stages = [
+      objects.filter((o) => o.kind === 'Namespace'),
+      objects.filter((o) => ['ServiceAccount', 'ConfigMap'].includes(o.kind)),
+      objects.filter((o) => ['StatefulSet', 'Service'].includes(o.kind) && datastores.has(component(o)!)),
+      objects.filter((o) => ['Deployment', 'Service', 'HorizontalPodAutoscaler'].includes(o.kind) && webServices.has(component(o)!)),
+      objects.filter((o) => o.kind === 'Ingress'),
+    ];
+    for (const stage of stages) expect(stage.length).toBeGreaterThan(0);
+    for (let i = 1; i < stages.length; i++) {
+      expect(Math.max(...waves(stages[i - 1])), `stage ${i - 1} before stage ${i}`).toBeLessThan(Math.min(...waves(stages[i])));
+    }
+  });
+
+  it('syncs each PersistentVolumeClaim with the Deployment that mounts it (WaitForFirstConsumer claims stay Pending until then)', () => {
+    for (const claim of findAll(env, 'PersistentVolumeClaim')) {
+      const users = findAll(env, 'Deployment').filter((d) =>
+        (d.spec.template.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name),
+      );
+      expect(users.length, claim.metadata.name).toBeGreaterThan(0);
+      for (const user of users) expect(wave(claim), `${claim.metadata.name} / ${user.metadata.name}`).toBe(wave(user));
+    }
+  });
+
+  it('runs Jobs as hooks only', () => {
+    for (const o of objects) {
+      expect(o.metadata.annotations[HOOK_ANNOTATION] !== undefined, `${o.kind}/${o.metadata.name}`).toBe(o.kind === 'Job');
+    }
+  });
+
+  it('is byte-identical when rendered again (nothing changes between syncs)', () => {
+    expect(renderCommitted(name).files.map((f) => toYaml(f.objects))).toEqual(env.files.map((f) => toYaml(f.objects)));
+  });
+});
+
+describe('MongoDB replica-set init Job (prod)', () => {
+  it('is a PostSync hook, deleted when it succeeds', () => {
+    const job = find(renderCommitted('prod'), 'Job', 'mongodb-rs-init');
+    expect(job.metadata.annotations).toMatchObject({ [HOOK_ANNOTATION]: 'PostSync', [HOOK_DELETE_POLICY_ANNOTATION]: expect.stringContaining('HookSucceeded') });
+  });
+
+  it('exists only where the replica set is enabled', () => {
+    expect(findAll(renderCommitted('dev'), 'Job')).toEqual([]);
+    expect(findAll(renderCommitted('staging'), 'Job')).toEqual([]);
+  });
+});
+
+describe('Argo CD objects of the committed environments', () => {
+  const synthesis = synthesize();
+  const settings = loadGitOps();
+  const directory = (name: string): OutputDirectory => synthesis.argocd.find((d) => d.name === name)!;
+  const argocd = directory(ARGOCD_DIRECTORY).files.flatMap((f) => f.objects);
+  const appSet = directory(APPLICATIONSET_DIRECTORY).files.flatMap((f) => f.objects);
+
+  it('validate against the Argo CD CRDs, which catch mistakes deep inside the ApplicationSet', () => {
+    for (const d of synthesis.argocd) for (const f of d.files) expect(validateManifests(f.objects), `${d.name}/${f.name}`).toEqual([]);
+    const broken = structuredClone(byKind(appSet, 'ApplicationSet')[0]);
+    broken.spec.template.spec.source.pth = 'dist';
+    broken.spec.generators[0].list.elements = 'dev';
+    expect(validateManifests([broken]).map((i) => i.message)).toEqual([
+      'ApplicationSet/webapp-environments: spec.generators[0].list.elements: must be array, got string "dev"',
+      'ApplicationSet/webapp-environments: spec.template.spec.source.pth: unknown field',
+    ]);
+  });
+
+  it('include an AppProject limited to the repository, the environment namespaces and the kinds they contain', () => {
+    const [project] = byKind(argocd, 'AppProject');
+    expect(project.metadata).toMatchObject({ name: settings.project, namespace: 'argocd' });
+    expect(project.spec.sourceRepos).toEqual([settings.repoURL]);
+    const emitted = synthesis.environments.flatMap(objectsOf) as any[];
+    const namespaces = new Set([...ENVIRONMENTS.map((name) => loadEnvironment(name).config.namespace), ...emitted.map((o) => o.metadata.namespace).filter(Boolean)]);
+    expect(project.spec.destinations).toEqual([...namespaces].sort().map((namespace) => ({ server: 'https://kubernetes.default.svc', namespace })));
+    const kinds = (objects: any[]) => new Set(objects.map((o) => o.kind));
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: '', kind: 'Namespace' });
+    expect(kinds(project.spec.clusterResourceWhitelist)).toEqual(kinds(emitted.filter((o) => !o.metadata.namespace)));
+    expect(kinds(project.spec.namespaceResourceWhitelist)).toEqual(kinds(emitted.filter((o) => o.metadata.namespace)));
+  });
+
+  it('include one Application per environment, synced automatically except prod', () => {
+    for (const name of ENVIRONMENTS) {
+      const app = application(argocd, `webapp-${name}`);
+      expect(app.metadata.finalizers).toEqual([RESOURCES_FINALIZER]);
+      expect(app.spec).toMatchObject({
+        project: settings.project,
+        source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: `dist/${name}` },
+        destination: { server: 'https://kubernetes.default.svc', namespace: `webapp-${name}` },
+      });
+      expect(app.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(['ServerSideApply=true', 'SkipDryRunOnMissingResource=true', 'CreateNamespace=false']));
+      expect(app.spec.syncPolicy.retry).toMatchObject({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
+      expect(app.spec.syncPolicy.automated, name).toEqual(name === 'prod' ? undefined : { prune: true, selfHeal: true });
+    }
+  });
+
+  it('syncs the AppProject before the Applications', () => {
+    const wave = (o: any) => Number(o.metadata.annotations[SYNC_WAVE_ANNOTATION]);
+    const [project] = byKind(argocd, 'AppProject');
+    for (const app of byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root')) expect(wave(project)).toBeLessThan(wave(app));
+  });
+
+  it('include a root Application that syncs dist/argocd/ except itself, and never the ApplicationSet', () => {
+    const root = application(argocd, 'webapp-root');
+    expect(directory(ARGOCD_DIRECTORY).files.find((f) => f.name === 'root.yaml')?.objects).toEqual([root]);
+    expect(root.spec.source).toMatchObject({ path: 'dist/argocd', directory: { recurse: false, exclude: 'root.yaml' } });
+    expect(root.spec.destination.namespace).toBe('argocd');
+    expect(root.metadata.finalizers).toBeUndefined();
+    expect(byKind(argocd, 'ApplicationSet')).toEqual([]);
+    expect(byKind(appSet, 'Application')).toEqual([]);
+  });
+
+  it('offer an ApplicationSet that generates exactly the Applications of the app of apps', () => {
+    const [set] = byKind(appSet, 'ApplicationSet');
+    const generated = set.spec.generators[0].list.elements.map((element: Record<string, string>) => {
+      const fill = (value: unknown): unknown =>
+        typeof value === 'string' ? value.replace(/\{\{\.(\w+)\}\}/g, (_, key: string) => element[key]) : Array.isArray(value) ? value.map(fill) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)])) : value;
+      // The templatePatch adds its body when `.autoSync` is "true".
+      const body = set.spec.templatePatch.match(/^\{\{- if eq \.autoSync "true" \}\}\n([\s\S]*)\{\{- end \}\}\n$/)[1];
+      return fill(element.autoSync === 'true' ? deepMerge(set.spec.template, parse(body)) : set.spec.template);
+    });
+    const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root');
+    expect(generated.map((a: any) => a.metadata.name)).toEqual(applications.map((a) => a.metadata.name));
+    expect(generated.map((a: any) => a.spec)).toEqual(applications.map((a) => a.spec));
+    expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+  });
+});
+
+describe('per-environment Argo CD settings', () => {
+  it('derive automated sync from the tier unless the environment sets it', () => {
+    expect(autoSync('dev', { enabled: true })).toBe(true);
+    expect(autoSync('staging', { enabled: true })).toBe(true);
+    expect(autoSync('prod', { enabled: true })).toBe(false);
+    expect(autoSync('prod', { enabled: true, autoSync: true })).toBe(true);
+    expect(autoSync('dev', { enabled: true, autoSync: false })).toBe(false);
+  });
+
+  it('override automated sync and the revision, or leave an environment out of Argo CD', () => {
+    const { argocd, applicationSet } = argoCdFor({
+      canary: 'tier: prod\nargocd: { autoSync: true, targetRevision: release-2 }\n',
+      lab: 'tier: dev\nargocd: { enabled: false }\n',
+      prod: 'tier: prod\n',
+    });
+    expect(application(argocd, 'webapp-canary').spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(application(argocd, 'webapp-canary').spec.source.targetRevision).toBe('release-2');
+    expect(application(argocd, 'webapp-prod').spec.source.targetRevision).toBe('main');
+    expect(application(argocd, 'webapp-lab')).toBeUndefined();
+    const destinations: string[] = byKind(argocd, 'AppProject')[0].spec.destinations.map((d: any) => d.namespace);
+    expect(destinations).toEqual(expect.arrayContaining(['webapp-canary', 'webapp-prod']));
+    expect(destinations.filter((n) => n.startsWith('webapp-lab'))).toEqual([]);
+    expect(byKind(applicationSet, 'ApplicationSet')[0].spec.generators[0].list.elements).toEqual([
+      { name: 'webapp-canary', environment: 'canary', namespace: 'webapp-canary', targetRevision: 'release-2', autoSync: 'true' },
+      { name: 'webapp-prod', environment: 'prod', namespace: 'webapp-prod', targetRevision: 'main', autoSync: 'false' },
+    ]);
+  });
+
+  it('use the repository path, project, namespace and cluster of config/gitops.yaml', () => {
+    const custom = parseGitOps('repoURL: git@github.com:acme/mono.git\npath: platform/dist\nproject: shop\nnamespace: gitops\nserver: https://10.0.0.1:6443\n', 'gitops.yaml');
+    const [argocd] = renderArgoCd(custom, [{ name: 'dev', config: configFromYaml('tier: dev\n'), objects: [] }]);
+    const objects = argocd.files.flatMap((f) => f.objects);
+    const app = application(objects, 'webapp-dev');
+    expect(app.metadata.namespace).toBe('gitops');
+    expect(app.spec).toMatchObject({ project: 'shop', source: { repoURL: 'git@github.com:acme/mono.git', path: 'platform/dist/dev' }, destination: { server: 'https://10.0.0.1:6443' } });
+    const root = application(objects, 'shop-root');
+    expect(root.spec.source.path).toBe('platform/dist/argocd');
+    // Applications are created where Argo CD runs, whatever cluster the environments go to.
+    expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'gitops' });
+    expect(validateManifests(objects)).toEqual([]);
+  });
+});
+
+describe('config/gitops.yaml', () => {
+  const problemsOf = (text: string): string[] => {
+    try {
+      parseGitOps(text, 'gitops.yaml');
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+
+  it('defaults everything but the repository', () => {
+    expect(gitops).toMatchObject({ targetRevision: 'main', path: 'dist', namespace: 'argocd', project: 'webapp', server: 'https://kubernetes.default.svc' });
+    expect(problemsOf('targetRevision: main\n')).toEqual(['repoURL: is required: the Git repository Argo CD pulls the manifests from']);
+  });
+
+  it('reports mistakes with key path, line and column', () => {
+    expect(problemsOf('repoURL: https://git.example.com/p.git\nretry:\n  backoff:\n    duration: 5 seconds\n')).toEqual([
+      'retry.backoff.duration (line 4, column 5): must be a duration such as "5s", "3m" or "1h"',
+    ]);
+    expect(problemsOf('repoURL: https://git.example.com/p.git\nprojct: shop\n')).toEqual([
+      'projct (line 2, column 1): unknown key (check the spelling; config/gitops.schema.json lists every setting)',
+    ]);
+    expect(problemsOf('repoURL: ftp://example.com/p\n')[0]).toMatch(/^repoURL \(line 1, column 1\): must be a Git repository URL/);
+  });
+
+  it('is required by a full synthesis', () => {
+    expect(() => synthesize({ gitopsFile: '/nonexistent/gitops.yaml' })).toThrow(ConfigError);
+  });
+
+  it('keeps environment names from clashing with the Argo CD directories', () => {
+    expect(() => loadEnvironment('argocd')).toThrow(/"argocd" is reserved for dist\/argocd\//);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * What we emit for Prometheus, checked by Prometheus's own tool: every rule group of every
+ * environment and every dashboard query parse (`promtool check rules`, one process for all), and
+ * the KPI alerts fire when they should and stay silent when they should not (`promtool test rules`
+ * on generated series).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { AlertRule } from '../lib/canary-analysis.js';
+import { environmentContext } from '../lib/context.js';
+import { dashboardQueries, interpolateForPrometheus } from '../lib/grafana/dashboard.js';
+import { environmentAlertGroups } from '../lib/observability/alerts.js';
+import { environmentDashboards } from '../lib/observability/dashboards.js';
+import { renderEnvironment } from '../lib/render.js';
+import { configFromYaml, ENVIRONMENTS, findAll } from './helpers.js';
+import { checkRuleFiles, testRules } from './tools.js';
+
+/** The rule groups of every PrometheusRule an environment emits, plus each dashboard query (as Grafana sends it) as a recording rule. */
+function rulesToCheck(name: string, config: Config): { name: string; rules: unknown[] }[] {
+  const emitted = findAll(renderEnvironment(name, config), 'PrometheusRule').flatMap((rule) => rule.spec.groups);
+  const dashboards = environmentDashboards(environmentContext(name, config)).map(({ slug, model }) => ({
+    name: `dashboard-${slug}`,
+    rules: dashboardQueries(model).map((q) => ({ record: `dashboard:${slug}:panel${q.panelId}_${q.refId}`, expr: interpolateForPrometheus(q.expr) })),
+  }));
+  return [...emitted, ...dashboards];
+}
+
+describe('promtool check rules', () => {
+  const environments: [string, Config][] = [
+    ...ENVIRONMENTS.map((name): [string, Config] => [name, loadEnvironment(name).config]),
+    ['canary', configFromYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n')],
+  ];
+  const files = Object.fromEntries(environments.map(([name, config]) => [name, rulesToCheck(name, config)]));
+  const result = checkRuleFiles(files);
+
+  it('accepts the alert rules and every dashboard query of every environment (and of a running canary)', () => {
+    expect(result.output).not.toMatch(/FAILED/);
+    expect(result.code, result.output).toBe(0);
+  });
+
+  it.each(Object.keys(files))('%s: checks every rule it was given', (name) => {
+    const count = files[name].reduce((n, g) => n + g.rules.length, 0);
+    expect(result.output).toContain(`${name}.yaml\n  SUCCESS: ${count} rules found`);
+  });
+
+  it('includes the canary rollback rules when a canary runs', () => {
+    expect(files.canary.map((g) => g.name)).toContain('backend-canary');
+    expect(files.prod.map((g) => g.name)).not.toContain('backend-canary');
+  });
+
+  it('checks every dashboard', () => {
+    expect(files.prod.map((g) => g.name).filter((n) => n.startsWith('dashboard-'))).toEqual(['dashboard-overview', 'dashboard-canary', 'dashboard-infrastructure']);
+  });
+});
+
+describe('promtool test rules: the KPI alerts', () => {
+  const NS = 'webapp-test';
+  const config = configFromYaml('');
+  const groups = environmentAlertGroups(config, NS);
+  const rule = (name: string) => groups.flatMap((g) => g.rules).find((r) => r.alert === name)!;
+  const backend = { namespace: NS, service: 'backend', pod: 'backend-7d9c-x1', track: 'stable' };
+  const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+
+  /** 600 requests a minute, `errorShare` of them 5xx, latency distributed as `buckets` (cumulative shares). */
+  function traffic(errorShare: number, buckets: Record<string, number>, up = true) {
+    const perMinute = 600;
+    return [
+      { series: `http_requests_total${labels({ ...backend, status_code: '200' })}`, values: `0+${perMinute * (1 - errorShare)}x40` },
+      { series: `http_requests_total${labels({ ...backend, status_code: '500' })}`, values: `0+${perMinute * errorShare}x40` },
+      ...Object.entries(buckets).map(([le, share]) => ({
+        series: `http_request_duration_seconds_bucket${labels({ ...backend, le })}`,
+        values: `0+${perMinute * share}x40`,
+      })),
+      ...(up ? [{ series: `up${labels(backend)}`, values: '1x40' }] : []),
+    ];
+  }
+  const FAST = { '0.1': 0.9, '0.25': 0.96, '0.5': 0.99, '1': 1, '+Inf': 1 }; // p95 = 0.225 s
+  const SLOW = { '0.1': 0.1, '0.25': 0.3, '0.5': 0.6, '1': 1, '+Inf': 1 }; // p95 = 0.9375 s
+
+  /** The rule's annotations as Prometheus renders them, given how it renders `{{ $value | ... }}`. */
+  const rendered = (r: AlertRule, value: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(r.annotations).map(([k, text]) => [k, Object.entries(value).reduce((t, [template, out]) => t.replaceAll(template, out), text)]),
+    );
+  const firing = (r: AlertRule, value: Record<string, string>, extraLabels: Record<string, string> = {}) => [
+    { exp_labels: { ...r.labels, ...extraLabels }, exp_annotations: rendered(r, value) },
+  ];
+
+  const tests = [
+    {
+      name: 'healthy: 0.05% errors, p95 225 ms',
+      interval: '1m',
+      input_series: traffic(0.0005, FAST),
+      alert_rule_test: ['WebServiceHighErrorRate', 'WebServiceHighLatency', 'WebServiceDown'].map((alertname) => ({ eval_time: '30m', alertname, exp_alerts: [] })),
+    },
+    {
+      name: '1% errors: fires once it has lasted errorRate.for (5m), not before',
+      interval: '1m',
+      input_series: traffic(0.01, FAST),
+      alert_rule_test: [
+        { eval_time: '4m', alertname: 'WebServiceHighErrorRate', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'WebServiceHighErrorRate', exp_alerts: firing(rule('WebServiceHighErrorRate'), { '{{ $value | humanizePercentage }}': '1%' }) },
+        { eval_time: '20m', alertname: 'WebServiceHighLatency', exp_alerts: [] },
+      ],
+    },
+    {
+      name: 'p95 937.5 ms: fires once it has lasted latency.for (10m), not before',
+      interval: '1m',
+      input_series: traffic(0.0005, SLOW),
+      alert_rule_test: [
+        { eval_time: '8m', alertname: 'WebServiceHighLatency', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'WebServiceHighLatency', exp_alerts: firing(rule('WebServiceHighLatency'), { '{{ $value | humanizeDuration }}': '937.5ms' }) },
+        { eval_time: '20m', alertname: 'WebServiceHighErrorRate', exp_alerts: [] },
+      ],
+    },
+    {
+      name: 'no target up: the service is down',
+      interval: '1m',
+      input_series: traffic(0, FAST, false),
+      alert_rule_test: [{ eval_time: '10m', alertname: 'WebServiceDown', exp_alerts: firing(rule('WebServiceDown'), {}) }],
+    },
+    {
+      name: 'platform alerts: crash loop, HPA at max, full volume, MongoDB down',
+      interval: '1m',
+      input_series: [
+        { series: `kube_pod_container_status_restarts_total${labels({ namespace: NS, pod: 'backend-7d9c-x1', container: 'backend' })}`, values: '0+1x40' },
+        { series: `kube_pod_container_status_restarts_total${labels({ namespace: NS, pod: 'frontend-5f6b-y2', container: 'frontend' })}`, values: '0x40' },
+        { series: `kube_horizontalpodautoscaler_status_current_replicas${labels({ namespace: NS, horizontalpodautoscaler: 'backend' })}`, values: '10x40' },
+        { series: `kube_horizontalpodautoscaler_spec_max_replicas${labels({ namespace: NS, horizontalpodautoscaler: 'backend' })}`, values: '10x40' },
+        { series: `kube_horizontalpodautoscaler_status_current_replicas${labels({ namespace: NS, horizontalpodautoscaler: 'frontend' })}`, values: '3x40' },
+        { series: `kube_horizontalpodautoscaler_spec_max_replicas${labels({ namespace: NS, horizontalpodautoscaler: 'frontend' })}`, values: '8x40' },
+        { series: `kubelet_volume_stats_used_bytes${labels({ namespace: NS, persistentvolumeclaim: 'data-mongodb-0' })}`, values: '85x40' },
+        { series: `kubelet_volume_stats_capacity_bytes${labels({ namespace: NS, persistentvolumeclaim: 'data-mongodb-0' })}`, values: '100x40' },
+        { series: `kubelet_volume_stats_used_bytes${labels({ namespace: NS, persistentvolumeclaim: 'data-redis-0' })}`, values: '50x40' },
+        { series: `kubelet_volume_stats_capacity_bytes${labels({ namespace: NS, persistentvolumeclaim: 'data-redis-0' })}`, values: '100x40' },
+        { series: `mongodb_up${labels({ namespace: NS, pod: 'mongodb-0' })}`, values: '0x40' },
+      ],
+      alert_rule_test: [
+        {
+          eval_time: '30m',
+          alertname: 'PodCrashLooping',
+          exp_alerts: firing(
+            rule('PodCrashLooping'),
+            { '{{ $value | humanize }}': '15', '{{ $labels.pod }}': 'backend-7d9c-x1', '{{ $labels.namespace }}': NS, '{{ $labels.container }}': 'backend' },
+            { pod: 'backend-7d9c-x1', container: 'backend' },
+          ),
+        },
+        { eval_time: '10m', alertname: 'HpaMaxedOut', exp_alerts: [] },
+        {
+          eval_time: '30m',
+          alertname: 'HpaMaxedOut',
+          exp_alerts: firing(rule('HpaMaxedOut'), { '{{ $value }}': '10', '{{ $labels.horizontalpodautoscaler }}': 'backend', '{{ $labels.namespace }}': NS }, { horizontalpodautoscaler: 'backend' }),
+        },
+        {
+          eval_time: '30m',
+          alertname: 'PersistentVolumeFillingUp',
+          exp_alerts: firing(
+            rule('PersistentVolumeFillingUp'),
+            { '{{ $value | humanizePercentage }}': '85%', '{{ $labels.persistentvolumeclaim }}': 'data-mongodb-0', '{{ $labels.namespace }}': NS },
+            { persistentvolumeclaim: 'data-mongodb-0' },
+          ),
+        },
+        {
+          eval_time: '30m',
+          alertname: 'MongoDBDown',
+          exp_alerts: firing(rule('MongoDBDown'), { '{{ $labels.pod }}': 'mongodb-0', '{{ $labels.namespace }}': NS }, { pod: 'mongodb-0' }),
+        },
+      ],
+    },
+  ];
+
+  it('the annotations being checked are templated', () => {
+    expect(rule('WebServiceHighErrorRate').annotations.summary).toContain('{{ $value | humanizePercentage }}');
+    expect(rule('PodCrashLooping').annotations.description).toContain('{{ $labels.pod }}');
+  });
+
+  it('fire when they should and stay silent when they should not', () => {
+    const result = testRules(groups, tests);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('SUCCESS');
+  });
+});

@@ -1,0 +1,439 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigError, parseConfig } from '../config/load.js';
+import { environmentContext } from '../lib/context.js';
+import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../lib/grafana/dashboard.js';
+import { alertmanagerConfigSpec } from '../lib/observability/alertmanager.js';
+import { environmentAlertGroups } from '../lib/observability/alerts.js';
+import { environmentDashboards } from '../lib/observability/dashboards.js';
+import { errorRatio, latencyQuantile, podsOf, selector } from '../lib/observability/promql.js';
+import { validateManifests } from '../lib/validate.js';
+import { configFromYaml, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
+
+const prod = renderCommitted('prod');
+const dev = renderCommitted('dev');
+
+function problemsOf(yamlText: string): string[] {
+  try {
+    parseConfig(yamlText, 'env.yaml');
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('datastore exporters', () => {
+  const mongo = find(prod, 'StatefulSet', 'mongodb').spec.template.spec;
+  const redis = find(prod, 'StatefulSet', 'redis').spec.template.spec;
+  const exporter = (pod: any) => pod.containers.find((c: any) => c.name === 'metrics');
+
+  it('run percona/mongodb_exporter in every member, on its own member, credentials by secretKeyRef', () => {
+    const c = exporter(mongo);
+    expect(c.image).toBe('docker.io/percona/mongodb_exporter:0.43.1');
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9216, protocol: 'TCP' }]);
+    expect(c.args).toContain('--mongodb.direct-connect');
+    expect(c.env).toEqual([
+      { name: 'MONGODB_EXPORTER_USERNAME', valueFrom: { secretKeyRef: { name: 'mongodb-auth', key: 'username' } } },
+      { name: 'MONGODB_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: 'mongodb-auth', key: 'password' } } },
+      { name: 'MONGODB_URI', value: 'mongodb://$(MONGODB_EXPORTER_USERNAME):$(MONGODB_EXPORTER_PASSWORD)@localhost:27017/admin' },
+    ]);
+  });
+
+  it('run oliver006/redis_exporter with REDIS_PASSWORD from the Secret', () => {
+    const c = exporter(redis);
+    expect(c.image).toBe('docker.io/oliver006/redis_exporter:v1.67.0');
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
+    expect(c.env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } });
+  });
+
+  it('are secured and sized like the datastore containers', () => {
+    for (const c of [exporter(mongo), exporter(redis)]) {
+      expect(c.securityContext).toEqual(mongo.containers[0].securityContext);
+      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    }
+  });
+
+  it('are scraped through a metrics port on one Service each, by a ServiceMonitor Prometheus selects', () => {
+    expect(find(prod, 'Service', 'mongodb').spec.ports).toContainEqual({ name: 'metrics', port: 9216, targetPort: 'metrics', protocol: 'TCP' });
+    expect(find(prod, 'Service', 'redis').spec.ports).toContainEqual({ name: 'metrics', port: 9121, targetPort: 'metrics', protocol: 'TCP' });
+    // The ServiceMonitor matches both Redis Services: a metrics port on each would scrape twice.
+    expect(find(prod, 'Service', 'redis-headless').spec.ports.map((p: any) => p.name)).toEqual(['redis']);
+    for (const name of ['mongodb', 'redis']) {
+      const monitor = find(prod, 'ServiceMonitor', name);
+      expect(monitor.metadata.labels.release).toBe('kube-prometheus-stack');
+      expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'webapp-prod' });
+      expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', interval: '15s' }]);
+    }
+  });
+
+  it('can be switched off per environment; without monitoring only the ServiceMonitors go', () => {
+    const off = renderYaml('mongodb: { metrics: { enabled: false } }\nredis: { metrics: { enabled: false } }');
+    expect(find(off, 'StatefulSet', 'mongodb').spec.template.spec.containers.map((c: any) => c.name)).toEqual(['mongodb']);
+    expect(find(off, 'Service', 'redis').spec.ports.map((p: any) => p.name)).toEqual(['redis']);
+    expect(find(off, 'ServiceMonitor', 'mongodb')).toBeUndefined();
+    const unmonitored = renderYaml('monitoring: { enabled: false }');
+    expect(find(unmonitored, 'StatefulSet', 'redis').spec.template.spec.containers).toHaveLength(2);
+    expect(findAll(unmonitored, 'ServiceMonitor')).toEqual([]);
+    expect(findAll(unmonitored, 'PrometheusRule')).toEqual([]);
+    expect(unmonitored.files.map((f) => f.name)).not.toContain('50-monitoring.yaml');
+  });
+
+  it('keep namespace, service, pod (Prometheus Operator) and track/version (relabelled) on web-service metrics', () => {
+    const relabelings = find(prod, 'ServiceMonitor', 'backend').spec.endpoints[0].relabelings;
+    expect(relabelings.map((r: any) => [r.sourceLabels[0], r.targetLabel])).toEqual([
+      ['__meta_kubernetes_pod_label_track', 'track'],
+      ['__meta_kubernetes_pod_label_app_kubernetes_io_version', 'version'],
+    ]);
+  });
+});
+
+describe('PromQL helpers', () => {
+  const scope = { namespace: 'ns', service: 'backend', metrics: { requestsMetric: 'reqs', durationMetric: 'dur', statusLabel: 'code' } };
+
+  it('select both tracks of a service, or one, and group when asked', () => {
+    expect(errorRatio(scope, '5m')).toBe('sum(rate(reqs{namespace="ns",service=~"backend|backend-canary",code=~"5.."}[5m])) / sum(rate(reqs{namespace="ns",service=~"backend|backend-canary"}[5m]))');
+    expect(latencyQuantile(0.99, { ...scope, track: 'canary' }, '1m', ['pod'])).toBe(
+      'histogram_quantile(0.99, sum by (le, pod) (rate(dur_bucket{namespace="ns",service=~"backend|backend-canary",track="canary"}[1m])))',
+    );
+    expect(selector([['a', '=~', 'x\\.y"z']])).toBe('{a=~"x\\\\.y\\"z"}');
+  });
+
+  it('tell stable pods from canary pods by name (Prometheus regexes are anchored)', () => {
+    const regex = (deployment: string) => new RegExp(`^(?:${podsOf(deployment, 'ns').find(([l]) => l === 'pod')![2]})$`);
+    expect(regex('backend').test('backend-7d9c5b-x1b2c')).toBe(true);
+    expect(regex('backend').test('backend-canary-7d9c5b-x1b2c')).toBe(false);
+    expect(regex('backend-canary').test('backend-canary-7d9c5b-x1b2c')).toBe(true);
+  });
+});
+
+describe('alert rules', () => {
+  const config = configFromYaml('');
+  const groups = environmentAlertGroups(config, 'webapp-prod');
+  const rules = groups.flatMap((g) => g.rules);
+
+  it('cover the KPIs, pods, autoscalers, volumes and exporters', () => {
+    expect(groups.map((g) => g.name)).toEqual(['webapp-prod.web-services', 'webapp-prod.workloads', 'webapp-prod.datastores']);
+    expect(rules.map((r) => r.alert)).toEqual([
+      'WebServiceHighErrorRate',
+      'WebServiceHighLatency',
+      'WebServiceDown',
+      'PodCrashLooping',
+      'PodNotReady',
+      'HpaMaxedOut',
+      'PersistentVolumeFillingUp',
+      'MongoDBExporterDown',
+      'MongoDBDown',
+      'RedisExporterDown',
+      'RedisDown',
+    ]);
+  });
+
+  it('each have a severity and templated summary, description and runbook link', () => {
+    for (const r of rules) {
+      expect(['critical', 'warning']).toContain(r.labels.severity);
+      expect(Object.keys(r.annotations).sort(), r.alert).toEqual(['description', 'runbook_url', 'summary']);
+      // absent() returns a sample without labels or a meaningful value: nothing to template.
+      if (!r.expr.startsWith('absent(')) expect(`${r.annotations.summary} ${r.annotations.description}`, r.alert).toMatch(/\{\{ \$(value|labels\.\w+)( \| \w+)? \}\}/);
+      expect(r.annotations.runbook_url).toBe(`https://github.com/example/cdk8s-platform/blob/main/README.md#${r.alert.toLowerCase()}`);
+    }
+  });
+
+  it('measure only web services that expose metrics (not the nginx frontend)', () => {
+    expect(rules.filter((r) => r.labels.service === 'frontend')).toEqual([]);
+    expect(rules.find((r) => r.alert === 'WebServiceHighErrorRate')!.expr).toBe(
+      '(sum(rate(http_requests_total{namespace="webapp-prod",service=~"backend|backend-canary",status_code=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="webapp-prod",service=~"backend|backend-canary"}[5m]))) > 0.001',
+    );
+  });
+
+  it('take their thresholds from monitoring.alerts', () => {
+    const custom = configFromYaml('monitoring:\n  alerts:\n    errorRate: { max: 0.01, for: 10m }\n    latency: { p95Seconds: 1.5 }\n    volumeUsage: { max: 0.9 }\n    hpaMaxedOut: { for: 30m }\n');
+    const byName = Object.fromEntries(environmentAlertGroups(custom, 'ns').flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    expect(byName.WebServiceHighErrorRate.expr).toMatch(/ > 0\.01$/);
+    expect(byName.WebServiceHighErrorRate.for).toBe('10m');
+    expect(byName.WebServiceHighLatency.expr).toMatch(/^\(histogram_quantile\(0\.95, .*\) > 1\.5$/);
+    expect(byName.PersistentVolumeFillingUp.expr).toMatch(/ > 0\.9$/);
+    expect(byName.HpaMaxedOut.for).toBe('30m');
+  });
+
+  it('use kube-state-metrics v2 and kubelet metric names', () => {
+    const expr = (alert: string) => rules.find((r) => r.alert === alert)!.expr;
+    expect(expr('PodCrashLooping')).toContain('kube_pod_container_status_restarts_total{namespace="webapp-prod"}');
+    expect(expr('HpaMaxedOut')).toBe(
+      'kube_horizontalpodautoscaler_status_current_replicas{namespace="webapp-prod"} >= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas{namespace="webapp-prod"}',
+    );
+    expect(expr('PersistentVolumeFillingUp')).toContain('kubelet_volume_stats_used_bytes{namespace="webapp-prod"} / kubelet_volume_stats_capacity_bytes{namespace="webapp-prod"}');
+  });
+
+  it('leave out the exporters of disabled datastores or exporters', () => {
+    const names = environmentAlertGroups(configFromYaml('redis: { metrics: { enabled: false } }'), 'ns').flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names).toContain('MongoDBDown');
+    expect(names).not.toContain('RedisDown');
+  });
+
+  it('ship as one PrometheusRule per environment, selected by the Prometheus release label', () => {
+    for (const env of [prod, dev]) {
+      const file = env.files.find((f) => f.name === '50-monitoring.yaml')!;
+      const rule = file.objects.filter((o) => o.kind === 'PrometheusRule') as any[];
+      expect(rule).toHaveLength(1);
+      expect(rule[0].metadata).toMatchObject({ name: 'webapp-alerts', labels: { release: 'kube-prometheus-stack' } });
+    }
+    expect(find(renderYaml('monitoring: { alerts: { enabled: false } }'), 'PrometheusRule', 'webapp-alerts')).toBeUndefined();
+  });
+});
+
+describe('Alertmanager receivers', () => {
+  const receivers = `
+monitoring:
+  receivers:
+    oncall:
+      severities: [critical]
+      pagerduty: { routingKey: { secretName: alerting, key: pagerduty-routing-key } }
+    team:
+      slack: { apiUrl: { secretName: alerting, key: slack-webhook-url }, channel: "#webapp" }
+      email:
+        to: team@example.com
+        from: alerts@example.com
+        smarthost: smtp.example.com:587
+        authUsername: alerts
+        authPassword: { secretName: alerting, key: smtp-password }
+    audit:
+      severities: [critical, warning, info]
+      webhook: { url: { secretName: alerting, key: webhook-url } }
+`;
+  const env = renderYaml(receivers);
+  const amc = find(env, 'AlertmanagerConfig', 'webapp');
+
+  it('are optional', () => {
+    expect(findAll(prod, 'AlertmanagerConfig')).toEqual([]);
+    expect(alertmanagerConfigSpec(configFromYaml('').monitoring)).toBeUndefined();
+  });
+
+  it('become an AlertmanagerConfig valid against its CRD', () => {
+    expect(amc.apiVersion).toBe('monitoring.coreos.com/v1alpha1');
+    expect(amc.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(validateManifests(objectsOf(env))).toEqual([]);
+  });
+
+  it('route each severity to the receivers that want it', () => {
+    expect(amc.spec.route).toMatchObject({ receiver: 'null', groupBy: ['alertname', 'namespace', 'service'], groupWait: '30s', repeatInterval: '4h' });
+    expect(amc.spec.route.routes).toEqual([
+      { receiver: 'audit', matchers: [{ name: 'severity', matchType: '=~', value: 'critical|warning|info' }], continue: true },
+      { receiver: 'oncall', matchers: [{ name: 'severity', matchType: '=~', value: 'critical' }], continue: true },
+      { receiver: 'team', matchers: [{ name: 'severity', matchType: '=~', value: 'critical|warning' }], continue: true },
+    ]);
+  });
+
+  it('reference every URL and key as a Secret key, never a value', () => {
+    const byName = Object.fromEntries(amc.spec.receivers.map((r: any) => [r.name, r]));
+    expect(byName.null).toEqual({ name: 'null' });
+    expect(byName.oncall.pagerdutyConfigs[0].routingKey).toEqual({ name: 'alerting', key: 'pagerduty-routing-key' });
+    expect(byName.team.slackConfigs[0]).toMatchObject({ apiURL: { name: 'alerting', key: 'slack-webhook-url' }, channel: '#webapp', sendResolved: true });
+    expect(byName.team.emailConfigs[0]).toMatchObject({ smarthost: 'smtp.example.com:587', authPassword: { name: 'alerting', key: 'smtp-password' } });
+    expect(byName.audit.webhookConfigs[0]).toEqual({ urlSecret: { name: 'alerting', key: 'webhook-url' }, sendResolved: true });
+    expect(JSON.stringify(amc)).not.toMatch(/https?:\/\//);
+  });
+
+  it('are validated', () => {
+    expect(problemsOf('monitoring: { receivers: { team: { severities: [critical] } } }')).toEqual([
+      'monitoring.receivers.team (line 1, column 28): a receiver needs at least one of slack, email, pagerduty or webhook',
+    ]);
+    expect(problemsOf('monitoring: { receivers: { "null": { webhook: { url: { secretName: s, key: k } } } } }')[0]).toContain('reserved');
+    expect(problemsOf('monitoring: { receivers: { x: { email: { to: a@b, from: c@d, smarthost: "smtp:25", authUsername: u } } } }')[0]).toContain('set authUsername and authPassword together');
+    expect(problemsOf('monitoring: { receivers: { x: { slack: { apiUrl: "https://hooks.slack.com/x" } } } }')[0]).toMatch(/^monitoring\.receivers\.x\.slack\.apiUrl/);
+  });
+});
+
+describe('Grafana dashboards', () => {
+  const ctx = environmentContext('prod', configFromYaml('tier: prod\nnamespace: webapp-prod'));
+  const dashboards = Object.fromEntries(environmentDashboards(ctx).map((d) => [d.slug, d.model]));
+  const panels = (slug: string) => dashboards[slug].panels.filter((p) => p.type !== 'row');
+
+  it('ship as ConfigMaps carrying the Grafana sidecar label', () => {
+    const maps = findAll(prod, 'ConfigMap').filter((c) => c.metadata.labels.grafana_dashboard === '1');
+    expect(maps.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-overview', 'grafana-dashboard-canary', 'grafana-dashboard-infrastructure']);
+    expect(Object.keys(maps[0].data)).toEqual(['webapp-prod-overview.json']);
+    expect(JSON.parse(maps[0].data['webapp-prod-overview.json']).uid).toBe('webapp-prod-overview');
+  });
+
+  it('use the configured sidecar label, or none', () => {
+    const custom = renderYaml('monitoring: { grafana: { dashboards: { label: grafana/dashboard, labelValue: webapp } } }');
+    expect(find(custom, 'ConfigMap', 'grafana-dashboard-overview').metadata.labels).toMatchObject({ 'grafana/dashboard': 'webapp' });
+    expect(findAll(renderYaml('monitoring: { grafana: { dashboards: { enabled: false } } }'), 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboard-'))).toHaveLength(0);
+  });
+
+  it('have the panels the issue asks for', () => {
+    expect(panels('overview').map((p) => p.title)).toEqual([
+      'Request rate',
+      'Error rate (5xx)',
+      'Availability over the time range',
+      'Responses by status',
+      'p50 latency',
+      'p95 latency',
+      'p99 latency',
+      'CPU by pod (cores)',
+      'CPU used of limit',
+      'Memory by pod',
+      'Memory used of limit',
+      'Container restarts (1h)',
+      'Available replicas',
+    ]);
+    expect(panels('canary')).toHaveLength(10);
+    expect(panels('infrastructure').length).toBeGreaterThanOrEqual(8);
+    expect(panels('infrastructure').map((p) => p.title)).toEqual(expect.arrayContaining(['Volume usage', 'MongoDB up', 'Redis up']));
+  });
+
+  it('number panels in order and lay them out on the 24-column grid without overlaps', () => {
+    for (const model of Object.values(dashboards)) {
+      expect(model.panels.map((p) => p.id)).toEqual(model.panels.map((_, i) => i + 1));
+      const cells = new Set<string>();
+      for (const p of model.panels) {
+        const { x, y, w, h } = p.gridPos as Record<string, number>;
+        expect(x + w, p.title).toBeLessThanOrEqual(24);
+        for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) expect(cells.has(`${i},${j}`), `${model.uid} ${p.title}`).toBe(false), cells.add(`${i},${j}`);
+      }
+    }
+  });
+
+  it('legends are literal Grafana templates and queries stay within the environment namespace', () => {
+    const targets = panels('overview').flatMap((p) => p.targets!) as any[];
+    expect(targets.map((t) => t.legendFormat)).toContain('{{pod}}');
+    for (const model of Object.values(dashboards)) {
+      for (const t of model.panels.flatMap((p) => p.targets ?? []) as any[]) expect(t.expr, t.expr).toContain('namespace="webapp-prod"');
+    }
+  });
+
+  it('show canary and stable per track, against the canary analysis thresholds', () => {
+    const byTitle = Object.fromEntries(panels('canary').map((p) => [p.title, p as any]));
+    expect(byTitle['Request rate'].targets[0]).toMatchObject({ legendFormat: '{{track}}', expr: expect.stringContaining('sum by (track)') });
+    expect(byTitle['Error rate (5xx)'].fieldConfig.defaults.thresholds.steps).toContainEqual({ color: 'red', value: 0.05 });
+    expect(byTitle['CPU (cores)'].targets.map((t: any) => t.legendFormat)).toEqual(['stable', 'canary']);
+  });
+
+  it('are deterministic JSON with sorted keys', () => {
+    const again = Object.fromEntries(environmentDashboards(ctx).map((d) => [d.slug, d.model]));
+    for (const slug of Object.keys(dashboards)) {
+      const json = dashboardJson(dashboards[slug]);
+      expect(dashboardJson(again[slug])).toBe(json);
+      const keysSorted = (v: unknown): boolean =>
+        Array.isArray(v) ? v.every(keysSorted) : v && typeof v === 'object' ? Object.keys(v).join() === Object.keys(v).sort().join() && Object.values(v).every(keysSorted) : true;
+      expect(keysSorted(JSON.parse(json))).toBe(true);
+    }
+  });
+});
+
+describe('dashboard builder', () => {
+  it('flows panels left to right, wraps at 24 columns and starts a new line at each row', () => {
+    const model = buildDashboard({
+      uid: 'test',
+      title: 'Test',
+      tags: [],
+      panels: [
+        timeseries('a', [{ expr: 'up' }], { unit: 'short', width: 12 }),
+        stat('b', [{ expr: 'up' }], { unit: 'short', width: 12, height: 4 }),
+        timeseries('c', [{ expr: 'up' }], { unit: 'short', width: 8 }),
+        row('r'),
+        timeseries('d', [{ expr: 'up' }, { expr: 'up', legend: '{{pod}}' }], { unit: 's' }),
+      ],
+    });
+    expect(model.panels.map((p) => [p.id, p.title, p.gridPos])).toEqual([
+      [1, 'a', { h: 8, w: 12, x: 0, y: 0 }],
+      [2, 'b', { h: 4, w: 12, x: 12, y: 0 }],
+      [3, 'c', { h: 8, w: 8, x: 0, y: 8 }],
+      [4, 'r', { h: 1, w: 24, x: 0, y: 16 }],
+      [5, 'd', { h: 8, w: 8, x: 0, y: 17 }],
+    ]);
+    expect(model.panels[4].targets!.map((t: any) => [t.refId, t.legendFormat])).toEqual([
+      ['A', '__auto'],
+      ['B', '{{pod}}'],
+    ]);
+  });
+
+  it('names queries A..Z, AA..', () => {
+    expect([0, 25, 26, 27, 51, 52].map(refId)).toEqual(['A', 'Z', 'AA', 'AB', 'AZ', 'BA']);
+  });
+
+  it('rejects a uid Grafana would not accept', () => {
+    expect(() => buildDashboard({ uid: 'x'.repeat(41), title: 't', tags: [], panels: [] })).toThrow(/longer than 40/);
+  });
+});
+
+describe('logs', () => {
+  const logging = prod.files.find((f) => f.name === '60-logging.yaml')!;
+  const inLogging = (kind: string, name: string) => logging.objects.find((o: any) => o.kind === kind && o.metadata.name === name) as any;
+  const lokiConfig = parse(inLogging('ConfigMap', 'loki-config').data['loki.yaml']);
+  const promtailConfig = parse(inLogging('ConfigMap', 'promtail-config').data['promtail.yaml']);
+
+  it('run in their own namespace, which admits privileged pods; the app namespace stays restricted', () => {
+    const [app, logs] = findAll(prod, 'Namespace');
+    expect(logs.metadata.name).toBe('webapp-prod-logging');
+    expect(logs.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(app.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(podTemplates(prod).filter((p) => p.spec.securityContext.runAsNonRoot !== true).map((p) => p.owner)).toEqual(['DaemonSet/promtail']);
+  });
+
+  it('keep Loki on a volume with 30 days of retention enforced by the compactor', () => {
+    const sts = inLogging('StatefulSet', 'loki');
+    expect(sts.spec.template.spec.containers[0].image).toBe('docker.io/grafana/loki:2.8.2');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(lokiConfig.compactor).toMatchObject({ retention_enabled: true, shared_store: 'filesystem', working_directory: '/var/loki/compactor' });
+    expect(lokiConfig.limits_config.retention_period).toBe('720h');
+    expect(lokiConfig.schema_config.configs[0]).toMatchObject({ store: 'tsdb', object_store: 'filesystem' });
+    expect(lokiConfig.common.storage.filesystem.chunks_directory).toBe('/var/loki/chunks');
+    expect(inLogging('Service', 'loki').spec.ports).toEqual([{ name: 'http', port: 3100, targetPort: 'http', protocol: 'TCP' }]);
+    expect(sts.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('give Promtail read access to pods and nodes only', () => {
+    expect(inLogging('ClusterRole', 'webapp-prod-logging-promtail').rules).toEqual([{ apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(inLogging('ClusterRoleBinding', 'webapp-prod-logging-promtail')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'webapp-prod-logging-promtail' },
+      subjects: [{ kind: 'ServiceAccount', name: 'promtail', namespace: 'webapp-prod-logging' }],
+    });
+  });
+
+  it('ship the environment\'s pod logs from every node to the Loki Service, with namespace, pod, container and app labels', () => {
+    const ds = inLogging('DaemonSet', 'promtail').spec.template.spec;
+    expect(ds.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(ds.containers[0].image).toBe('docker.io/grafana/promtail:2.8.2');
+    expect(ds.containers[0].env).toEqual([{ name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
+    expect(promtailConfig.clients).toEqual([{ url: 'http://loki.webapp-prod-logging.svc.cluster.local:3100/loki/api/v1/push' }]);
+    expect(promtailConfig.positions.filename).toBe('/run/promtail/positions.yaml');
+    expect(ds.volumes).toContainEqual({ name: 'positions', hostPath: { path: '/var/lib/promtail/webapp-prod-logging', type: 'DirectoryOrCreate' } });
+    const scrape = promtailConfig.scrape_configs[0];
+    expect(scrape.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['webapp-prod', 'webapp-prod-logging'] } }]);
+    const targets = Object.fromEntries(scrape.relabel_configs.map((r: any) => [r.target_label, r.source_labels]));
+    expect(targets).toMatchObject({
+      __host__: ['__meta_kubernetes_pod_node_name'],
+      namespace: ['__meta_kubernetes_namespace'],
+      pod: ['__meta_kubernetes_pod_name'],
+      container: ['__meta_kubernetes_pod_container_name'],
+      app: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app', '__meta_kubernetes_pod_name'],
+      __path__: ['__meta_kubernetes_pod_uid', '__meta_kubernetes_pod_container_name'],
+    });
+    expect(scrape.relabel_configs.find((r: any) => r.target_label === '__path__').replacement).toBe('/var/log/pods/*$1/*.log');
+  });
+
+  it('add a Loki datasource for the Grafana sidecar', () => {
+    const cm = inLogging('ConfigMap', 'grafana-datasource-loki');
+    expect(cm.metadata.labels.grafana_datasource).toBe('1');
+    expect(parse(cm.data['loki-datasource.yaml']).datasources).toEqual([
+      { name: 'Loki (webapp-prod)', uid: 'loki-webapp-prod', type: 'loki', access: 'proxy', url: 'http://loki.webapp-prod-logging.svc.cluster.local:3100', jsonData: { maxLines: 1000 } },
+    ]);
+  });
+
+  it('are off in dev and configurable elsewhere', () => {
+    expect(dev.files.map((f) => f.name)).not.toContain('60-logging.yaml');
+    expect(findAll(dev, 'Namespace')).toHaveLength(1);
+    const custom = renderYaml('logs: { namespace: observability, loki: { retentionPeriod: 14d, image: { tag: "2.9.4" } } }');
+    expect(find(custom, 'StatefulSet', 'loki').metadata.namespace).toBe('observability');
+    expect(parse(find(custom, 'ConfigMap', 'loki-config').data['loki.yaml']).limits_config.retention_period).toBe('14d');
+    expect(validateManifests(objectsOf(custom))).toEqual([]);
+  });
+
+  it('reject a retention Loki cannot apply and a shipper that does not exist yet', () => {
+    expect(problemsOf('logs: { loki: { retentionPeriod: 36h } }')[0]).toContain('whole days');
+    expect(problemsOf('logs: { shipper: alloy }')[0]).toMatch(/^logs\.shipper/);
+  });
+});
