@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { canaryQueries, decide, measure, VERDICT_EXIT_CODES } from '../lib/canary-analysis.js';
+import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements } from '../lib/canary-analysis.js';
 import { environmentContext } from '../lib/context.js';
 import { writeEnvironments } from '../lib/output.js';
 import { isEntryPoint } from '../lib/entry-point.js';
@@ -140,14 +140,17 @@ async function analyze(envName: string, config: Config, service: string, prometh
   if (when && Number.isNaN(when.getTime())) throw new UsageError(`--at: not a time: ${at} (use RFC 3339 or Unix seconds)`);
   const queries = canaryQueries(service, environmentContext(envName, config).namespace, canary.analysis);
   let decision;
+  let measured: CanaryMeasurements = {};
   try {
-    decision = decide(await measure(prometheus, queries, when), canary.analysis);
+    measured = await measure(prometheus, queries, when);
+    decision = decide(measured, canary.analysis);
   } catch (error) {
     // An unreachable Prometheus is never a reason to promote.
     decision = { verdict: 'hold' as const, reasons: [`could not query Prometheus at ${prometheus}: ${(error as Error).message}`] };
   }
   console.log(`${envName}/${service}: canary ${canary.tag} -> ${decision.verdict.toUpperCase()}`);
   for (const reason of decision.reasons) console.log(`  - ${reason}`);
+  console.log(formatMeasurements(measured));
   return decision.verdict;
 }
 

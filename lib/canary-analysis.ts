@@ -85,6 +85,17 @@ export function decide(m: CanaryMeasurements, a: CanaryAnalysis): Decision {
   };
 }
 
+/** The numbers behind a verdict, one per line; "n/a" where Prometheus had no sample. */
+export function formatMeasurements(m: CanaryMeasurements): string {
+  const show = (value: number | undefined, format: (x: number) => string) => (value === undefined ? 'n/a' : format(value));
+  const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)}Mi`;
+  return [
+    `  error rate   canary ${show(m.canaryErrorRate, pct)}, stable ${show(m.stableErrorRate, pct)}`,
+    `  p95 latency  canary ${show(m.canaryP95, secs)}, stable ${show(m.stableP95, secs)}`,
+    `  canary       ${show(m.canaryRequests, (x) => x.toFixed(0))} requests, CPU ${show(m.canaryCpuCores, (x) => `${(x * 1000).toFixed(0)}m`)}, memory ${show(m.canaryMemoryBytes, mib)}`,
+  ].join('\n');
+}
+
 export const VERDICT_EXIT_CODES: Record<Verdict, number> = { promote: 0, hold: 3, rollback: 4 };
 
 /** Runs an instant query against the Prometheus HTTP API; undefined when the result is empty or NaN. */
