@@ -8,6 +8,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { derivedNameProblems } from '../lib/context.js';
 import { deepMerge, isPlainObject } from '../lib/merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
 import { configSchema, type Config } from './schema.js';
@@ -69,9 +70,12 @@ export function configDefaults(): unknown {
   return structuredClone(defaultsCache);
 }
 
-/** Parses and validates the text of an environment file. */
+/** Parses and validates the text of an environment file (its name is the file's base name). */
 export function parseConfig(text: string, file: string): Config {
-  return parseYamlFile(text, file, configSchema, { defaults: configDefaults(), schemaFile: 'config/schema.json' });
+  const config = parseYamlFile(text, file, configSchema, { defaults: configDefaults(), schemaFile: 'config/schema.json' });
+  const problems = derivedNameProblems(environmentNameOf(file), config);
+  if (problems.length) throw new ConfigError(file, problems);
+  return config;
 }
 
 /** Loads config/gitops.yaml (the Argo CD settings shared by all environments). */

@@ -701,6 +701,21 @@ export const configSchema = z
         });
       }
     }
+    // Workload objects are named after the workload, so a workload must not take a name that
+    // another object of the environment already has.
+    const taken = new Map<string, string>([
+      ['mongodb', 'the MongoDB StatefulSet'],
+      ['mongodb-rs-init', 'the MongoDB replica-set init Job'],
+      ['redis', 'the Redis StatefulSet'],
+      ['redis-headless', 'the Redis headless Service'],
+    ]);
+    for (const name of Object.keys(config.services)) {
+      for (const track of ['canary', 'blue', 'green']) taken.set(`${name}-${track}`, `the ${track} track of service "${name}"`);
+    }
+    for (const [section, name] of workloads) {
+      const owner = taken.get(name);
+      if (owner) ctx.addIssue({ code: 'custom', path: [section, name], message: `"${name}" is the name of ${owner}; choose another name` });
+    }
     for (const [name, service] of Object.entries(config.services)) {
       if (service.enabled && service.canary.enabled && service.blueGreen.enabled) {
         ctx.addIssue({ code: 'custom', path: ['services', name, 'blueGreen', 'enabled'], message: 'a service releases either by canary or by blue-green, not both at once' });

@@ -122,6 +122,20 @@ describe('invalid config names the key path, the line and what is expected', () 
   it('an even number of replica-set members', () => {
     expect(problemsOf('mongodb:\n  replicaSet: { enabled: true, members: 2 }\n')[0]).toMatch(/^mongodb\.replicaSet\.members .*must be odd/);
   });
+  it('a workload named like another object of the environment', () => {
+    expect(problemsOf('workers:\n  redis:\n    image: { repository: a/b, tag: "1" }\n')[0]).toBe(
+      'workers.redis (line 2, column 3): "redis" is the name of the Redis StatefulSet; choose another name',
+    );
+    expect(problemsOf('services:\n  backend-canary:\n    image: { repository: a/b, tag: "1" }\n')[0]).toMatch(
+      /^services\.backend-canary .*the canary track of service "backend"/,
+    );
+  });
+  it('a derived namespace longer than 63 characters', () => {
+    expect(problemsOf(`app:\n  name: ${'a'.repeat(60)}\n`)).toEqual([
+      `namespace: the default namespace "${'a'.repeat(60)}-env" (<app.name>-<environment>) is longer than 63 characters; set a shorter namespace`,
+    ]);
+    expect(problemsOf(`namespace: ${'n'.repeat(60)}\nlogs: { enabled: true }\n`)[0]).toMatch(/^logs\.namespace: the default logging namespace "n+-logging"/);
+  });
   it('malformed YAML, with line and column', () => {
     expect(problemsOf('services:\n  backend: [1\nmongodb: {}\n')[0]).toMatch(/^line \d+, column \d+: YAML syntax error: /);
   });

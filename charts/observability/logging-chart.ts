@@ -1,17 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { EnvironmentContext } from '../../lib/context.js';
+import { loggingNamespace, type EnvironmentContext } from '../../lib/context.js';
 import { recommendedLabels } from '../../lib/labels.js';
 import { lokiDatasource } from '../../lib/observability/logging.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { Loki } from './loki.js';
 import { Promtail } from './promtail.js';
 
-/** Namespace of the environment's logging stack: logs.namespace, default <namespace>-logging. */
-export function loggingNamespace(env: EnvironmentContext): string {
-  return env.config.logs.namespace ?? `${env.namespace}-logging`;
-}
+export { loggingNamespace } from '../../lib/context.js';
 
 /**
  * The logging namespace. The shipper reads the nodes' log files through hostPath volumes, which
