@@ -7,11 +7,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
 import { synthCommand } from '../main.js';
+import { fileTree } from './helpers.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -51,19 +52,6 @@ async function synthProcess(args: string[], outdir: string, configDir: string): 
   }
 }
 
-/** Every file under `dir` with its content, for before/after comparisons. */
-function snapshotTree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 /** A scenario's own copy of the environment files and an output dir synthesized from them. */
 async function scenario(name: string): Promise<{ configDir: string; outdir: string }> {
@@ -79,32 +67,32 @@ async function scenario(name: string): Promise<{ configDir: string; outdir: stri
 describe.concurrent('npm run synth', () => {
   it('writes every environment, byte-identical on a second run', async () => {
     const { configDir, outdir } = await scenario('deterministic');
-    const before = snapshotTree(outdir);
+    const before = fileTree(outdir);
     expect(Object.keys(before).some((f) => f.startsWith('prod/'))).toBe(true);
     expect((await synth([], outdir, configDir)).code).toBe(0);
-    expect(snapshotTree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
   });
 
   it('rejects a bad config with file, key path and expectation, no stack trace, and leaves dist/ untouched', async () => {
     const { configDir, outdir } = await scenario('bad-config');
-    const before = snapshotTree(outdir);
+    const before = fileTree(outdir);
     writeFileSync(join(configDir, 'staging.yaml'), 'services:\n  backend:\n    replicas: -1\n');
     const result = await synthProcess([], outdir, configDir);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('staging.yaml: invalid configuration');
     expect(result.stderr).toContain('services.backend.replicas (line 3, column 5): Too small: expected number to be >=0');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshotTree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
   });
 
   it('rejects malformed YAML with line and column and leaves dist/ untouched', async () => {
     const { configDir, outdir } = await scenario('bad-yaml');
-    const before = snapshotTree(outdir);
+    const before = fileTree(outdir);
     writeFileSync(join(configDir, 'prod.yaml'), 'services:\n  backend: {replicas: 2\n');
     const result = await synth(['--env', 'prod'], outdir, configDir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/prod\.yaml: invalid configuration\n {2}- line \d+, column \d+: YAML syntax error/);
-    expect(snapshotTree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
   });
 
   it('names the known environments when one does not exist', async () => {
@@ -117,14 +105,14 @@ describe.concurrent('npm run synth', () => {
   it('synthesizes only the requested environment and removes files of objects that were removed', async () => {
     const { configDir, outdir } = await scenario('one-env');
     const staging = readFileSync(join(outdir, 'staging', '30-frontend.yaml'), 'utf8');
-    const argocd = snapshotTree(join(outdir, 'argocd'));
+    const argocd = fileTree(join(outdir, 'argocd'));
     writeFileSync(join(configDir, 'prod.yaml'), readFileSync(join(configDir, 'prod.yaml'), 'utf8').replace('services:\n', 'services:\n  frontend:\n    enabled: false\n'));
     const result = await synth(['--env', 'prod'], outdir, configDir);
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(join(outdir, 'prod'))).not.toContain('30-frontend.yaml');
     expect(readFileSync(join(outdir, 'staging', '30-frontend.yaml'), 'utf8')).toBe(staging);
     // The Argo CD objects describe every environment: only a full synth rewrites them.
-    expect(snapshotTree(join(outdir, 'argocd'))).toEqual(argocd);
+    expect(fileTree(join(outdir, 'argocd'))).toEqual(argocd);
   });
 
   it('adds an environment when a file is added (qa.yaml)', async () => {
@@ -139,6 +127,6 @@ describe('npx cdk8s synth', () => {
   it('respects CDK8S_OUTDIR and writes the same files as npm run synth', async () => {
     const outdir = join(scratch, 'cdk8s-cli');
     await run('npx', ['cdk8s', 'synth', '--output', outdir], { cwd: root });
-    expect(snapshotTree(outdir)).toEqual(snapshotTree(join(root, 'dist')));
+    expect(fileTree(outdir)).toEqual(fileTree(join(root, 'dist')));
   });
 });

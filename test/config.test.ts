@@ -2,20 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
+import { ConfigError, listEnvironments, loadEnvironment } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
-import { configFromYaml } from './helpers.js';
+import { configFromYaml, problemsOf } from './helpers.js';
 
-/** The problems a config produces, or [] when it is valid. */
-function problemsOf(yamlText: string): string[] {
-  try {
-    parseConfig(yamlText, 'env.yaml');
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
 
 describe('defaults (an empty environment file)', () => {
   const config = configFromYaml('');

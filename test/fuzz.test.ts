@@ -10,15 +10,16 @@
  * The seed is random and printed; FUZZ_SEED=<n> replays a run.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ENVIRONMENTS_DIR, parseConfig } from '../config/load.js';
 import { invalidConfig } from './fuzz/arbitraries.js';
 import type { ValidConfigsReport } from './fuzz/valid-configs.js';
+import { fileTree } from './helpers.js';
 
 const VALID_RUNS = 1000;
 const INVALID_RUNS = 500;
@@ -78,7 +79,7 @@ describe(`generated configs (seed ${SEED})`, () => {
     cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
     cpSync(join(root, 'dist'), outdir, { recursive: true });
     writeFileSync(join(configDir, 'staging.yaml'), mistake.text);
-    const before = tree(outdir);
+    const before = fileTree(outdir);
 
     const result = await run(process.execPath, ['--import', 'tsx', 'main.ts', '--config-dir', configDir], {
       cwd: root,
@@ -90,7 +91,7 @@ describe(`generated configs (seed ${SEED})`, () => {
     expect(result.code, mistake.text).toBe(1);
     expect(result.stderr).toContain('staging.yaml: invalid configuration');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(tree(outdir)).toEqual(before);
+    expect(fileTree(outdir)).toEqual(before);
   });
 
   it(`synthesize valid, policy-clean objects (${VALID_RUNS} valid configs)`, async () => {
@@ -103,16 +104,3 @@ describe(`generated configs (seed ${SEED})`, () => {
   }, 120_000);
 });
 
-/** Every file under `dir` with its content. */
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(dir);
-  return files;
-}

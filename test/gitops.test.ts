@@ -13,7 +13,7 @@ import type { OutputDirectory } from '../lib/output.js';
 import { renderEnvironment, toYaml, type Manifest } from '../lib/render.js';
 import { synthesize } from '../lib/synth.js';
 import { validateManifests } from '../lib/validate.js';
-import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, renderCommitted } from './helpers.js';
+import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, problemsOf as problemsOfText, renderCommitted } from './helpers.js';
 
 const gitops = parseGitOps('repoURL: https://git.example.com/platform.git\n', 'gitops.yaml');
 
@@ -236,15 +236,7 @@ describe('per-environment Argo CD settings', () => {
 });
 
 describe('config/gitops.yaml', () => {
-  const problemsOf = (text: string): string[] => {
-    try {
-      parseGitOps(text, 'gitops.yaml');
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-  };
+  const problemsOf = (text: string) => problemsOfText(text, parseGitOps);
 
   it('defaults everything but the repository', () => {
     expect(gitops).toMatchObject({ targetRevision: 'main', path: 'dist', namespace: 'argocd', project: 'webapp', server: 'https://kubernetes.default.svc' });

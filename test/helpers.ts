@@ -1,4 +1,6 @@
-import { listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../lib/render.js';
 
@@ -35,4 +37,29 @@ export function podTemplates(env: RenderedEnvironment): { owner: string; spec: a
   return objectsOf(env)
     .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind as string))
     .map((o: any) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, metadata: o.spec.template.metadata }));
+}
+
+/** The problems a parser reports for a text (a ConfigError's list), or [] when it is valid. */
+export function problemsOf(text: string, parse: (text: string, file: string) => unknown = parseConfig): string[] {
+  try {
+    parse(text, 'env.yaml');
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+/** Every file under `dir` with its content, for before/after comparisons. */
+export function fileTree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files[relative(dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, parseConfig } from '../config/load.js';
 import { environmentContext } from '../lib/context.js';
 import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../lib/grafana/dashboard.js';
 import { alertmanagerConfigSpec } from '../lib/observability/alertmanager.js';
@@ -8,20 +7,11 @@ import { environmentAlertGroups } from '../lib/observability/alerts.js';
 import { environmentDashboards } from '../lib/observability/dashboards.js';
 import { errorRatio, latencyQuantile, podsOf, selector } from '../lib/observability/promql.js';
 import { validateManifests } from '../lib/validate.js';
-import { configFromYaml, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
+import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf, renderCommitted, renderYaml } from './helpers.js';
 
 const prod = renderCommitted('prod');
 const dev = renderCommitted('dev');
 
-function problemsOf(yamlText: string): string[] {
-  try {
-    parseConfig(yamlText, 'env.yaml');
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
 
 describe('datastore exporters', () => {
   const mongo = find(prod, 'StatefulSet', 'mongodb').spec.template.spec;
