@@ -8,7 +8,8 @@ import {
   type ServiceMonitorSpecEndpointsRelabelings,
 } from '../imports/monitoring.coreos.com.js';
 import type { WebServiceConfig } from '../config/schema.js';
-import { canaryAlertRules, type AlertRule } from '../lib/canary-analysis.js';
+import { canaryAlertRules } from '../lib/canary-analysis.js';
+import type { AlertRule } from '../lib/observability/alerts.js';
 import type { EnvironmentContext } from '../lib/context.js';
 import { selectorLabels, TRACK_LABEL } from '../lib/labels.js';
 
@@ -64,7 +65,7 @@ export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: 
 export function canaryAlerts(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
   new PrometheusRule(scope, 'canary-alerts', {
     metadata: { name: `${name}-canary`, labels: { ...labels, ...env.config.monitoring.serviceMonitorLabels } },
-    spec: { groups: [toRuleGroup({ name: `${name}-canary`, rules: canaryAlertRules(name, env.namespace, service.canary.analysis) })] },
+    spec: { groups: [toRuleGroup({ name: `${name}-canary`, rules: canaryAlertRules(name, env.namespace, service.canary.analysis, env.config.monitoring.alerts.runbookBaseUrl) })] },
   });
 }
 

@@ -5,6 +5,9 @@
  */
 import type { z } from 'zod';
 import type { canaryAnalysisSchema } from '../config/schema.js';
+import type { Track } from './labels.js';
+import { runbookUrl, type AlertRule } from './observability/alerts.js';
+import { errorRatio, latencyQuantile, podsOf, requestCount, selector, type HttpScope } from './observability/promql.js';
 
 export type CanaryAnalysis = z.infer<typeof canaryAnalysisSchema>;
 export type Verdict = 'promote' | 'hold' | 'rollback';
@@ -20,17 +23,14 @@ export interface CanaryQueries {
 }
 
 export function canaryQueries(service: string, namespace: string, a: CanaryAnalysis): CanaryQueries {
-  const selector = (track: string, extra = '') => `{namespace="${namespace}",service=~"${service}|${service}-canary",track="${track}"${extra}}`;
-  const errorRate = (track: string) =>
-    `sum(rate(${a.requestsMetric}${selector(track, `,${a.statusLabel}=~"5.."`)}[${a.window}])) / sum(rate(${a.requestsMetric}${selector(track)}[${a.window}]))`;
-  const p95 = (track: string) => `histogram_quantile(0.95, sum by (le) (rate(${a.durationMetric}_bucket${selector(track)}[${a.window}])))`;
-  const canaryPods = `{namespace="${namespace}",pod=~"${service}-canary-.*",container="${service}"}`;
+  const track = (t: Track): HttpScope => ({ namespace, service, metrics: a, track: t });
+  const canaryPods = selector(podsOf(`${service}-canary`, namespace, service));
   return {
-    canaryRequests: `sum(increase(${a.requestsMetric}${selector('canary')}[${a.window}]))`,
-    canaryErrorRate: errorRate('canary'),
-    stableErrorRate: errorRate('stable'),
-    canaryP95: p95('canary'),
-    stableP95: p95('stable'),
+    canaryRequests: requestCount(track('canary'), a.window),
+    canaryErrorRate: errorRatio(track('canary'), a.window),
+    stableErrorRate: errorRatio(track('stable'), a.window),
+    canaryP95: latencyQuantile(0.95, track('canary'), a.window),
+    stableP95: latencyQuantile(0.95, track('stable'), a.window),
     canaryCpuCores: `sum(rate(container_cpu_usage_seconds_total${canaryPods}[${a.window}]))`,
     canaryMemoryBytes: `sum(container_memory_working_set_bytes${canaryPods})`,
   };
@@ -117,29 +117,19 @@ export async function measure(prometheusUrl: string, queries: CanaryQueries, at?
   return Object.fromEntries(entries);
 }
 
-/** A Prometheus alerting rule as promtool and the PrometheusRule CRD spell it. */
-export interface AlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: Record<string, string>;
-  readonly annotations: Record<string, string>;
-}
-
 /**
  * The analysis's rollback triggers as alert rules, so Alertmanager warns even when nobody runs
  * `analyze`. `{{ $value }}` is Prometheus alert templating, rendered by Prometheus, not by us.
  */
-export function canaryAlertRules(service: string, namespace: string, a: CanaryAnalysis): AlertRule[] {
+export function canaryAlertRules(service: string, namespace: string, a: CanaryAnalysis, runbookBaseUrl: string): AlertRule[] {
   const q = canaryQueries(service, namespace, a);
   const labels = { severity: 'critical', service, namespace, track: 'canary' };
-  const runbook = 'https://github.com/example/cdk8s-platform/blob/main/README.md#canary-releases';
   const rule = (alert: string, expr: string, summary: string, description: string): AlertRule => ({
     alert,
     expr,
     for: '2m',
     labels,
-    annotations: { summary, description, runbook_url: runbook },
+    annotations: { summary, description, runbook_url: runbookUrl(runbookBaseUrl, alert) },
   });
   return [
     rule(

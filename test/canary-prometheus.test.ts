@@ -140,13 +140,22 @@ describe('canary analysis against a real Prometheus', () => {
 });
 
 describe('canary alert rules', () => {
+  const RUNBOOKS = 'https://example.com/runbooks';
   it('pass promtool check rules', () => {
-    const result = checkRules([{ name: 'backend-canary', rules: canaryAlertRules('backend', 'webapp-prod', analysis) }]);
+    const result = checkRules([{ name: 'backend-canary', rules: canaryAlertRules('backend', 'webapp-prod', analysis, RUNBOOKS) }]);
     expect(result.output).toContain('SUCCESS: 4 rules found');
     expect(result.code).toBe(0);
   });
   it('and promtool rejects a broken one (the check can fail)', () => {
-    const [first] = canaryAlertRules('backend', 'webapp-prod', analysis);
+    const [first] = canaryAlertRules('backend', 'webapp-prod', analysis, RUNBOOKS);
     expect(checkRules([{ name: 'broken', rules: [{ ...first, expr: `${first.expr} >` }] }]).code).not.toBe(0);
+  });
+  it('link each alert to its runbook', () => {
+    expect(canaryAlertRules('backend', 'webapp-prod', analysis, RUNBOOKS).map((r) => r.annotations.runbook_url)).toEqual([
+      `${RUNBOOKS}#canaryhigherrorrate`,
+      `${RUNBOOKS}#canaryhighlatency`,
+      `${RUNBOOKS}#canaryerrorrateabovestable`,
+      `${RUNBOOKS}#canarylatencyabovestable`,
+    ]);
   });
 });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { AlertRule } from '../lib/canary-analysis.js';
+import type { AlertRule } from '../lib/observability/alerts.js';
 import { environmentContext } from '../lib/context.js';
 import { dashboardQueries, interpolateForPrometheus } from '../lib/grafana/dashboard.js';
 import { environmentAlertGroups } from '../lib/observability/alerts.js';

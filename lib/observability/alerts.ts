@@ -5,11 +5,22 @@
  * Prometheus alert templating, rendered by Prometheus when the alert fires.
  */
 import type { Config } from '../../config/schema.js';
-import type { AlertRule } from '../canary-analysis.js';
 import { names } from '../names.js';
 import { errorRatio, latencyQuantile, selector, serviceUp, type HttpScope } from './promql.js';
 
-export type { AlertRule };
+/** A Prometheus alerting rule as promtool and the PrometheusRule CRD spell it. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+/** The runbook of an alert: the configured base URL plus #<alert name in lowercase>. */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl}#${alert.toLowerCase()}`;
+}
 
 export interface RuleGroup {
   readonly name: string;
@@ -34,7 +45,7 @@ export function environmentAlertGroups(config: Config, namespace: string): RuleG
     expr,
     for: holdFor,
     labels: { severity, namespace, ...labels },
-    annotations: { summary, description, runbook_url: `${a.runbookBaseUrl}#${name.toLowerCase()}` },
+    annotations: { summary, description, runbook_url: runbookUrl(a.runbookBaseUrl, name) },
   });
   const ns = selector([['namespace', '=', namespace]]);
 

@@ -52,6 +52,11 @@ export function requestRate(s: HttpScope, window: string, by: readonly string[] 
   return sumBy(by, `rate(${s.metrics.requestsMetric}${selector(httpMatchers(s, extra))}[${window}])`);
 }
 
+/** Requests counted over `window` (how much data a ratio rests on). */
+export function requestCount(s: HttpScope, window: string): string {
+  return sumBy([], `increase(${s.metrics.requestsMetric}${selector(httpMatchers(s))}[${window}])`);
+}
+
 /** Share of requests answered 5xx (NaN without traffic, so a ratio alert stays silent then). */
 export function errorRatio(s: HttpScope, window: string, by: readonly string[] = []): string {
   return `${requestRate(s, window, by, [SERVER_ERRORS(s)])} / ${requestRate(s, window, by)}`;
