@@ -7,6 +7,7 @@
  * (../shared/seeds/002_*.txt); an environment file states only what differs.
  */
 import { z } from 'zod';
+import { names } from '../lib/names.js';
 import { bytesOf, cpuToMillicores, notAbove } from '../lib/quantity.js';
 import { networkIssues, networkSchema } from './network.js';
 
@@ -683,31 +684,34 @@ export const configSchema = z
       ...Object.entries(config.services).map(([n, s]) => ['services', n, s] as [string, string, WorkloadConfig]),
       ...Object.entries(config.workers).map(([n, w]) => ['workers', n, w] as [string, string, WorkloadConfig]),
     ];
-    const images: [string, string, { image: z.infer<typeof imageSchema> }][] = [
-      ['mongodb', '', config.mongodb],
-      ['redis', '', config.redis],
-      ['mongodb', 'metrics', config.mongodb.metrics],
-      ['redis', 'metrics', config.redis.metrics],
-      ['logs', 'loki', config.logs.loki],
-      ['logs', 'promtail', config.logs.promtail],
+    // Every image tag that would run, with its key path: outside dev none may be "latest".
+    const tags: [PropertyKey[], string | undefined][] = [
+      ...workloads.map(([section, name, w]): [PropertyKey[], string] => [[section, name, 'image', 'tag'], w.image.tag]),
+      ...(['mongodb', 'redis'] as const).flatMap((store): [PropertyKey[], string][] => [
+        [[store, 'image', 'tag'], config[store].image.tag],
+        [[store, 'metrics', 'image', 'tag'], config[store].metrics.image.tag],
+      ]),
+      [['logs', 'loki', 'image', 'tag'], config.logs.loki.image.tag],
+      [['logs', 'promtail', 'image', 'tag'], config.logs.promtail.image.tag],
+      ...Object.entries(config.services).flatMap(([name, s]): [PropertyKey[], string | undefined][] => [
+        [['services', name, 'canary', 'tag'], s.enabled && s.canary.enabled ? s.canary.tag : undefined],
+        [['services', name, 'blueGreen', 'idleTag'], s.blueGreen.idleTag],
+      ]),
     ];
-    for (const [section, name, workload] of [...workloads, ...images]) {
-      const base = name ? [section, name] : [section];
-      if (config.tier !== 'dev' && workload.image.tag === 'latest') {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...base, 'image', 'tag'],
-          message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"`,
-        });
+    if (config.tier !== 'dev') {
+      for (const [path, tag] of tags) {
+        if (tag === 'latest') {
+          ctx.addIssue({ code: 'custom', path, message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"` });
+        }
       }
     }
     // Workload objects are named after the workload, so a workload must not take a name that
     // another object of the environment already has.
     const taken = new Map<string, string>([
-      ['mongodb', 'the MongoDB StatefulSet'],
-      ['mongodb-rs-init', 'the MongoDB replica-set init Job'],
-      ['redis', 'the Redis StatefulSet'],
-      ['redis-headless', 'the Redis headless Service'],
+      [names.mongodb, 'the MongoDB StatefulSet'],
+      [names.mongodbInitJob, 'the MongoDB replica-set init Job'],
+      [names.redis, 'the Redis StatefulSet'],
+      [names.redisHeadless, 'the Redis headless Service'],
     ]);
     for (const name of Object.keys(config.services)) {
       for (const track of ['canary', 'blue', 'green']) taken.set(`${name}-${track}`, `the ${track} track of service "${name}"`);
@@ -720,16 +724,10 @@ export const configSchema = z
       if (service.enabled && service.canary.enabled && service.blueGreen.enabled) {
         ctx.addIssue({ code: 'custom', path: ['services', name, 'blueGreen', 'enabled'], message: 'a service releases either by canary or by blue-green, not both at once' });
       }
-      if (config.tier !== 'dev' && service.blueGreen.idleTag === 'latest') {
-        ctx.addIssue({ code: 'custom', path: ['services', name, 'blueGreen', 'idleTag'], message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"` });
-      }
     }
     for (const [name, service] of Object.entries(config.services)) {
       const canary = service.canary;
       if (!service.enabled || !canary.enabled) continue;
-      if (config.tier !== 'dev' && canary.tag === 'latest') {
-        ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'tag'], message: `the "latest" tag is not allowed in a ${config.tier} environment: pin a version such as "1.4.2"` });
-      }
       if (!config.ingress.enabled || service.ingress.paths.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'enabled'], message: 'a canary is routed by the Ingress: the service needs ingress.paths and ingress.enabled' });
       }

@@ -92,6 +92,8 @@ describe('invalid config names the key path, the line and what is expected', () 
     expect(problemsOf(`tier: prod\n${yamlText}`)[0]).toMatch(/^services\.backend\.image\.tag .*"latest" tag is not allowed in a prod environment/);
     expect(problemsOf(`tier: staging\n${yamlText}`)[0]).toMatch(/not allowed in a staging environment/);
     expect(problemsOf(`tier: dev\n${yamlText}`)).toEqual([]);
+    expect(problemsOf('services:\n  backend:\n    blueGreen: { enabled: true, idleTag: latest }\n')[0]).toMatch(/^services\.backend\.blueGreen\.idleTag .*"latest" tag/);
+    expect(problemsOf('redis:\n  metrics:\n    image: { tag: latest }\n')[0]).toMatch(/^redis\.metrics\.image\.tag .*"latest" tag/);
   });
   it('two services on the same Ingress path', () => {
     expect(problemsOf('services:\n  frontend:\n    ingress: { paths: [{ path: /api }] }\n')[0]).toMatch(

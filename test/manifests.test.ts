@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../config/load.js';
+import { environmentContext, loggingNamespace } from '../lib/context.js';
 import { toYaml } from '../lib/render.js';
 import { validateManifests } from '../lib/validate.js';
 import { ENVIRONMENTS, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
@@ -16,6 +18,7 @@ const dev = renderCommitted('dev');
 describe.each(ENVIRONMENTS)('environment %s', (name) => {
   const env = renderCommitted(name);
   const objects = objectsOf(env);
+  const context = environmentContext(name, loadEnvironment(name).config);
 
   it('matches its snapshot', () => {
     for (const file of env.files) expect(toYaml(file.objects)).toMatchSnapshot(file.name);
@@ -35,14 +38,17 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
   });
 
   it('puts every namespaced object in the environment namespace, logging in the logging namespace', () => {
-    const [namespace, logging] = findAll(env, 'Namespace').map((n) => n.metadata.name);
+    const namespace = context.namespace;
+    const logging = loggingNamespace(context);
+    expect(findAll(env, 'Namespace').map((n) => n.metadata.name)).toEqual(context.config.logs.enabled ? [namespace, logging] : [namespace]);
     for (const file of env.files) {
       for (const o of file.objects as any[]) {
         const where = `${file.name}: ${o.kind}/${o.metadata.name}`;
         if (CLUSTER_SCOPED.has(o.kind)) expect(o.metadata.namespace, where).toBeUndefined();
         else if (file.name === '60-logging.yaml') expect(o.metadata.namespace, where).toBe(logging);
-        // Objects guarding the logging namespace (e.g. its NetworkPolicies) may live there too.
-        else expect([namespace, logging], where).toContain(o.metadata.namespace);
+        // The policies guarding the logging namespace live there; everything else in the environment's.
+        else if (o.kind === 'NetworkPolicy') expect([namespace, logging], where).toContain(o.metadata.namespace);
+        else expect(o.metadata.namespace, where).toBe(namespace);
       }
     }
   });
@@ -84,7 +90,7 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
         expect(c.resources?.limits?.memory, `${owner} ${c.name} limits`).toBeDefined();
       }
     }
-    expect(find(env, 'Namespace', (findAll(env, 'Namespace')[0] as any).metadata.name).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(find(env, 'Namespace', context.namespace).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   it('admits only the log shipper to the privileged logging namespace, still locked down', () => {

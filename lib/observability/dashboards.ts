@@ -88,21 +88,9 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
     ...kpis,
     row('Saturation'),
     timeseries('CPU by pod (cores)', [{ expr: cpu, legend: '{{pod}}' }], { unit: 'short', min: 0, width: 12 }),
-    timeseries('CPU used of limit', [{ expr: `${cpu} / ${limit('cpu')}`, legend: '{{pod}}' }], {
-      unit: 'percentunit',
-      min: 0,
-      width: 12,
-      description: 'Near 100% the container is throttled.',
-      thresholds: [{ value: 0.8, color: 'orange' }],
-    }),
+    usedOfLimit('CPU used of limit', `${cpu} / ${limit('cpu')}`, 'Near 100% the container is throttled.'),
     timeseries('Memory by pod', [{ expr: memory, legend: '{{pod}}' }], { unit: 'bytes', min: 0, width: 12 }),
-    timeseries('Memory used of limit', [{ expr: `${memory} / ${limit('memory')}`, legend: '{{pod}}' }], {
-      unit: 'percentunit',
-      min: 0,
-      width: 12,
-      description: 'At 100% the container is OOM-killed.',
-      thresholds: [{ value: 0.8, color: 'orange' }],
-    }),
+    usedOfLimit('Memory used of limit', `${memory} / ${limit('memory')}`, 'At 100% the container is OOM-killed.'),
     row('Pods'),
     timeseries('Container restarts (1h)', [{ expr: sumBy(['pod'], `increase(kube_pod_container_status_restarts_total${selector(containers)}[1h])`), legend: '{{pod}}' }], {
       unit: 'short',
@@ -233,4 +221,15 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
         ]
       : []),
   ];
+}
+
+/** Per-pod usage as a share of the container limit, orange from 80%. */
+function usedOfLimit(title: string, expr: string, description: string) {
+  return timeseries(title, [{ expr, legend: '{{pod}}' }], {
+    unit: 'percentunit',
+    min: 0,
+    width: 12,
+    description,
+    thresholds: [{ value: 0.8, color: 'orange' }],
+  });
 }
