@@ -1,0 +1,153 @@
+/**
+ * helm-render for tests: a test-only stand-in for `helm template` and `helm lint` (there is no
+ * helm binary here), built from Debian's Go packages by test/helm/build-renderer.sh; see
+ * test/helm/renderer/main.go for what it implements of Helm and what it does not.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+const buildScript = fileURLToPath(new URL('./build-renderer.sh', import.meta.url));
+
+let rendererPath: string | undefined;
+
+/** Builds helm-render if needed (once per process) and returns the binary's path. */
+export function ensureRenderer(): string {
+  if (rendererPath === undefined) {
+    const output = run('bash', [buildScript], 'build-renderer.sh failed');
+    const lines = output.trim().split('\n');
+    rendererPath = lines[lines.length - 1];
+  }
+  return rendererPath;
+}
+
+export interface HelmTemplateOptions {
+  readonly release: string;
+  readonly namespace: string;
+  /** `-f` files, in order: later files override earlier ones. */
+  readonly valuesFiles?: readonly string[];
+  /** `--set` arguments, e.g. `a.b=true,c.d=25` (typed like Helm: bool, int64, null, string). */
+  readonly set?: readonly string[];
+  /** `--set-string` arguments: the values stay strings. */
+  readonly setString?: readonly string[];
+  readonly isUpgrade?: boolean;
+  /** `.Capabilities.KubeVersion`; helm-render's default is v1.27.0. */
+  readonly kubeVersion?: string;
+  /** Extra `.Capabilities.APIVersions` (e.g. CRD groups such as monitoring.coreos.com/v1). */
+  readonly apiVersions?: readonly string[];
+}
+
+export interface RenderedDocument {
+  /** The template it came from, as in Helm's `# Source:` line: `<chart>/templates/<file>`. */
+  readonly source: string;
+  readonly object: Record<string, unknown>;
+}
+
+export interface HelmTemplateResult {
+  /** Every non-empty document, in helm's output order (install order by kind, hooks last). */
+  readonly objects: Record<string, unknown>[];
+  /** The same documents with the template each came from. */
+  readonly documents: RenderedDocument[];
+  /** Objects grouped by source template. */
+  readonly sources: Map<string, Record<string, unknown>[]>;
+  /** The raw output, as `helm template` prints it. */
+  readonly stdout: string;
+}
+
+/** An error from helm-render: the message includes its stderr (e.g. `Error: execution error at ...`). */
+export class HelmRenderError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'HelmRenderError';
+  }
+}
+
+function valueArgs(opts: Omit<HelmTemplateOptions, 'release' | 'namespace'>): string[] {
+  const args: string[] = [];
+  for (const file of opts.valuesFiles ?? []) args.push('-f', file);
+  for (const set of opts.set ?? []) args.push('--set', set);
+  for (const set of opts.setString ?? []) args.push('--set-string', set);
+  return args;
+}
+
+/** `helm template <release> <chartDir> --namespace <ns> ...`; throws HelmRenderError on failure. */
+export function helmTemplate(chartDir: string, opts: HelmTemplateOptions): HelmTemplateResult {
+  const args = ['template', opts.release, chartDir, '--namespace', opts.namespace, ...valueArgs(opts)];
+  if (opts.isUpgrade) args.push('--is-upgrade');
+  if (opts.kubeVersion !== undefined) args.push('--kube-version', opts.kubeVersion);
+  for (const apiVersion of opts.apiVersions ?? []) args.push('--api-versions', apiVersion);
+  const stdout = run(ensureRenderer(), args, `helm-render template ${chartDir} failed`);
+  const documents = parseTemplateOutput(stdout);
+  const sources = new Map<string, Record<string, unknown>[]>();
+  for (const { source, object } of documents) sources.set(source, [...(sources.get(source) ?? []), object]);
+  return { objects: documents.map((d) => d.object), documents, sources, stdout };
+}
+
+/**
+ * Splits helm's output at its `---\n# Source: <file>` headers and parses each block; a block
+ * may hold more than one YAML document (Helm leaves `---\n---` pairs alone), empty ones are dropped.
+ */
+export function parseTemplateOutput(stdout: string): RenderedDocument[] {
+  const documents: RenderedDocument[] = [];
+  for (const block of stdout.split(/^---\n(?=# Source: )/m)) {
+    const header = /^# Source: (.*)\n/.exec(block);
+    if (!header) {
+      if (block.trim() !== '') throw new Error(`unexpected helm output without a "# Source:" header:\n${block}`);
+      continue;
+    }
+    for (const doc of parseAllDocuments(block.slice(header[0].length))) {
+      if (doc.errors.length > 0) throw new Error(`${header[1]}: ${doc.errors.map((e) => e.message).join('; ')}`);
+      const object = doc.toJS() as unknown;
+      if (object === null || object === undefined) continue;
+      if (typeof object !== 'object' || Array.isArray(object)) throw new Error(`${header[1]}: a document is not a mapping`);
+      documents.push({ source: header[1], object: object as Record<string, unknown> });
+    }
+  }
+  return documents;
+}
+
+export interface HelmLintOptions {
+  readonly valuesFiles?: readonly string[];
+  readonly set?: readonly string[];
+  readonly setString?: readonly string[];
+  readonly namespace?: string;
+}
+
+export interface HelmLintResult {
+  readonly ok: boolean;
+  /** `[ERROR] <file>: <message>` and `[WARNING] ...` lines. */
+  readonly messages: string[];
+  readonly output: string;
+}
+
+/** `helm lint <chartDir> ...`: never throws for lint findings, only when helm-render cannot run. */
+export function helmLint(chartDir: string, opts: HelmLintOptions = {}): HelmLintResult {
+  const args = ['lint', chartDir, ...valueArgs(opts)];
+  if (opts.namespace !== undefined) args.push('--namespace', opts.namespace);
+  let output: string;
+  let ok = true;
+  try {
+    output = execFileSync(ensureRenderer(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { status?: number | null; stdout?: string; stderr?: string };
+    if (e.status !== 1) throw new HelmRenderError(`helm-render lint failed: ${e.stderr ?? e.message}`, e.stderr ?? '', e.status ?? null);
+    output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+    ok = false;
+  }
+  const messages = output.split('\n').filter((line) => /^\[(ERROR|WARNING)\] /.test(line));
+  return { ok, messages, output };
+}
+
+function run(command: string, args: string[], what: string): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { status?: number | null; stderr?: string };
+    const stderr = e.stderr ?? '';
+    throw new HelmRenderError(`${what}: ${stderr.trim() || e.message}`, stderr, e.status ?? null);
+  }
+}
