@@ -1,0 +1,219 @@
+/**
+ * Merges the renderings of many variants (environments, and configs with one or several values
+ * changed) into one template: what every variant has is written once; what only some have is
+ * wrapped in the simplest condition over the switches that is true exactly for those variants.
+ * A difference no such condition explains is an error: the chart could not reproduce it.
+ */
+import type { Switch } from './switches.js';
+import type { Part, Ref, VNode, VariantOutput } from './variant.js';
+import { refName, templateText } from './variant.js';
+
+/** A literal of a condition: switch `s`, or its negation. */
+export interface Literal {
+  readonly s: number;
+  readonly negated: boolean;
+}
+
+/** A condition: all (`and`) or any (`or`) of its literals. */
+export interface Condition {
+  readonly op: 'and' | 'or';
+  readonly literals: readonly Literal[];
+}
+
+/** One alternative of an entry or list item; without a condition it is the `else`. */
+export interface Branch {
+  readonly condition?: Condition;
+  readonly node: TNode;
+}
+
+export type TNode =
+  | { readonly t: 'lit'; readonly v: string | number | boolean | null }
+  | { readonly t: 'str'; readonly parts: readonly Part[] }
+  | { readonly t: 'num'; readonly ref: Ref }
+  | { readonly t: 'checksum'; readonly configMap: string; readonly key?: string }
+  | { readonly t: 'map'; readonly entries: readonly MapEntry[] }
+  | { readonly t: 'list'; readonly items: readonly (readonly Branch[])[] };
+
+export interface MapEntry {
+  readonly key: string;
+  /** A key made from values, e.g. "{{ .Release.Name }}-overview.json". */
+  readonly keyParts?: readonly Part[];
+  readonly branches: readonly Branch[];
+}
+
+/** A template file: its objects, each with the branches it may take. */
+export type TemplateFile = readonly (readonly Branch[])[];
+
+interface Sample {
+  readonly variant: number;
+  readonly node: VNode;
+}
+
+export interface NamedVariant {
+  readonly name: string;
+  /** Chart values of the variant, which the switches are evaluated on. */
+  readonly values: unknown;
+  readonly output: VariantOutput;
+}
+
+export function mergeVariants(variants: readonly NamedVariant[], switches: readonly Switch[]): Map<string, TemplateFile> {
+  const merger = new Merger(variants, switches);
+  const files = new Map<string, TemplateFile>();
+  const all = variants.map((_, i) => i);
+  const fileNames = unionOrder(variants.map((v) => [...v.output.keys()]));
+  for (const file of fileNames) {
+    const samples = variants.flatMap((v, i) => (v.output.has(file) ? [{ variant: i, node: { t: 'list', items: v.output.get(file)! } as VNode }] : []));
+    files.set(file, merger.listItems(samples, all, [file]));
+  }
+  return files;
+}
+
+class Merger {
+  private readonly masks: bigint[];
+
+  constructor(
+    private readonly variants: readonly NamedVariant[],
+    switches: readonly Switch[],
+  ) {
+    this.masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
+  }
+
+  /** The branches of a value present in `samples`, in a parent present in `domain`. */
+  branches(samples: readonly Sample[], domain: readonly number[], path: readonly (string | number)[]): Branch[] {
+    const groups = new Map<string, Sample[]>();
+    for (const sample of samples) {
+      const key = sample.node.t === 'map' || sample.node.t === 'list' ? sample.node.t : canonical(sample.node);
+      groups.set(key, [...(groups.get(key) ?? []), sample]);
+    }
+    const ordered = [...groups.values()].sort((a, b) => a.length - b.length);
+    const covers = samples.length === domain.length;
+    const branches: Branch[] = [];
+    let remaining = [...domain];
+    ordered.forEach((group, i) => {
+      const node = this.merge(group, path);
+      const isElse = covers && i === ordered.length - 1;
+      if (isElse) {
+        branches.push({ node });
+        return;
+      }
+      const members = new Set(group.map((s) => s.variant));
+      branches.push({ condition: this.explain(members, remaining, path), node });
+      remaining = remaining.filter((v) => !members.has(v));
+    });
+    return branches;
+  }
+
+  merge(samples: readonly Sample[], path: readonly (string | number)[]): TNode {
+    const first = samples[0].node;
+    const domain = samples.map((s) => s.variant);
+    if (first.t === 'map') {
+      const keys = unionOrder(samples.map((s) => (s.node as Extract<VNode, { t: 'map' }>).entries.map(([k]) => k)));
+      return {
+        t: 'map',
+        entries: keys.map((key) => {
+          const present = samples.flatMap((s) => {
+            const entry = (s.node as Extract<VNode, { t: 'map' }>).entries.find(([k]) => k === key);
+            return entry ? [{ variant: s.variant, node: entry[1] }] : [];
+          });
+          const keyParts = samples.map((s) => (s.node as Extract<VNode, { t: 'map' }>).entries.find(([k]) => k === key)?.[2]).find((p) => p);
+          return { key, ...(keyParts ? { keyParts } : {}), branches: this.branches(present, domain, [...path, key]) };
+        }),
+      };
+    }
+    if (first.t === 'list') return { t: 'list', items: this.listItems(samples, domain, path) };
+    return first;
+  }
+
+  /** List items aligned by identity (object kind/name, `name`, alert name, else content). */
+  listItems(samples: readonly Sample[], domain: readonly number[], path: readonly (string | number)[]): Branch[][] {
+    const keyed = samples.map((s) => ({ variant: s.variant, items: keyItems((s.node as Extract<VNode, { t: 'list' }>).items) }));
+    const order = unionOrder(keyed.map((k) => k.items.map(([key]) => key)), path.length === 1 ? undefined : path.join(' > '));
+    return order.map((key) => {
+      const present = keyed.flatMap((k) => {
+        const item = k.items.find(([itemKey]) => itemKey === key);
+        return item ? [{ variant: k.variant, node: item[1] }] : [];
+      });
+      return this.branches(present, domain, [...path, key]);
+    });
+  }
+
+  /** The simplest condition true for exactly `members` among `domain`. */
+  private explain(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): Condition {
+    const domainMask = maskOf(this.variants.map((_, i) => domain.includes(i)));
+    const target = maskOf(this.variants.map((_, i) => members.has(i)));
+    const literals: (Literal & { mask: bigint })[] = this.masks.flatMap((mask, s) => [
+      { s, negated: false, mask },
+      { s, negated: true, mask: ~mask },
+    ]);
+    const fits = (mask: bigint) => (mask & domainMask) === target;
+    for (const a of literals) if (fits(a.mask)) return { op: 'and', literals: [strip(a)] };
+    for (const op of ['and', 'or'] as const) {
+      for (let i = 0; i < literals.length; i++) {
+        for (let j = i + 1; j < literals.length; j++) {
+          const a = literals[i];
+          const b = literals[j];
+          if (a.s === b.s) continue;
+          if (fits(op === 'and' ? a.mask & b.mask : a.mask | b.mask)) return { op, literals: [strip(a), strip(b)] };
+        }
+      }
+    }
+    const name = (v: number) => this.variants[v].name;
+    throw new Error(
+      `${path.join(' > ')}: no condition on the chart values explains where this differs: ` +
+        `[${[...members].map(name).join(', ')}] against [${domain.filter((v) => !members.has(v)).map(name).join(', ')}]`,
+    );
+  }
+}
+
+const strip = ({ s, negated }: Literal): Literal => ({ s, negated });
+
+function maskOf(bits: readonly boolean[]): bigint {
+  return bits.reduce((mask, bit, i) => (bit ? mask | (1n << BigInt(i)) : mask), 0n);
+}
+
+function keyItems(items: readonly VNode[]): [string, VNode][] {
+  const seen = new Map<string, number>();
+  return items.map((item) => {
+    const base = itemKey(item);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return [n === 0 ? base : `${base}#${n}`, item];
+  });
+}
+
+function itemKey(item: VNode): string {
+  if (item.t !== 'map') return canonical(item);
+  const text = (...path: string[]) => templateText(item, path);
+  if (text('kind') && text('metadata', 'name')) return `${text('kind')}/${text('metadata', 'namespace')}/${text('metadata', 'name')}`;
+  for (const key of ['name', 'alert', 'record']) if (item.entries.some(([k, v]) => k === key && v.t !== 'map' && v.t !== 'list')) return `${key}=${text(key)}`;
+  return canonical(item);
+}
+
+/** A node as text, with references by name: equal text, equal template. */
+export function canonical(node: VNode | TNode): string {
+  return JSON.stringify(node, (key, value) => (key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value));
+}
+
+/** An order of all keys in which every sequence appears in its own order. */
+function unionOrder(sequences: readonly (readonly string[])[], where?: string): string[] {
+  const order: string[] = [];
+  for (const sequence of sequences) {
+    let previous = -1;
+    for (const key of sequence) {
+      const at = order.indexOf(key);
+      if (at >= 0) {
+        previous = at;
+        continue;
+      }
+      order.splice(previous + 1, 0, key);
+      previous += 1;
+    }
+  }
+  // Order matters only in lists inside objects; objects of a file and keys of a map have none.
+  if (where === undefined) return order;
+  for (const sequence of sequences) {
+    const positions = sequence.map((key) => order.indexOf(key));
+    if (positions.some((p, i) => i > 0 && p < positions[i - 1])) throw new Error(`${where}: the variants order [${sequence.join(', ')}] differently`);
+  }
+  return order;
+}
