@@ -1,0 +1,268 @@
+/**
+ * The Helm chart (dist/helm/webapp): rendered by helm-render (Go text/template + Sprig + Helm's
+ * functions, test/helm/), it must give the same objects as the plain manifests, for every
+ * environment and for value changes the chart claims to support.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { parse, parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { buildHelmChart, type HelmChart } from '../lib/helm/chart.js';
+import { CANARY_SERVICE } from '../lib/helm/knobs.js';
+import { renderEnvironment } from '../lib/render.js';
+import { ENVIRONMENTS } from './helpers.js';
+import { helmLint, helmTemplate, HelmRenderError } from './helm/render.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const chartDir = join(root, 'dist', 'helm', 'webapp');
+const valuesFile = (env: string) => join(chartDir, `values-${env}.yaml`);
+type Obj = Record<string, any>;
+
+/** Drops what only Helm adds: its labels (helm.sh/chart, managed-by) and hook annotations. */
+function withoutHelmMetadata(object: Obj): Obj {
+  const copy = structuredClone(object);
+  const strip = (metadata: Obj | undefined) => {
+    if (!metadata) return;
+    delete metadata.labels?.['helm.sh/chart'];
+    delete metadata.labels?.['app.kubernetes.io/managed-by'];
+    for (const key of Object.keys(metadata.annotations ?? {})) if (key.startsWith('helm.sh/')) delete metadata.annotations[key];
+  };
+  strip(copy.metadata);
+  strip(copy.spec?.template?.metadata);
+  return copy;
+}
+
+const idOf = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+function byId(objects: readonly Obj[]): Map<string, Obj> {
+  return new Map(objects.map((o) => [idOf(o), withoutHelmMetadata(o)]));
+}
+
+/** The differences between two object sets, as short messages (empty: the same objects). */
+function differences(chart: readonly Obj[], plain: readonly Obj[]): string[] {
+  const a = byId(chart);
+  const b = byId(plain);
+  const problems: string[] = [];
+  for (const id of new Set([...a.keys(), ...b.keys()])) {
+    if (!a.has(id)) problems.push(`missing from the chart: ${id}`);
+    else if (!b.has(id)) problems.push(`only in the chart: ${id}`);
+    else if (!isDeepStrictEqual(a.get(id), b.get(id))) problems.push(`differs: ${id}: ${firstDifference(a.get(id), b.get(id))}`);
+  }
+  return problems;
+}
+
+function firstDifference(a: unknown, b: unknown, path = ''): string {
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const x = (a as Obj)[key];
+      const y = (b as Obj)[key];
+      if (!isDeepStrictEqual(x, y)) return firstDifference(x, y, `${path}.${key}`);
+    }
+  }
+  return `${path}: chart ${JSON.stringify(a)?.slice(0, 200)} vs plain ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+function distObjects(env: string): Obj[] {
+  const dir = join(root, 'dist', env);
+  return readdirSync(dir)
+    .filter((f) => f !== 'kustomization.yaml')
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Obj));
+}
+
+function plainObjects(env: string, config: Config): Obj[] {
+  return renderEnvironment(env, config).files.flatMap((f) => f.objects as Obj[]);
+}
+
+function render(env: string, set: string[] = [], setString: string[] = []): Obj[] {
+  return helmTemplate(chartDir, { release: `webapp-${env}`, namespace: 'default', valuesFiles: [valuesFile(env)], set, setString }).objects;
+}
+
+const configOf = (env: string) => loadEnvironment(env, ENVIRONMENTS_DIR).config;
+
+let generated: HelmChart;
+beforeAll(() => {
+  generated = buildHelmChart(ENVIRONMENTS.map((name) => ({ name, config: configOf(name) })));
+});
+
+describe('dist/helm/webapp', () => {
+  it('is what `npm run synth:helm` produces from the current config and code', () => {
+    const committed = (path: string) => readFileSync(join(chartDir, path), 'utf8');
+    for (const [path, content] of generated.files) expect(committed(path), `dist/helm/webapp/${path} (run npm run synth:helm)`).toBe(content);
+  });
+
+  it('has the files of a Helm chart, Chart.yaml with the version of package.json and the backend tag as appVersion', () => {
+    for (const path of ['Chart.yaml', 'values.yaml', 'values.schema.json', '.helmignore', 'README.md', 'templates/NOTES.txt', 'templates/_helpers.tpl']) {
+      expect(generated.files.has(path), path).toBe(true);
+    }
+    for (const env of ENVIRONMENTS) expect(generated.files.has(`values-${env}.yaml`)).toBe(true);
+    const chart = parse(generated.files.get('Chart.yaml')!);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'webapp', version: pkg.version, appVersion: configOf('prod').services[CANARY_SERVICE].image.tag, kubeVersion: '>=1.27.0-0' });
+  });
+
+  it('passes lint with every environment values file', () => {
+    expect(helmLint(chartDir).messages.filter((m) => m.startsWith('[ERROR]'))).toEqual([]);
+    for (const env of ENVIRONMENTS) {
+      const lint = helmLint(chartDir, { valuesFiles: [valuesFile(env)] });
+      expect(lint.messages.filter((m) => m.startsWith('[ERROR]')), env).toEqual([]);
+      expect(lint.ok).toBe(true);
+    }
+  });
+});
+
+describe('rendering equals the plain manifests', () => {
+  it.each(ENVIRONMENTS)('helm template -f values-%s.yaml gives the objects of the plain manifests (dist/<env>/)', (env) => {
+    const objects = render(env);
+    expect(differences(objects, distObjects(env))).toEqual([]);
+    expect(objects.length).toBe(distObjects(env).length);
+  });
+
+  it.each(ENVIRONMENTS)('--set canary.enabled=true,canary.weight=25 on %s gives the plain synth of that canary', (env) => {
+    const config = configOf(env);
+    const withCanary = configSchema.parse({
+      ...config,
+      services: { ...config.services, [CANARY_SERVICE]: { ...config.services[CANARY_SERVICE], canary: { ...config.services[CANARY_SERVICE].canary, enabled: true, weight: 25, tag: '1.1.0' } } },
+    });
+    const objects = render(env, ['canary.enabled=true,canary.weight=25,canary.tag=1.1.0']);
+    expect(differences(objects, plainObjects(env, withCanary))).toEqual([]);
+    const canaryIngress = objects.find((o) => o.kind === 'Ingress' && o.metadata.name === `${CANARY_SERVICE}-canary`)!;
+    expect(canaryIngress.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight']).toBe('25');
+  });
+
+  it('changed values give the objects of the same change in the config (random changes)', () => {
+    const env = 'prod';
+    const base = configOf(env);
+    const change = fc.record({
+      backendAutoscaling: fc.boolean(),
+      frontendAutoscaling: fc.boolean(),
+      replicas: fc.integer({ min: 1, max: 5 }),
+      minReplicas: fc.integer({ min: 1, max: 3 }),
+      maxReplicas: fc.integer({ min: 3, max: 12 }),
+      tag: fc.constantFrom('1.2.3', '2.0.0-rc.1'),
+      host: fc.constantFrom('shop.example.org', 'a.b.example.com'),
+      tls: fc.boolean(),
+      logs: fc.boolean(),
+      mongoMetrics: fc.boolean(),
+      redisMetrics: fc.boolean(),
+      replicaSet: fc.boolean(),
+      mongoSize: fc.constantFrom('5Gi', '100Gi'),
+      storageClass: fc.option(fc.constantFrom('fast-ssd', 'standard'), { nil: undefined }),
+      canary: fc.option(fc.record({ weight: fc.integer({ min: 0, max: 100 }), cookie: fc.option(fc.constant('beta'), { nil: undefined }), header: fc.option(fc.constant('X-Beta'), { nil: undefined }) }), { nil: undefined }),
+      logLevel: fc.option(fc.constantFrom('info', 'warn'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(change, (c) => {
+        const set = [
+          `services.backend.autoscaling.enabled=${c.backendAutoscaling}`,
+          `services.frontend.autoscaling.enabled=${c.frontendAutoscaling}`,
+          `services.backend.replicas=${c.replicas}`,
+          `services.backend.autoscaling.minReplicas=${c.minReplicas}`,
+          `services.backend.autoscaling.maxReplicas=${c.maxReplicas}`,
+          `ingress.tls.enabled=${c.tls}`,
+          `logs.enabled=${c.logs}`,
+          `mongodb.metrics.enabled=${c.mongoMetrics}`,
+          `redis.metrics.enabled=${c.redisMetrics}`,
+          `mongodb.replicaSet.enabled=${c.replicaSet}`,
+          `redis.storage.storageClass=${c.storageClass ?? 'null'}`,
+          ...(c.canary ? [`canary.enabled=true`, `canary.weight=${c.canary.weight}`] : []),
+          ...(c.canary?.cookie ? [`canary.cookie=${c.canary.cookie}`] : []),
+          ...(c.canary?.header ? [`canary.header.name=${c.canary.header}`] : []),
+        ];
+        const setString = [
+          `services.backend.image.tag=${c.tag}`,
+          `ingress.host=${c.host}`,
+          `mongodb.storage.size=${c.mongoSize}`,
+          ...(c.canary ? ['canary.tag=1.1.0'] : []),
+          ...(c.logLevel ? [`services.backend.env.LOG_LEVEL=${c.logLevel}`] : []),
+        ];
+        const backend = base.services.backend;
+        const config = configSchema.parse({
+          ...base,
+          ingress: { ...base.ingress, host: c.host, tls: { ...base.ingress.tls, enabled: c.tls } },
+          logs: { ...base.logs, enabled: c.logs },
+          mongodb: { ...base.mongodb, metrics: { ...base.mongodb.metrics, enabled: c.mongoMetrics }, replicaSet: { ...base.mongodb.replicaSet, enabled: c.replicaSet }, storage: { ...base.mongodb.storage, size: c.mongoSize } },
+          redis: { ...base.redis, metrics: { ...base.redis.metrics, enabled: c.redisMetrics }, storage: { ...base.redis.storage, storageClass: c.storageClass } },
+          services: {
+            ...base.services,
+            frontend: { ...base.services.frontend, autoscaling: { ...base.services.frontend.autoscaling, enabled: c.frontendAutoscaling } },
+            backend: {
+              ...backend,
+              replicas: c.replicas,
+              image: { ...backend.image, tag: c.tag },
+              env: c.logLevel ? { ...backend.env, LOG_LEVEL: c.logLevel } : backend.env,
+              autoscaling: { ...backend.autoscaling, enabled: c.backendAutoscaling, minReplicas: c.minReplicas, maxReplicas: c.maxReplicas },
+              canary: c.canary
+                ? { ...backend.canary, enabled: true, tag: '1.1.0', weight: c.canary.weight, cookie: c.canary.cookie, header: c.canary.header ? { name: c.canary.header } : undefined }
+                : backend.canary,
+            },
+          },
+        });
+        const problems = differences(render(env, set, setString), plainObjects(env, config));
+        expect(problems, JSON.stringify(c)).toEqual([]);
+      }),
+      { numRuns: 25, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+    );
+  });
+});
+
+describe('what the chart promises', () => {
+  it('prints literal {{ }} of alert annotations and Grafana legends unchanged', () => {
+    const objects = render('prod');
+    const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: Obj) => g.rules));
+    expect(rules.some((r: Obj) => Object.values(r.annotations ?? {}).some((a) => String(a).includes('{{ $labels.')))).toBe(true);
+    const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard'));
+    expect(dashboards.some((d) => Object.values(d.data).some((json) => String(json).includes('{{pod}}')))).toBe(true);
+    expect(generated.files.get('templates/monitoring.yaml')).toContain('{{ "{{" }}');
+  });
+
+  it('labels every object with the release as app.kubernetes.io/instance and with helm.sh/chart', () => {
+    for (const o of render('staging', [], [])) {
+      expect(o.metadata.labels['app.kubernetes.io/instance'], idOf(o)).toBe('webapp-staging');
+      expect(o.metadata.labels['helm.sh/chart'], idOf(o)).toBe(`webapp-${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}`);
+      expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
+    }
+  });
+
+  it('runs the MongoDB replica-set init Job as a post-install/post-upgrade hook', () => {
+    const job = render('prod').find((o) => o.kind === 'Job')!;
+    expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
+    expect(render('dev').some((o) => o.kind === 'Job')).toBe(false);
+  });
+
+  it('omits spec.replicas of HPA-managed Deployments and sets it when autoscaling is off', () => {
+    const on = render('prod').find((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')!;
+    expect(on.spec.replicas).toBeUndefined();
+    const off = render('prod', ['services.backend.autoscaling.enabled=false,services.backend.replicas=4']);
+    expect(off.find((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')!.spec.replicas).toBe(4);
+    expect(off.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'backend')).toBe(false);
+  });
+
+  it('switches optional components off: exporters, Loki/Promtail, TLS', () => {
+    const objects = render('prod', ['mongodb.metrics.enabled=false,redis.metrics.enabled=false,logs.enabled=false,ingress.tls.enabled=false']);
+    expect(objects.some((o) => o.metadata.namespace === 'webapp-prod-logging')).toBe(false);
+    const mongodb = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mongodb')!;
+    expect(mongodb.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['mongodb']);
+    expect(objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'webapp')?.spec.tls).toBeUndefined();
+  });
+
+  it('rejects bad values like the config loader: schema errors, and required canary tag', () => {
+    const fails = (set: string[], setString: string[] = []) => {
+      try {
+        render('prod', set, setString);
+      } catch (error) {
+        expect(error).toBeInstanceOf(HelmRenderError);
+        return (error as HelmRenderError).stderr;
+      }
+      throw new Error(`rendered with ${set.join(' ')} ${setString.join(' ')}`);
+    };
+    expect(fails(['services.backend.autoscaling.minReplicas=0'])).toMatch(/minReplicas/);
+    expect(fails([], ['ingress.host=Not_A_Host'])).toMatch(/host/);
+    expect(fails([], ['mongodb.storage.size=20GB'])).toMatch(/size/);
+    expect(fails(['no.such.value=1'])).toMatch(/no/);
+    expect(fails(['canary.enabled=true'])).toMatch(/canary.tag: an enabled canary needs the image tag it runs/);
+  });
+});
