@@ -204,7 +204,7 @@ describe('rendering equals the plain manifests', () => {
         const problems = differences(render(env, set, setString), plainObjects(env, config));
         expect(problems, JSON.stringify(c)).toEqual([]);
       }),
-      { numRuns: 25, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+      { numRuns: 15, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
     );
   });
 });

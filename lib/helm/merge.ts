@@ -6,7 +6,7 @@
  */
 import type { Switch } from './switches.js';
 import type { Part, Ref, VNode, VariantOutput } from './variant.js';
-import { refName, templateText } from './variant.js';
+import { partsText, refName, templateText } from './variant.js';
 
 /** A literal of a condition: switch `s`, or its negation. */
 export interface Literal {
@@ -107,15 +107,16 @@ class Merger {
     const first = samples[0].node;
     const domain = samples.map((s) => s.variant);
     if (first.t === 'map') {
-      const keys = unionOrder(samples.map((s) => (s.node as Extract<VNode, { t: 'map' }>).entries.map(([k]) => k)));
+      const maps = samples.map((s) => ({ variant: s.variant, entries: new Map((s.node as Extract<VNode, { t: 'map' }>).entries.map((e) => [e[0], e])) }));
+      const keys = unionOrder(maps.map((m) => [...m.entries.keys()]));
       return {
         t: 'map',
         entries: keys.map((key) => {
-          const present = samples.flatMap((s) => {
-            const entry = (s.node as Extract<VNode, { t: 'map' }>).entries.find(([k]) => k === key);
-            return entry ? [{ variant: s.variant, node: entry[1] }] : [];
+          const present = maps.flatMap((m) => {
+            const entry = m.entries.get(key);
+            return entry ? [{ variant: m.variant, node: entry[1] }] : [];
           });
-          const keyParts = samples.map((s) => (s.node as Extract<VNode, { t: 'map' }>).entries.find(([k]) => k === key)?.[2]).find((p) => p);
+          const keyParts = maps.map((m) => m.entries.get(key)?.[2]).find((p) => p);
           return { key, ...(keyParts ? { keyParts } : {}), branches: this.branches(present, domain, [...path, key]) };
         }),
       };
@@ -128,10 +129,11 @@ class Merger {
   listItems(samples: readonly Sample[], domain: readonly number[], path: readonly (string | number)[]): Branch[][] {
     const keyed = samples.map((s) => ({ variant: s.variant, items: keyItems((s.node as Extract<VNode, { t: 'list' }>).items) }));
     const order = unionOrder(keyed.map((k) => k.items.map(([key]) => key)), path.length === 1 ? undefined : path.join(' > '));
+    const lookups = keyed.map((k) => ({ variant: k.variant, items: new Map(k.items) }));
     return order.map((key) => {
-      const present = keyed.flatMap((k) => {
-        const item = k.items.find(([itemKey]) => itemKey === key);
-        return item ? [{ variant: k.variant, node: item[1] }] : [];
+      const present = lookups.flatMap((k) => {
+        const node = k.items.get(key);
+        return node ? [{ variant: k.variant, node }] : [];
       });
       return this.branches(present, domain, [...path, key]);
     });
@@ -191,16 +193,29 @@ function itemKey(item: VNode): string {
 
 /** A node as text, with references by name: equal text, equal template. */
 export function canonical(node: VNode | TNode): string {
-  return JSON.stringify(node, (key, value) => (key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value));
+  switch (node.t) {
+    case 'lit':
+      return `${typeof node.v}:${String(node.v)}`;
+    case 'str':
+      return `str:${partsText(node.parts)}`;
+    case 'num':
+      return `num:${refName(node.ref)}`;
+    case 'checksum':
+      return `checksum:${node.configMap}:${node.key ?? ''}`;
+    default:
+      return JSON.stringify(node, (key, value) => (key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value));
+  }
 }
 
 /** An order of all keys in which every sequence appears in its own order. */
 function unionOrder(sequences: readonly (readonly string[])[], where?: string): string[] {
   const order: string[] = [];
+  const seen = new Set<string>();
   for (const sequence of sequences) {
     let previous = -1;
     for (const key of sequence) {
-      const at = order.indexOf(key);
+      const at = seen.has(key) ? order.indexOf(key) : -1;
+      seen.add(key);
       if (at >= 0) {
         previous = at;
         continue;

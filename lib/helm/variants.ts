@@ -89,7 +89,7 @@ export function variantConfigs(
   environments: readonly { name: string; config: Config }[],
   knobs: readonly Knob[],
   optional: (k: Knob) => boolean,
-  randomPerEnvironment = 8,
+  randomPerEnvironment = 4,
 ): VariantConfig[] {
   const variants: VariantConfig[] = environments.map(({ name, config }) => ({ name, environment: name, config }));
   for (const { name, config } of environments) {
