@@ -269,12 +269,26 @@ function benchCli(): void {
   printTable(`4. Whole CLI, all environments, CDK8S_OUTDIR = temp dir (${CLI_RUNS} runs)`, ['command', 'median', 'min'], rows);
 }
 
+/** `npm run synth:helm` in-process: variant renderings (two per config), merge and template writing. */
+async function benchHelm(pipeline: Pipeline): Promise<void> {
+  const { buildHelmChart } = await import('../lib/helm/chart.js');
+  const environments = pipeline.listEnvironments().map((name) => pipeline.loadEnvironment(name));
+  let variants = 0;
+  const samples = sample(3, () => {
+    variants = buildHelmChart(environments).variants;
+  });
+  printTable('5. Helm chart generation, in-process (3 runs)', ['configs merged', 'median', 'min', 'per config'], [
+    [String(variants), ms(median(samples)), ms(min(samples)), ms(median(samples) / variants)],
+  ]);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const floorMs = benchImportFloor();
   const pipeline = await benchInProcess(floorMs);
   benchScaling(pipeline);
   benchCli();
+  await benchHelm(pipeline);
   console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`);
 }
 
