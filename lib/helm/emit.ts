@@ -116,8 +116,18 @@ export class Emitter {
       if (node.items.length === 0) return void out.push(`${prefix} []`);
       const allConditional = node.items.every((branches) => branches.every((b) => b.condition));
       out.push(allConditional ? `${prefix}{{ if not (${this.anyOfItems(node.items)}) }} []{{ end }}` : prefix);
+      const dash = `${' '.repeat(indent + 2)}-`;
       for (const branches of node.items) {
-        this.branches(branches, out, (item, lines) => this.value(`${' '.repeat(indent + 2)}-`, item, indent + 2, lines));
+        this.branches(branches, out, (item, lines) => {
+          const itemLines: string[] = [];
+          this.value(dash, item, indent + 2, itemLines);
+          // "- name: x" rather than "-" and the mapping on the next line, when its first line is a plain entry.
+          const first = itemLines[1];
+          if (itemLines[0] === dash && first?.startsWith(' '.repeat(indent + 4)) && /^\S/.test(first.slice(indent + 4)) && !first.includes('{{-')) {
+            itemLines.splice(0, 2, `${dash} ${first.slice(indent + 4)}`);
+          }
+          lines.push(...itemLines);
+        });
       }
       return;
     }
