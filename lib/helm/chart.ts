@@ -15,7 +15,7 @@ import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, withValueAt, type K
 import { mergeVariants, type Branch, type TemplateFile, type TNode } from './merge.js';
 import { fieldAt } from './schema-walk.js';
 import { switchesOf } from './switches.js';
-import { renderVariant } from './variant.js';
+import { partsText, renderVariant } from './variant.js';
 import { variantConfigs } from './variants.js';
 import { notesTemplate } from './notes.js';
 
@@ -108,7 +108,7 @@ function configMapName(node: TNode): string | undefined {
   if (kind?.t !== 'lit' || kind.v !== 'ConfigMap') return undefined;
   const name = entry(entry(node, 'metadata')!, 'name');
   if (name?.t === 'lit') return String(name.v);
-  if (name?.t === 'str') return name.parts.map((p) => (typeof p === 'string' ? p : 'release' in p ? '${release}' : `\${${p.knob.values.join('.')}}`)).join('');
+  if (name?.t === 'str') return partsText(name.parts);
   return undefined;
 }
 

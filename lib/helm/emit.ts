@@ -5,14 +5,14 @@
  *
  * Template features used (README, Helm chart): value lookups, `if`/`else`/`and`/`or`/`not`/`eq`/
  * `gt`/`hasKey`/`ternary`, `int`, `toString`, `toJson`, `trimPrefix`/`trimSuffix`, `trunc`,
- * `trimAll`, `required`, `define`/`include`, `nindent`, `fromYaml`, `index`, `sha256sum`, `quote`,
+ * `required`, `define`/`include`, `nindent`, `fromYaml`, `index`, `sha256sum`, and in helpers
  * `printf`, `replace`, `default`.
  */
 import { stringify } from 'yaml';
 import type { Branch, Condition, TNode, TemplateFile } from './merge.js';
 import type { Switch } from './switches.js';
 import { valuesRef } from './switches.js';
-import type { Ref } from './variant.js';
+import { partsText, type Ref } from './variant.js';
 
 export interface EmitContext {
   readonly chart: string;
@@ -206,7 +206,7 @@ function isPlain(ref: Ref): boolean {
 /** The text of a name-like node, as the merge identifies it. */
 function textOf(node: TNode): string {
   if (node.t === 'lit') return String(node.v);
-  if (node.t === 'str') return node.parts.map((p) => (typeof p === 'string' ? p : 'release' in p ? '${release}' : `\${${p.knob.values.join('.')}}`)).join('');
+  if (node.t === 'str') return partsText(node.parts);
   return '';
 }
 
