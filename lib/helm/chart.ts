@@ -59,7 +59,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
 
   const dataTemplates = new Map<string, string>();
   for (const file of merged.values()) collectChecksums(file, (configMap) => dataTemplates.set(configMap, `${chartName}.data.${configMap.replace(/[^A-Za-z0-9.-]+/g, '-')}`));
-  const emitter = new Emitter({ chart: chartName, switches, dataTemplates });
+  const emitter = new Emitter({ switches, dataTemplates });
 
   const files = new Map<string, string>();
   const baseValues = chartValuesOf(base.name, base.config, knobs);

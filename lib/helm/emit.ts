@@ -15,7 +15,6 @@ import { valuesRef } from './switches.js';
 import { partsText, type Ref } from './variant.js';
 
 export interface EmitContext {
-  readonly chart: string;
   readonly switches: readonly Switch[];
   /** ConfigMaps (by template name text) whose data a checksum covers: their data becomes a named template. */
   readonly dataTemplates: ReadonlyMap<string, string>;
@@ -43,12 +42,12 @@ export class Emitter {
   constructor(private readonly ctx: EmitContext) {}
 
   /** A template file: objects separated by `---`, conditional ones inside `if` blocks. */
-  file(file: TemplateFile, extraMetadata: (object: TNode) => string[] = () => []): string {
+  file(file: TemplateFile): string {
     const lines: string[] = [];
     for (const branches of file) {
       this.branches(branches, lines, (node, out) => {
         out.push('---');
-        this.mapBody(node, 0, out, extraMetadata(node));
+        this.mapBody(node, 0, out);
       });
     }
     return `${lines.join('\n')}\n`;
@@ -74,8 +73,8 @@ export class Emitter {
     out.push('{{- end }}');
   }
 
-  /** Entries of a map node at `indent`; `extra` lines are inserted into metadata.labels. */
-  private mapBody(node: TNode, indent: number, out: string[], extraLabels: string[] = []): void {
+  /** Entries of a map node at `indent`. */
+  private mapBody(node: TNode, indent: number, out: string[]): void {
     if (node.t !== 'map') throw new Error(`expected a mapping, got ${node.t}`);
     const pad = ' '.repeat(indent);
     for (const entry of node.entries) {
@@ -85,7 +84,7 @@ export class Emitter {
           lines.push(`${key}{{- include ${JSON.stringify(this.ctx.dataTemplates.get(this.nameOf(node))!)} . | nindent ${indent + 2} }}`);
           return;
         }
-        this.value(key, value, indent, lines, entry.key === 'metadata' ? extraLabels : []);
+        this.value(key, value, indent, lines);
       });
     }
   }
@@ -103,13 +102,12 @@ export class Emitter {
   }
 
   /** `prefix` is the key part ("  name:" or "  -"); writes the value after it. */
-  private value(prefix: string, node: TNode, indent: number, out: string[], extraLabels: string[] = []): void {
+  private value(prefix: string, node: TNode, indent: number, out: string[]): void {
     if (node.t === 'map') {
       if (node.entries.length === 0) return void out.push(`${prefix} {}`);
       const allConditional = node.entries.every((e) => e.branches.every((b) => b.condition));
       out.push(allConditional ? `${prefix}{{ if not (${this.anyOf(node)}) }} {}{{ end }}` : prefix);
-      this.mapBody(node, indent + 2, out, []);
-      if (extraLabels.length > 0) this.insertLabels(out, indent + 2, extraLabels);
+      this.mapBody(node, indent + 2, out);
       return;
     }
     if (node.t === 'list') {
@@ -142,13 +140,6 @@ export class Emitter {
       return;
     }
     out.push(`${prefix} ${this.scalar(node)}`);
-  }
-
-  /** Inserts `labels` (include lines) right after the `labels:` key of a metadata block just written. */
-  private insertLabels(out: string[], indent: number, labels: string[]): void {
-    const at = out.lastIndexOf(`${' '.repeat(indent)}labels:`);
-    if (at < 0) return;
-    out.splice(at + 1, 0, ...labels.map((l) => `${' '.repeat(indent + 2)}${l}`));
   }
 
   private anyOf(node: Extract<TNode, { t: 'map' }>): string {

@@ -49,7 +49,7 @@ export function switchesOf(knobs: readonly Knob[], optional: (knob: Knob) => rea
     const guards = optional(knob);
     if (guards.length === 0 || knob.kind === 'boolean') continue;
     const exprs = guards.map((g) => valuesRef(g));
-    add({ expr: exprs.length === 1 ? exprs[0] : `and ${exprs.map((e) => (e.startsWith('(') ? e : `${e}`)).join(' ')}`, test: (v) => guards.every((g) => truthy(valueAt(v, g))) });
+    add({ expr: exprs.length === 1 ? exprs[0] : `and ${exprs.join(' ')}`, test: (v) => guards.every((g) => truthy(valueAt(v, g))) });
   }
   for (const knob of knobs) {
     const env = knob.values.indexOf('env');

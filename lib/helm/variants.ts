@@ -27,7 +27,6 @@ function sample(knob: Knob): unknown {
   if (field === 'cookie') return 'canary';
   if (field === 'tag') return CANARY_TAG;
   if (knob.values.includes('env')) return 'from-a-variant';
-  if (field === 'namespace') return 'variant-ns';
   return 'sample';
 }
 
