@@ -227,6 +227,12 @@ describe('what the chart promises', () => {
     }
   });
 
+  it('leaves the environment namespace to helm --create-namespace with createNamespace=false', () => {
+    const namespaces = (set: string[]) => render('prod', set).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+    expect(namespaces([])).toEqual(expect.arrayContaining(['webapp-prod', 'webapp-prod-logging']));
+    expect(namespaces(['createNamespace=false'])).toEqual(['webapp-prod-logging']);
+  });
+
   it('runs the MongoDB replica-set init Job as a post-install/post-upgrade hook', () => {
     const job = render('prod').find((o) => o.kind === 'Job')!;
     expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });

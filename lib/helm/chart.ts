@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { configSchema, type Config } from '../../config/schema.js';
+import { configSchema, dnsLabel, type Config } from '../../config/schema.js';
 import { environmentContext } from '../context.js';
 import { isPlainObject } from '../merge.js';
 import { emitValuesYaml, sectionDescription, valuesTable } from './docs.js';
@@ -56,6 +56,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
   const configs = variantConfigs(environments, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.randomVariants);
   const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs) }));
   const merged = mergeVariants(variants, switches);
+  const createNamespace = switches.findIndex((s) => s.expr === `.Values.${CHART_ONLY.createNamespace}`);
 
   const dataTemplates = new Map<string, string>();
   for (const file of merged.values()) collectChecksums(file, (configMap) => dataTemplates.set(configMap, `${chartName}.data.${configMap.replace(/[^A-Za-z0-9.-]+/g, '-')}`));
@@ -75,7 +76,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
   files.set('templates/_helpers.tpl', helpersTemplate(chartName));
   const dataDefines: string[] = [];
   for (const [file, template] of merged) {
-    const withHooks = template.map((branches) => branches.map((b) => ({ ...b, node: withHelmHooks(b.node) })));
+    const withHooks = template.map((branches) => onlyIfCreatingNamespace(branches, createNamespace).map((b) => ({ ...b, node: withHelmHooks(b.node) })));
     for (const branches of withHooks) {
       for (const { node } of branches) {
         const name = configMapName(node);
@@ -116,6 +117,20 @@ function dataOf(node: TNode): TNode {
   const data = node.t === 'map' ? node.entries.find((e) => e.key === 'data') : undefined;
   if (!data || data.branches.length !== 1 || data.branches[0].condition) throw new Error('a ConfigMap whose data a checksum covers must always have its data');
   return data.branches[0].node;
+}
+
+/** The environment's Namespace object exists only with `createNamespace` (helm --create-namespace makes it otherwise). */
+function onlyIfCreatingNamespace(branches: readonly Branch[], createNamespace: number): readonly Branch[] {
+  return branches.map((branch) => {
+    const node = branch.node;
+    const kind = entry(node, 'kind');
+    const name = entry(entry(node, 'metadata') ?? node, 'name');
+    const isEnvironmentNamespace = kind?.t === 'lit' && kind.v === 'Namespace' && name?.t === 'str' && partsText(name.parts) === `\${namespace}`;
+    if (!isEnvironmentNamespace) return branch;
+    const literal = { s: createNamespace, negated: false };
+    if (branch.condition && branch.condition.op !== 'and') throw new Error('the environment Namespace has an unexpected condition');
+    return { ...branch, condition: { op: 'and', literals: [...(branch.condition?.literals ?? []), literal] } };
+  });
 }
 
 /** Jobs (the MongoDB replica-set init) run as Helm hooks after install and upgrade. */
@@ -167,7 +182,7 @@ export function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
   for (const knob of knobs) {
     const field =
       knob.values[0] === CHART_ONLY.environment
-        ? z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('Environment name (Grafana dashboard tags).')
+        ? dnsLabel.describe('Environment name (Grafana dashboard tags).')
         : fieldAt(configSchema, knob.config).schema;
     tree = withValueAt(tree, knob.values, field);
   }

@@ -38,6 +38,8 @@ export function switchesOf(knobs: readonly Knob[], optional: (knob: Knob) => rea
   const add = (s: Switch) => {
     if (!switches.some((o) => o.expr === s.expr)) switches.push(s);
   };
+  // Decides only the environment's own Namespace object (lib/helm/chart.ts), never inferred.
+  add({ expr: valuesRef([CHART_ONLY.createNamespace]), test: (v) => truthy(valueAt(v, [CHART_ONLY.createNamespace])) });
   for (const knob of knobs) {
     const path = knob.values;
     if (knob.kind === 'boolean') add({ expr: valuesRef(path), test: (v) => truthy(valueAt(v, path)) });
