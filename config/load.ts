@@ -32,6 +32,8 @@ export interface LoadedEnvironment {
   readonly name: string;
   readonly file: string;
   readonly config: Config;
+  /** Warnings about the file ("<file>: <key> (line L, column C): <message>"): printed, not fatal. */
+  readonly warnings: readonly string[];
 }
 
 /** Names of the environments that have a file in `dir`, sorted. */
@@ -60,7 +62,7 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
     const known = listEnvironments(dir);
     throw new ConfigError(file, [`no such environment file (environments: ${known.join(', ') || 'none'})`]);
   }
-  return { name, file, config: parseConfig(readFileSync(file, 'utf8'), file) };
+  return { name, file, config: parseConfig(readFileSync(file, 'utf8'), file), warnings: [] };
 }
 
 let defaultsCache: unknown;

@@ -17,6 +17,8 @@ export interface Synthesis {
   readonly environments: RenderedEnvironment[];
   /** dist/argocd/ and dist/argocd-applicationset/, when every environment is synthesized. */
   readonly argocd: OutputDirectory[];
+  /** Problems that do not stop synthesis (e.g. two environments sharing a host), one line each. */
+  readonly warnings: string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export function synthesize(options: SynthesisOptions = {}): Synthesis {
         loaded.map(({ name, config }, i) => ({ name, config, objects: environments[i].files.flatMap((f) => f.objects) })),
       )
     : [];
-  return { environments, argocd };
+  return { environments, argocd, warnings: loaded.flatMap((env) => env.warnings) };
 }
 
 /** Every directory of dist/ a synthesis produces, as written. */
