@@ -11,18 +11,20 @@
  *   Objects whose keys the validator enumerates (maps such as labels) and
  *   objects it never looks into (free-form, e.g. RawExtension) are exempt.
  * - Custom resources are validated with ajv against the CRD's openAPIV3Schema
- *   (YAML files in ../shared/crds). The structural schema is converted first:
+ *   (YAML files in imports/crds, one CRD per file). The structural schema is converted first:
  *   `x-kubernetes-*` keywords are stripped, int-or-string becomes
  *   `anyOf: [integer, string]`, `nullable` is folded into `type`, and objects
  *   with `properties` get `additionalProperties: false` unless they carry
  *   `x-kubernetes-preserve-unknown-fields` (so typos are caught).
  * - Anything else yields a "no schema for <apiVersion>/<kind>" issue.
  *
- * Validators are compiled lazily and cached per apiVersion/kind.
+ * Validators are compiled lazily and cached per apiVersion/kind; a CRD file is only parsed when
+ * an object of one of its kinds is validated.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
@@ -51,7 +53,9 @@ interface RawError {
 type Checker = (data: unknown) => RawError[];
 
 const requireCjs = createRequire(import.meta.url);
-const CRD_DIR = fileURLToPath(new URL('../../shared/crds/', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The CRDs custom resources are validated against, copied from upstream (imports/crds/README.md). */
+export const CRD_DIR = fileURLToPath(new URL('../imports/crds/', import.meta.url));
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -180,7 +184,7 @@ function validateBuiltin(checker: Checker, obj: Json): RawError[] {
 }
 
 // ---------------------------------------------------------------------------
-// Custom resources (CRDs in ../shared/crds)
+// Custom resources (CRDs in imports/crds)
 // ---------------------------------------------------------------------------
 
 const ajv = new Ajv({
@@ -322,75 +326,6 @@ function isValidRegExp(pattern: string): boolean {
   return ok;
 }
 
-interface CrdVersion {
-  served: boolean;
-  schema?: unknown;
-}
-interface CrdInfo {
-  group: string;
-  kind: string;
-  versions: Map<string, CrdVersion>;
-}
-
-let crdFileIndex: Map<string, string> | undefined; // "group|kind" -> file
-const parsedCrdFiles = new Map<string, CrdInfo[]>();
-
-function unquote(s: string): string {
-  return s.replace(/^["']|["']$/g, '');
-}
-
-function parseCrdFile(file: string): CrdInfo[] {
-  let infos = parsedCrdFiles.get(file);
-  if (infos) return infos;
-  infos = [];
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const crd: unknown = doc.toJS({ maxAliasCount: -1 });
-    if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue;
-    const spec = crd.spec;
-    const names = isObj(spec.names) ? spec.names : {};
-    if (typeof spec.group !== 'string' || typeof names.kind !== 'string') continue;
-    const versions = new Map<string, CrdVersion>();
-    for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
-      if (!isObj(v) || typeof v.name !== 'string') continue;
-      const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : isObj(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
-      versions.set(v.name, { served: v.served !== false, schema });
-    }
-    infos.push({ group: spec.group, kind: names.kind, versions });
-  }
-  parsedCrdFiles.set(file, infos);
-  return infos;
-}
-
-/** Cheap index (regex over the raw text); a file is only YAML-parsed when one of its kinds is needed. */
-function crdIndex(): Map<string, string> {
-  if (crdFileIndex) return crdFileIndex;
-  const index = new Map<string, string>();
-  let files: string[] = [];
-  try {
-    files = readdirSync(CRD_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-  } catch {
-    // no CRD directory: every custom resource will be reported as having no schema
-  }
-  for (const f of files) {
-    const file = CRD_DIR + f;
-    const text = readFileSync(file, 'utf8');
-    for (const doc of text.split(/^---[ \t]*$/m)) {
-      if (!/^kind:[ \t]*["']?CustomResourceDefinition["']?[ \t]*$/m.test(doc)) continue;
-      const group = /^ {2}group:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
-      const kind = /^ {2}names:[ \t]*\n(?:^ {4}.*\n)*?^ {4}kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
-      if (group && kind) {
-        index.set(`${unquote(group)}|${unquote(kind)}`, file);
-      } else {
-        // Unusual layout: fall back to a real parse of the file.
-        for (const info of parseCrdFile(file)) index.set(`${info.group}|${info.kind}`, file);
-        break;
-      }
-    }
-  }
-  crdFileIndex = index;
-  return index;
-}
-
 const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
 const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
 const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not']);
@@ -431,36 +366,173 @@ function shareSubschemas(root: Json): Json {
 }
 
 type CrdLookup = { checker: Checker } | { problem: string } | null;
-const crdCache = new Map<string, CrdLookup>();
 
-function crdChecker(apiVersion: string, kind: string): CrdLookup {
-  const key = `${apiVersion}|${kind}`;
-  const cached = crdCache.get(key);
-  if (cached !== undefined) return cached;
-  const { group, version } = splitApiVersion(apiVersion);
-  let result: CrdLookup = null;
-  const file = group ? crdIndex().get(`${group}|${kind}`) : undefined;
-  const info = file ? parseCrdFile(file).find((c) => c.group === group && c.kind === kind) : undefined;
-  if (info) {
+interface CrdVersion {
+  served: boolean;
+  schema?: unknown;
+}
+interface CrdInfo {
+  group: string;
+  kind: string;
+  versions: Map<string, CrdVersion>;
+}
+
+/** Upstream CRD files put metadata, group and names before the versions and their schemas; this much holds them. */
+const CRD_HEAD_BYTES = 16 * 1024;
+
+function readHead(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(CRD_HEAD_BYTES);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unquote(s: string): string {
+  return s.replace(/^["']|["']$/g, '');
+}
+
+/** Repository-relative path for messages (absolute outside the repository). */
+function shownPath(path: string): string {
+  const r = relative(REPO_ROOT, path);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? path : r;
+}
+
+/** "ENOENT: no such file or directory" from a Node fs error, without the path (the message names it). */
+function fsReason(e: unknown): string {
+  return e instanceof Error ? e.message.replace(/, \w+( '[^']*')?$/, '') : String(e);
+}
+
+/** A CRD file that cannot be read or parsed; the message is one line naming the file. */
+class CrdFileError extends Error {}
+
+/**
+ * The CRDs of one directory, one CustomResourceDefinition per file. Indexing reads only the head
+ * of each file (group and kind); a file is YAML-parsed, and a schema compiled, only when an object
+ * of one of its kinds is validated (the Argo CD ApplicationSet CRD alone is 1.4 MB). Unreadable or
+ * broken files become one-line problems naming the file.
+ */
+export class CrdCatalog {
+  private index: { files: Map<string, string>; problem?: string } | undefined; // "group|kind" -> file
+  private readonly parsed = new Map<string, CrdInfo[]>();
+  private readonly lookups = new Map<string, CrdLookup>();
+
+  constructor(readonly dir: string) {}
+
+  /** Group, kind and file name of every CRD in the directory; parses no file of the usual layout. */
+  indexed(): { group: string; kind: string; file: string }[] {
+    return [...this.fileIndex().files].map(([key, file]) => {
+      const [group = '', kind = ''] = key.split('|');
+      return { group, kind, file: basename(file) };
+    });
+  }
+
+  /** Names of the files YAML-parsed so far. */
+  parsedFiles(): string[] {
+    return [...this.parsed.keys()].map((file) => basename(file)).sort();
+  }
+
+  /** The checker for a custom resource kind, a problem, or null when no CRD defines it. */
+  lookup(apiVersion: string, kind: string): CrdLookup {
+    const key = `${apiVersion}|${kind}`;
+    let result = this.lookups.get(key);
+    if (result === undefined) {
+      result = this.compile(apiVersion, kind);
+      this.lookups.set(key, result);
+    }
+    return result;
+  }
+
+  private compile(apiVersion: string, kind: string): CrdLookup {
+    const { group, version } = splitApiVersion(apiVersion);
+    if (!group) return null;
+    const index = this.fileIndex();
+    const file = index.files.get(`${group}|${kind}`);
+    if (file === undefined) return index.problem ? { problem: `no schema for ${apiVersion}/${kind}: ${index.problem}` } : null;
+    let info: CrdInfo | undefined;
+    try {
+      info = this.parse(file).find((c) => c.group === group && c.kind === kind);
+    } catch (e) {
+      return { problem: (e as Error).message };
+    }
+    if (!info) return { problem: `${shownPath(file)} does not define ${group}/${kind}` };
     const v = info.versions.get(version);
-    if (!v) {
-      result = { problem: `apiVersion: ${group}/${kind} has no version "${version}" (CRD serves: ${[...info.versions.keys()].join(', ')})` };
-    } else if (!v.served) {
-      result = { problem: `apiVersion: version "${version}" of ${group}/${kind} is not served` };
-    } else {
-      const converted = convertSchema(isObj(v.schema) ? v.schema : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, true) as Json;
-      converted.properties = { ...(isObj(converted.properties) ? converted.properties : {}), metadata: crMetadataSchema };
-      try {
-        const fn: ValidateFunction = ajv.compile(shareSubschemas(converted));
-        result = { checker: (data) => (fn(data) ? [] : ((fn.errors ?? []) as RawError[])) };
-      } catch (e) {
-        result = { problem: `could not compile the CRD schema for ${apiVersion}/${kind}: ${(e as Error).message}` };
-      }
+    if (!v) return { problem: `apiVersion: ${group}/${kind} has no version "${version}" (CRD serves: ${[...info.versions.keys()].join(', ')})` };
+    if (!v.served) return { problem: `apiVersion: version "${version}" of ${group}/${kind} is not served` };
+    const converted = convertSchema(isObj(v.schema) ? v.schema : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, true) as Json;
+    converted.properties = { ...(isObj(converted.properties) ? converted.properties : {}), metadata: crMetadataSchema };
+    try {
+      const fn: ValidateFunction = ajv.compile(shareSubschemas(converted));
+      return { checker: (data) => (fn(data) ? [] : ((fn.errors ?? []) as RawError[])) };
+    } catch (e) {
+      return { problem: `could not compile the CRD schema for ${apiVersion}/${kind}: ${(e as Error).message}` };
     }
   }
-  crdCache.set(key, result);
-  return result;
+
+  private fileIndex(): { files: Map<string, string>; problem?: string } {
+    if (this.index) return this.index;
+    const files = new Map<string, string>();
+    const problems: string[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    } catch (e) {
+      problems.push(`cannot read the CRD directory ${shownPath(this.dir)}/: ${fsReason(e)}`);
+    }
+    for (const name of names) {
+      const file = join(this.dir, name);
+      try {
+        const head = readHead(file);
+        const group = /^ {2}group:[ \t]*(\S+)[ \t]*$/m.exec(head)?.[1];
+        const kind = /^ {2}names:[ \t]*\n(?:^ {4}.*\n)*?^ {4}kind:[ \t]*(\S+)[ \t]*$/m.exec(head)?.[1];
+        if (/^kind:[ \t]*["']?CustomResourceDefinition["']?[ \t]*$/m.test(head) && group && kind) {
+          files.set(`${unquote(group)}|${unquote(kind)}`, file);
+        } else {
+          // Unusual layout: fall back to a real parse of the file.
+          for (const info of this.parse(file)) files.set(`${info.group}|${info.kind}`, file);
+        }
+      } catch (e) {
+        problems.push(e instanceof CrdFileError ? e.message : `cannot read CRD file ${shownPath(file)}: ${fsReason(e)}`);
+      }
+    }
+    this.index = problems.length ? { files, problem: problems.join('; ') } : { files };
+    return this.index;
+  }
+
+  private parse(file: string): CrdInfo[] {
+    let infos = this.parsed.get(file);
+    if (infos) return infos;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CrdFileError(`cannot read CRD file ${shownPath(file)}: ${fsReason(e)}`);
+    }
+    infos = [];
+    for (const doc of parseAllDocuments(text)) {
+      const error = doc.errors[0];
+      if (error) throw new CrdFileError(`${shownPath(file)}: not valid YAML: ${error.message.split('\n')[0]}`);
+      const crd: unknown = doc.toJS({ maxAliasCount: -1 });
+      if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue;
+      const spec = crd.spec;
+      const names = isObj(spec.names) ? spec.names : {};
+      if (typeof spec.group !== 'string' || typeof names.kind !== 'string') continue;
+      const versions = new Map<string, CrdVersion>();
+      for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
+        if (!isObj(v) || typeof v.name !== 'string') continue;
+        const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : isObj(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
+        versions.set(v.name, { served: v.served !== false, schema });
+      }
+      infos.push({ group: spec.group, kind: names.kind, versions });
+    }
+    this.parsed.set(file, infos);
+    return infos;
+  }
 }
+
+const bundledCrds = new CrdCatalog(CRD_DIR);
 
 // ---------------------------------------------------------------------------
 // Metadata syntax (names, namespace, labels, annotation keys)
@@ -715,8 +787,8 @@ export function validateObject(obj: Record<string, unknown>): ManifestIssue[] {
   if (builtin) {
     lines.push(...formatErrors(obj, validateBuiltin(builtin, obj)));
   } else {
-    const crd = crdChecker(apiVersion, kind);
-    if (crd === null) return [issue(`no schema for ${apiVersion}/${kind} (not a built-in kind known to kubernetes-models and no CRD in ${CRD_DIR})`)];
+    const crd = bundledCrds.lookup(apiVersion, kind);
+    if (crd === null) return [issue(`no schema for ${apiVersion}/${kind} (not a built-in kind known to kubernetes-models and no CRD in ${shownPath(CRD_DIR)}/)`)];
     if ('problem' in crd) return [issue(crd.problem)];
     lines.push(...formatErrors(obj, crd.checker(obj)));
   }
