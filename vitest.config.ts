@@ -3,7 +3,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // No test asserts a duration: these limits only stop a hung test or hook. They are far above
+    // the idle durations because two cores shared with parallel runs make heavy files (fuzzing,
+    // the chart build, a Prometheus server) many times slower.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    // Checks the tools once and builds helm-render once for all files (test/setup/global-setup.ts).
+    globalSetup: ['test/setup/global-setup.ts'],
+    // The run ends by listing skipped tests and why; with CI=true they fail it.
+    reporters: ['default', './test/setup/skipped-tests-reporter.ts'],
     // Test files share loaded modules (cdk8s, zod, validators) instead of reloading them per file:
     // collection dominated the run. Tests must therefore restore what they change (spies, env).
     isolate: false,

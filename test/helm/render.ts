@@ -1,17 +1,34 @@
 /**
- * helm-render for tests: a test-only stand-in for `helm template` and `helm lint` (there is no
- * helm binary here), built from Debian's Go packages by test/helm/build-renderer.sh; see
- * test/helm/renderer/main.go for what it implements of Helm and what it does not.
+ * `helm template` and `helm lint` for tests, with two implementations of the same command line:
+ * the real `helm` when it is on PATH, and helm-render, a test-only stand-in built from Debian's Go
+ * packages by test/helm/build-renderer.sh (see test/helm/renderer/main.go for what it implements
+ * of Helm and what it does not). Chart tests run with every one of them that is available here;
+ * the stand-in is the fallback where helm cannot be installed.
  */
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 const buildScript = fileURLToPath(new URL('./build-renderer.sh', import.meta.url));
 
+/** A program that takes helm's `template` and `lint` command lines. */
+export interface Helm {
+  /** `helm` (the real one, from PATH) or `helm-render` (the stand-in). */
+  readonly name: 'helm' | 'helm-render';
+  readonly path: string;
+}
+
+/**
+ * `.Capabilities.KubeVersion` when a test does not choose one: the chart's minimum. helm's own
+ * default is the Kubernetes version it was built against, which differs between helm releases.
+ */
+export const DEFAULT_KUBE_VERSION = 'v1.27.0';
+
 let rendererPath: string | undefined;
 
-/** Builds helm-render if needed (once per process) and returns the binary's path. */
+/** Builds helm-render if needed (the binary is cached by content in .cache/) and returns its path. */
 export function ensureRenderer(): string {
   if (rendererPath === undefined) {
     const output = run('bash', [buildScript], 'build-renderer.sh failed');
@@ -20,6 +37,42 @@ export function ensureRenderer(): string {
   }
   return rendererPath;
 }
+
+/** The first executable `name` on PATH, like `command -v`. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+let available: Helm[] | undefined;
+
+/**
+ * The helm implementations of this machine, the stand-in first: helm-render, and helm when it is on
+ * PATH. Without helm, helm-render is required (its build error says what to install).
+ */
+export function helms(): Helm[] {
+  if (available === undefined) {
+    const real = onPath('helm');
+    let standIn: Helm[] = [];
+    try {
+      standIn = [{ name: 'helm-render', path: ensureRenderer() }];
+    } catch (error) {
+      if (real === undefined) throw error;
+    }
+    available = [...standIn, ...(real === undefined ? [] : [{ name: 'helm' as const, path: real }])];
+  }
+  return available;
+}
+
+/** The helm implementations as vitest `describe.each` rows. */
+export const helmRows = (): [string, Helm][] => helms().map((h) => [h.name, h]);
 
 export interface HelmTemplateOptions {
   readonly release: string;
@@ -31,7 +84,7 @@ export interface HelmTemplateOptions {
   /** `--set-string` arguments: the values stay strings. */
   readonly setString?: readonly string[];
   readonly isUpgrade?: boolean;
-  /** `.Capabilities.KubeVersion`; helm-render's default is v1.27.0. */
+  /** `.Capabilities.KubeVersion`; DEFAULT_KUBE_VERSION when not given. */
   readonly kubeVersion?: string;
   /** Extra `.Capabilities.APIVersions` (e.g. CRD groups such as monitoring.coreos.com/v1). */
   readonly apiVersions?: readonly string[];
@@ -54,7 +107,7 @@ export interface HelmTemplateResult {
   readonly stdout: string;
 }
 
-/** An error from helm-render: the message includes its stderr (e.g. `Error: execution error at ...`). */
+/** An error from helm or helm-render: the message includes its stderr (e.g. `Error: execution error at ...`). */
 export class HelmRenderError extends Error {
   constructor(
     message: string,
@@ -75,12 +128,12 @@ function valueArgs(opts: Omit<HelmTemplateOptions, 'release' | 'namespace'>): st
 }
 
 /** `helm template <release> <chartDir> --namespace <ns> ...`; throws HelmRenderError on failure. */
-export function helmTemplate(chartDir: string, opts: HelmTemplateOptions): HelmTemplateResult {
+export function helmTemplate(chartDir: string, opts: HelmTemplateOptions, helm: Helm = helms()[0]): HelmTemplateResult {
   const args = ['template', opts.release, chartDir, '--namespace', opts.namespace, ...valueArgs(opts)];
   if (opts.isUpgrade) args.push('--is-upgrade');
-  if (opts.kubeVersion !== undefined) args.push('--kube-version', opts.kubeVersion);
+  args.push('--kube-version', opts.kubeVersion ?? DEFAULT_KUBE_VERSION);
   for (const apiVersion of opts.apiVersions ?? []) args.push('--api-versions', apiVersion);
-  const stdout = run(ensureRenderer(), args, `helm-render template ${chartDir} failed`);
+  const stdout = run(helm.path, args, `${helm.name} template ${chartDir} failed`);
   const documents = parseTemplateOutput(stdout);
   const sources = new Map<string, Record<string, unknown>[]>();
   for (const { source, object } of documents) sources.set(source, [...(sources.get(source) ?? []), object]);
@@ -99,7 +152,8 @@ export function parseTemplateOutput(stdout: string): RenderedDocument[] {
       if (block.trim() !== '') throw new Error(`unexpected helm output without a "# Source:" header:\n${block}`);
       continue;
     }
-    for (const doc of parseAllDocuments(block.slice(header[0].length))) {
+    // YAML 1.1, as Helm itself reads what it rendered (sigs.k8s.io/yaml): a bare `yes` must fail here too.
+    for (const doc of parseAllDocuments(block.slice(header[0].length), { version: '1.1' })) {
       if (doc.errors.length > 0) throw new Error(`${header[1]}: ${doc.errors.map((e) => e.message).join('; ')}`);
       const object = doc.toJS() as unknown;
       if (object === null || object === undefined) continue;
@@ -124,17 +178,17 @@ export interface HelmLintResult {
   readonly output: string;
 }
 
-/** `helm lint <chartDir> ...`: never throws for lint findings, only when helm-render cannot run. */
-export function helmLint(chartDir: string, opts: HelmLintOptions = {}): HelmLintResult {
+/** `helm lint <chartDir> ...`: never throws for lint findings, only when helm cannot run. */
+export function helmLint(chartDir: string, opts: HelmLintOptions = {}, helm: Helm = helms()[0]): HelmLintResult {
   const args = ['lint', chartDir, ...valueArgs(opts)];
   if (opts.namespace !== undefined) args.push('--namespace', opts.namespace);
   let output: string;
   let ok = true;
   try {
-    output = execFileSync(ensureRenderer(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    output = execFileSync(helm.path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { status?: number | null; stdout?: string; stderr?: string };
-    if (e.status !== 1) throw new HelmRenderError(`helm-render lint failed: ${e.stderr ?? e.message}`, e.stderr ?? '', e.status ?? null);
+    if (e.status !== 1) throw new HelmRenderError(`${helm.name} lint failed: ${e.stderr ?? e.message}`, e.stderr ?? '', e.status ?? null);
     output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     ok = false;
   }
