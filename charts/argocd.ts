@@ -37,9 +37,11 @@ export function renderArgoCd(gitops: GitOpsConfig, environments: readonly Delive
     return { name, objects: chart.toJson() as Manifest[] };
   };
 
+  const source = 'config/gitops.yaml and config/environments/';
   return [
     {
       name: ARGOCD_DIRECTORY,
+      source,
       files: [
         file(ARGOCD_DIRECTORY, '00-project.yaml', (c) => new AppProject(c, 'project', project), 0),
         ...targets.map((target) =>
@@ -50,6 +52,7 @@ export function renderArgoCd(gitops: GitOpsConfig, environments: readonly Delive
     },
     {
       name: APPLICATIONSET_DIRECTORY,
+      source,
       files: [
         file(APPLICATIONSET_DIRECTORY, '00-project.yaml', (c) => new AppProject(c, 'project', project)),
         file(APPLICATIONSET_DIRECTORY, '10-applicationset.yaml', (c) => new ApiObject(c, 'applicationset', applicationSet(gitops, targets))),

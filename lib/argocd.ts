@@ -4,7 +4,7 @@
  * and, as an alternative to the last two, an ApplicationSet.
  */
 import type { ApiObjectProps } from 'cdk8s';
-import { stringify } from 'yaml';
+import { toYamlDocument } from './yaml.js';
 import { Application, type AppProjectProps, type ApplicationProps, type ApplicationSpec, type ApplicationSpecSyncPolicy } from '../imports/argoproj.io.js';
 import type { GitOpsConfig } from '../config/gitops.js';
 import type { ArgoCdEnvironmentConfig, Config } from '../config/schema.js';
@@ -181,7 +181,7 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     targetRevision: '{{.targetRevision}}',
     autoSync: false,
   };
-  const automatedPatch = stringify({ spec: { syncPolicy: { automated: AUTOMATED_SYNC } } });
+  const automatedPatch = toYamlDocument({ spec: { syncPolicy: { automated: AUTOMATED_SYNC } } });
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',

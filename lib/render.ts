@@ -1,5 +1,4 @@
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import { buildEnvironmentCharts } from '../charts/stack.js';
 import type { Config } from '../config/schema.js';
 import { environmentContext } from './context.js';
@@ -15,6 +14,8 @@ export interface RenderedFile {
 export interface RenderedEnvironment {
   readonly name: string;
   readonly files: RenderedFile[];
+  /** The config file it was rendered from, as generated files name it; default config/environments/<name>.yaml. */
+  readonly source?: string;
 }
 
 /** Builds the charts of one environment in memory and returns their objects, file by file. */
@@ -25,7 +26,4 @@ export function renderEnvironment(name: string, config: Config): RenderedEnviron
   return { name, files: charts.map((chart) => ({ name: chart.fileName, objects: chart.toJson() as Manifest[] })) };
 }
 
-/** Multi-document YAML, deterministic: same objects, same bytes. */
-export function toYaml(objects: readonly Manifest[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, minContentWidth: 0 })).join('---\n');
-}
+export { toYaml } from './yaml.js';

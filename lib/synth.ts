@@ -1,3 +1,4 @@
+import { basename, isAbsolute, relative, sep } from 'node:path';
 import { renderArgoCd } from '../charts/argocd.js';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadGitOps } from '../config/load.js';
 import { GITOPS_FILE } from '../config/gitops.js';
@@ -31,7 +32,7 @@ export function synthesize(options: SynthesisOptions = {}): Synthesis {
   const all = options.environments === undefined;
   const loaded = (options.environments ?? listEnvironments(configDir)).map((name) => loadEnvironment(name, configDir));
   const gitops = all ? loadGitOps(options.gitopsFile ?? GITOPS_FILE) : undefined;
-  const environments = loaded.map(({ name, config }) => renderEnvironment(name, config));
+  const environments = loaded.map(({ name, file, config }) => ({ ...renderEnvironment(name, config), source: sourceName(file) }));
   const argocd = gitops
     ? renderArgoCd(
         gitops,
@@ -39,6 +40,12 @@ export function synthesize(options: SynthesisOptions = {}): Synthesis {
       )
     : [];
   return { environments, argocd, warnings: loaded.flatMap((env) => env.warnings) };
+}
+
+/** The config file as generated files name it: relative to the working directory when inside it. */
+function sourceName(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') || isAbsolute(rel) ? basename(file) : rel.split(sep).join('/');
 }
 
 /** Every directory of dist/ a synthesis produces, as written. */

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { stringify } from 'yaml';
+import { toYamlDocument } from '../../lib/yaml.js';
 import { loggingNamespace, type EnvironmentContext } from '../../lib/context.js';
 import { recommendedLabels } from '../../lib/labels.js';
 import { lokiDatasource } from '../../lib/observability/logging.js';
@@ -59,7 +59,7 @@ export class LoggingChart extends EnvironmentChart {
     const grafana = env.config.monitoring.grafana.datasources;
     new k8s.KubeConfigMap(this, 'grafana-datasource', {
       metadata: { name: 'grafana-datasource-loki', labels: { ...labels, [grafana.label]: grafana.labelValue } },
-      data: { 'loki-datasource.yaml': stringify(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: `loki-${env.labels.instance}`.slice(0, 40), url: loki.url })) },
+      data: { 'loki-datasource.yaml': toYamlDocument(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: `loki-${env.labels.instance}`.slice(0, 40), url: loki.url })) },
     });
   }
 }

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
+import { toYamlDocument } from '../../lib/yaml.js';
 import type { LogsConfig } from '../../config/schema.js';
 import { checksum } from '../../lib/checksum.js';
 import { serviceHost, type EnvironmentContext } from '../../lib/context.js';
@@ -22,7 +22,7 @@ export class Loki extends Construct {
   constructor(scope: Construct, id: string, props: { env: EnvironmentContext; namespace: string; logs: LogsConfig }) {
     super(scope, id);
     const { env, logs } = props;
-    const configText = stringify(lokiConfig({ retentionPeriod: logs.loki.retentionPeriod }));
+    const configText = toYamlDocument(lokiConfig({ retentionPeriod: logs.loki.retentionPeriod }));
     const headless = `${NAME}-headless`;
 
     const store = new Datastore(this, 'loki', {

@@ -1,7 +1,7 @@
 import { JsonPatch, type ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
+import { toYamlDocument } from '../../lib/yaml.js';
 import type { LogsConfig } from '../../config/schema.js';
 import { checksum } from '../../lib/checksum.js';
 import type { EnvironmentContext } from '../../lib/context.js';
@@ -39,7 +39,7 @@ export class Promtail extends Construct {
     const selector = selectorLabels(env.labels, NAME);
     // Cluster-scoped names must be unique across environments sharing a cluster.
     const clusterName = `${namespace}-${NAME}`;
-    const configText = stringify(promtailConfig({ lokiUrl: props.lokiUrl, namespaces: props.sources }));
+    const configText = toYamlDocument(promtailConfig({ lokiUrl: props.lokiUrl, namespaces: props.sources }));
     const security = hostReaderSecurityContexts();
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: { name: NAME, labels } });

@@ -8,7 +8,7 @@
  * `required`, `define`/`include`, `nindent`, `fromYaml`, `index`, `sha256sum`, and in helpers
  * `printf`, `replace`, `default`.
  */
-import { stringify } from 'yaml';
+import { yamlScalar } from '../yaml.js';
 import type { Branch, Condition, TNode, TemplateFile } from './merge.js';
 import type { Switch } from './switches.js';
 import { valuesRef } from './switches.js';
@@ -154,7 +154,7 @@ export class Emitter {
   private scalar(node: TNode): string {
     switch (node.t) {
       case 'lit':
-        return escapeDelimiters(stringify(node.v, { lineWidth: 0 }).trimEnd());
+        return escapeDelimiters(yamlScalar(node.v));
       case 'num':
         return `{{ int ${this.ref(node.ref)} }}`;
       case 'str': {
@@ -202,7 +202,7 @@ function textOf(node: TNode): string {
 }
 
 function keyText(key: string): string {
-  return escapeDelimiters(stringify(key, { lineWidth: 0 }).trimEnd());
+  return escapeDelimiters(yamlScalar(key));
 }
 
 /** A YAML block literal (`|`, `|-` or `|+` by the trailing newlines of `original`). */

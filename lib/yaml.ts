@@ -1,0 +1,138 @@
+/**
+ * YAML as every consumer reads it. The `yaml` package writes YAML 1.2, where `yes`, `on`, `0755`,
+ * `1_000` or `12:30` are strings; but `kubectl apply -f`, Helm and Argo CD parse manifests with
+ * sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 rules), where they are a bool, an octal or decimal int, a
+ * sexagesimal number. A bare `yes` in container args made the API server reject the Redis
+ * StatefulSet ("cannot unmarshal bool into ... args of type string"). So every string scalar
+ * (values and keys) that any of those readers would resolve to something other than the same
+ * string is written double-quoted, and `assertReadsAsWritten` re-reads the bytes under both YAML
+ * versions and fails on any difference.
+ */
+import { Document, parseAllDocuments, visit, type Scalar } from 'yaml';
+
+/** Plain scalars each reader resolves to a non-string, by version, from the `yaml` package's own schemas. */
+const YAML_SCHEMA_TESTS: readonly RegExp[] = (['1.1', '1.2'] as const).flatMap((version) =>
+  new Document(null, { version }).schema.tags.flatMap((tag) => ('test' in tag && tag.test instanceof RegExp ? [tag.test] : [])),
+);
+
+/**
+ * What go-yaml v2 (behind sigs.k8s.io/yaml) resolves beyond those: its resolve table (y/n/on/off
+ * in any listed case, `<<`), and any plain scalar starting like a number that Go's
+ * strconv.ParseInt(s, 0, 64) or ParseFloat accepts after it strips every `_` (0o17, 0X1F, 1_000,
+ * +inf, 0x1p3, 1e3). https://github.com/go-yaml/yaml/blob/v2.4.0/resolve.go
+ */
+const GO_YAML_TESTS: readonly RegExp[] = [
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|<<|=)$/,
+  /^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/,
+  /^[-+]?(?:[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?|0[xX][0-9a-fA-F_]*\.?[0-9a-fA-F_]*[pP][-+]?[0-9_]+)$/,
+  /^[-+]?\.?(?:inf(?:inity)?|nan)$/i,
+];
+
+/** True when some YAML reader would not read `text`, written as a plain scalar, as that same string. */
+export function isAmbiguousPlainScalar(text: string): boolean {
+  if (text === '') return true;
+  return YAML_SCHEMA_TESTS.some((test) => test.test(text)) || (/^[-+.0-9]/.test(text) && GO_YAML_TESTS.some((test) => test.test(text))) || GO_YAML_TESTS[0].test(text);
+}
+
+const WRITE_OPTIONS = { lineWidth: 0, minContentWidth: 0 } as const;
+
+/** Marks every string scalar of `doc` (keys and values) that some reader could misread as double-quoted. */
+export function quoteAmbiguousScalars(doc: Document.Parsed | Document): void {
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && isAmbiguousPlainScalar(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+}
+
+/** One YAML document for `value`, with every string any reader could misread double-quoted. */
+export function toYamlDocument(value: unknown): string {
+  const doc = new Document(value);
+  quoteAmbiguousScalars(doc);
+  return doc.toString(WRITE_OPTIONS);
+}
+
+/** A one-line scalar (a string without line breaks, a number, a bool or null) as safe YAML text. */
+export function yamlScalar(value: string | number | boolean | null): string {
+  return toYamlDocument(value).trimEnd();
+}
+
+/** Multi-document YAML, deterministic: same objects, same bytes. */
+export function toYaml(objects: readonly unknown[]): string {
+  return objects.map(toYamlDocument).join('---\n');
+}
+
+export class MisreadYamlError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file} would not read back as written (a bug in cdk8s-platform):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'MisreadYamlError';
+  }
+}
+
+/**
+ * Re-reads `text` as YAML 1.1 and as YAML 1.2 and compares each document with the intended
+ * object; returns one line per difference ("YAML 1.1, document 2: spec.args[3]: ..."), [] when
+ * both read exactly `objects`.
+ */
+export function misreadings(text: string, objects: readonly unknown[]): string[] {
+  const problems: string[] = [];
+  for (const version of ['1.1', '1.2'] as const) {
+    const docs = parseAllDocuments(text, { version, uniqueKeys: false });
+    if (!Array.isArray(docs)) {
+      problems.push(`YAML ${version}: not a YAML stream`);
+      continue;
+    }
+    const read = docs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
+    if (read.length !== objects.length) problems.push(`YAML ${version}: ${read.length} documents, expected ${objects.length}`);
+    for (let i = 0; i < Math.min(read.length, objects.length); i++) {
+      const difference = firstDifference(objects[i], read[i], '');
+      if (difference) problems.push(`YAML ${version}, document ${i + 1}: ${difference}`);
+    }
+    for (const doc of docs) for (const e of [...doc.errors, ...doc.warnings]) problems.push(`YAML ${version}: ${e.message.split('\n')[0]}`);
+  }
+  return problems;
+}
+
+/** Throws MisreadYamlError naming `file` when `text` does not read back as `objects` under YAML 1.1 and 1.2. */
+export function assertReadsAsWritten(file: string, text: string, objects: readonly unknown[]): void {
+  const problems = misreadings(text, objects);
+  if (problems.length) throw new MisreadYamlError(file, problems);
+}
+
+/** Path and values of the first place where `read` differs from `meant` (JSON data model), or undefined. */
+export function firstDifference(meant: unknown, read: unknown, path: string): string | undefined {
+  const at = path || '(document)';
+  if (Array.isArray(meant)) {
+    if (!Array.isArray(read)) return `${at}: expected a list, read ${describe(read)}`;
+    if (meant.length !== read.length) return `${at}: expected ${meant.length} items, read ${read.length}`;
+    for (let i = 0; i < meant.length; i++) {
+      const difference = firstDifference(meant[i], read[i], `${path}[${i}]`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  if (typeof meant === 'object' && meant !== null) {
+    if (typeof read !== 'object' || read === null || Array.isArray(read)) return `${at}: expected a mapping, read ${describe(read)}`;
+    const meantKeys = Object.keys(meant).filter((k) => (meant as Record<string, unknown>)[k] !== undefined);
+    const readKeys = Object.keys(read);
+    const extra = readKeys.filter((k) => !meantKeys.includes(k));
+    if (extra.length) return `${at}: unexpected key ${JSON.stringify(extra[0])}`;
+    for (const key of meantKeys) {
+      if (!(key in read)) return `${at}: key ${JSON.stringify(key)} is missing`;
+      const difference = firstDifference((meant as Record<string, unknown>)[key], (read as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  return Object.is(meant, read) || (meant === read) ? undefined : `${at}: wrote ${describe(meant)}, read ${describe(read)}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
