@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
 import { withConfigReference } from '../config/reference.js';
-import { environmentDirectory, type OutputDirectory } from '../lib/output.js';
-import { toYaml } from '../lib/render.js';
+import { environmentDirectory, outputFileText, type OutputDirectory } from '../lib/output.js';
 import { synthesize } from '../lib/synth.js';
 import { ENVIRONMENTS, renderCommitted } from './helpers.js';
 
@@ -16,7 +15,7 @@ function expectCommitted(expected: OutputDirectory): void {
   const dir = join(root, 'dist', expected.name);
   expect(readdirSync(dir).sort()).toEqual(expected.files.map((f) => f.name).sort());
   for (const file of expected.files) {
-    expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${expected.name}/${file.name}`).toBe(toYaml(file.objects));
+    expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${expected.name}/${file.name}`).toBe(outputFileText(expected, file));
   }
 }
 
