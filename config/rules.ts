@@ -3,9 +3,18 @@
  * derived from several keys, collisions between user keys and generated ones, limits of the
  * objects the config becomes, and rules across environments. Each problem names the key path it
  * is about, so the loader can point at the line in the file; warnings do not stop synthesis.
+ *
+ * Generated names and settings come from the functions the charts use (lib/names.ts,
+ * lib/connections.ts, lib/pod.ts, lib/labels.ts), so a rule cannot drift from what is rendered.
  */
-import { derivedNameProblems } from '../lib/context.js';
-import type { Config } from './schema.js';
+import { posix } from 'node:path';
+import { IngressChart } from '../charts/ingress.js';
+import { connectionEnv } from '../lib/connections.js';
+import { environmentContext, loggingNamespace, type EnvironmentContext } from '../lib/context.js';
+import { recommendedLabels } from '../lib/labels.js';
+import { DATA_VOLUME, names, volumeNameForPath, webServiceSettings } from '../lib/names.js';
+import { workloadSettings } from '../lib/pod.js';
+import type { Config, WebServiceConfig, WorkloadConfig } from './schema.js';
 
 export interface ConfigProblem {
   /** Key path in the environment file, e.g. ['services', 'admin', 'env', 'PORT']; [] for the whole file. */
@@ -14,14 +23,6 @@ export interface ConfigProblem {
   readonly message: string;
   /** A warning is printed but does not stop synthesis. */
   readonly severity: 'error' | 'warning';
-}
-
-/** Problems of one environment's config (the environment name is the file's base name). */
-export function environmentProblems(name: string, config: Config): ConfigProblem[] {
-  return derivedNameProblems(name, config).map((text) => {
-    const [key, ...rest] = text.split(': ');
-    return { path: key.split('.'), message: rest.join(': '), severity: 'error' as const };
-  });
 }
 
 export interface NamedConfig {
@@ -35,7 +36,344 @@ export interface EnvironmentSetProblem extends ConfigProblem {
   readonly file: string;
 }
 
-/** Problems that only show across environments (e.g. two environments sharing a namespace). */
-export function crossEnvironmentProblems(_environments: readonly NamedConfig[]): EnvironmentSetProblem[] {
+type Path = readonly PropertyKey[];
+const error = (path: Path, message: string): ConfigProblem => ({ path, message, severity: 'error' });
+
+/** Label values, and so names that become one (app.kubernetes.io/instance), are at most 63 characters. */
+const LABEL_VALUE_MAX = 63;
+
+/**
+ * Namespaces Kubernetes creates and uses itself
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces).
+ */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The API server refuses a ConfigMap whose values total more than 1 MiB (core.MaxSecretSize). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+/** Env keys whose values are most likely credentials. */
+const SECRET_LIKE_KEY = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY/i;
+
+/** Problems of one environment's config (the environment name is the file's base name). */
+export function environmentProblems(name: string, config: Config): ConfigProblem[] {
+  const env = environmentContext(name, config);
+  return [
+    ...derivedNameProblems(env),
+    ...namespaceProblems(env),
+    ...workloadsOf(config).flatMap((w) => workloadProblems(env, w)),
+    ...Object.entries(config.services).flatMap(([service, s]) => servicePortProblems(service, s)),
+    ...objectNameProblems(env),
+    ...labelKeyProblems(config),
+    ...nulProblems(config),
+  ];
+}
+
+/** Problems that only show across environments (e.g. two environments sharing a namespace), reported against the later file. */
+export function crossEnvironmentProblems(environments: readonly NamedConfig[]): EnvironmentSetProblem[] {
+  const problems: EnvironmentSetProblem[] = [];
+  const namespaces = new Map<string, { env: NamedConfig; what: string }>();
+  const instances = new Map<string, NamedConfig>();
+  const hosts = new Map<string, NamedConfig>();
+  for (const named of environments) {
+    const env = environmentContext(named.name, named.config);
+    const occupied: [string, Path, string][] = [[env.namespace, ['namespace'], 'namespace']];
+    if (named.config.logs.enabled) occupied.push([loggingNamespace(env), ['logs', 'namespace'], 'logging namespace']);
+    for (const [namespace, path, what] of occupied) {
+      const first = namespaces.get(namespace);
+      if (first && first.env !== named) {
+        problems.push({
+          file: named.file,
+          ...error(path, `"${namespace}" is also the ${first.what} of environment "${first.env.name}": two environments in one namespace overwrite each other's objects; set a different ${path.join('.')}`),
+        });
+      } else if (!first) namespaces.set(namespace, { env: named, what });
+    }
+
+    const instance = env.labels.instance;
+    const sameInstance = instances.get(instance);
+    if (sameInstance) {
+      problems.push({
+        file: named.file,
+        ...error(['app', 'name'], `environment "${sameInstance.name}" is also "${instance}" (<app.name>-<environment>), the name of its Argo CD Application and its app.kubernetes.io/instance label; choose another app.name`),
+      });
+    } else instances.set(instance, named);
+
+    if (IngressChart.needed(env)) {
+      const host = named.config.ingress.host;
+      const sameHost = hosts.get(host);
+      if (sameHost) {
+        problems.push({
+          file: named.file,
+          path: ['ingress', 'host'],
+          severity: 'warning',
+          message: `environment "${sameHost.name}" serves the same host "${host}": the ingress controller merges both Ingresses, so requests may reach either environment; give each environment its own host`,
+        });
+      } else hosts.set(host, named);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Names derived from several keys
+// ---------------------------------------------------------------------------
+
+function derivedNameProblems(env: EnvironmentContext): ConfigProblem[] {
+  const instance = env.labels.instance;
+  if (instance.length > LABEL_VALUE_MAX) {
+    return [
+      error(
+        ['app', 'name'],
+        `"${instance}" (<app.name>-<environment>) is longer than ${LABEL_VALUE_MAX} characters: it is the app.kubernetes.io/instance label of every object${env.config.namespace ? '' : ' and the default namespace'}; use a shorter app.name or environment file name`,
+      ),
+    ];
+  }
+  const logging = loggingNamespace(env);
+  if (env.config.logs.enabled && env.config.logs.namespace === undefined && logging.length > 63) {
+    return [error(['logs', 'namespace'], `the default logging namespace "${logging}" (<namespace>-logging) is longer than 63 characters; set logs.namespace or a shorter namespace`)];
+  }
   return [];
+}
+
+function namespaceProblems(env: EnvironmentContext): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (namespace: string, path: Path, what: string) => {
+    if (RESERVED_NAMESPACES.includes(namespace)) {
+      problems.push(error(path, `"${namespace}" is a namespace Kubernetes reserves for itself; the ${what} needs a namespace of its own, e.g. "${env.labels.instance}"`));
+    } else if (namespace.startsWith('kube-')) {
+      problems.push({ path, severity: 'warning', message: `"${namespace}": the prefix "kube-" is reserved for Kubernetes system namespaces; choose a name without it` });
+    }
+  };
+  check(env.namespace, ['namespace'], 'environment');
+  if (env.config.logs.enabled) {
+    const logging = loggingNamespace(env);
+    check(logging, ['logs', 'namespace'], 'logging stack');
+    if (logging === env.namespace) {
+      problems.push(
+        error(['logs', 'namespace'], `"${logging}" is also the environment namespace: the logging namespace admits privileged pods and must be separate; remove logs.namespace (default "<namespace>-logging") or choose another`),
+      );
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Workloads: user keys against generated ones, ConfigMap size, secrets in plain settings
+// ---------------------------------------------------------------------------
+
+interface WorkloadEntry {
+  readonly section: 'services' | 'workers';
+  readonly name: string;
+  readonly workload: WorkloadConfig;
+  /** The web service config, for services. */
+  readonly service?: WebServiceConfig;
+}
+
+function workloadsOf(config: Config): WorkloadEntry[] {
+  return [
+    ...Object.entries(config.services).map(([name, service]): WorkloadEntry => ({ section: 'services', name, workload: service, service })),
+    ...Object.entries(config.workers).map(([name, workload]): WorkloadEntry => ({ section: 'workers', name, workload })),
+  ];
+}
+
+/** Settings the charts add to a workload's ConfigMap (web-service chart). */
+function extraSettings(w: WorkloadEntry): Record<string, string> {
+  return w.service ? webServiceSettings(w.service) : {};
+}
+
+/** Every environment variable the platform sets in a workload's container, with where it comes from. */
+function generatedVariables(env: EnvironmentContext, w: WorkloadEntry): Map<string, string> {
+  const generated = new Map<string, string>();
+  for (const store of w.workload.uses) {
+    const connection = connectionEnv([store], env.config, env.namespace);
+    for (const key of [...Object.keys(connection.plain), ...connection.env.map((v) => v.name)]) {
+      generated.set(key, `the platform sets it because the workload uses ${store}`);
+    }
+  }
+  for (const key of Object.keys(extraSettings(w))) generated.set(key, `the platform sets it from ${w.section}.${w.name}.port; change port instead`);
+  return generated;
+}
+
+/** The ConfigMap data of a workload, as the chart writes it, and its size as the API server counts it (UTF-8 bytes of the values). */
+function settingsSize(env: EnvironmentContext, w: WorkloadEntry): { bytes: number; largest?: string } {
+  const settings = workloadSettings({ name: w.name, workload: w.workload, env, extraSettings: extraSettings(w) });
+  let bytes = 0;
+  let largest: [string, number] | undefined;
+  for (const [key, value] of Object.entries(settings)) {
+    const size = Buffer.byteLength(value, 'utf8');
+    bytes += size;
+    if (!largest || size > largest[1]) largest = [key, size];
+  }
+  return { bytes, largest: largest?.[0] };
+}
+
+function workloadProblems(env: EnvironmentContext, w: WorkloadEntry): ConfigProblem[] {
+  const { section, name, workload } = w;
+  const at = (...rest: PropertyKey[]): Path => [section, name, ...rest];
+  const problems: ConfigProblem[] = [];
+  const generated = generatedVariables(env, w);
+
+  for (const key of Object.keys(workload.env)) {
+    const origin = generated.get(key);
+    if (origin) {
+      problems.push(error(at('env', key), `"${key}" is generated (${origin}); a value here would conflict with it: remove it or use another name`));
+    } else if (key in workload.secretEnv) {
+      problems.push(error(at('env', key), `"${key}" is also in secretEnv: the container would take the Secret's value and silently ignore this one; keep only one of them`));
+    } else if (SECRET_LIKE_KEY.test(key)) {
+      problems.push({
+        path: at('env', key),
+        severity: env.config.tier === 'prod' ? 'error' : 'warning',
+        message: `"${key}" looks like a secret: env values are written into the ConfigMap ${names.configMap(name)} and committed with dist/; put the value in a Secret and reference it under ${section}.${name}.secretEnv.${key} (secretName, key)`,
+      });
+    }
+  }
+  for (const key of Object.keys(workload.secretEnv)) {
+    const origin = generated.get(key);
+    if (origin) problems.push(error(at('secretEnv', key), `"${key}" is generated (${origin}); a Secret here would conflict with it: remove it or use another name`));
+  }
+
+  const { bytes, largest } = settingsSize(env, w);
+  if (bytes > CONFIGMAP_MAX_BYTES) {
+    problems.push(
+      error(
+        at('env'),
+        `the settings total ${bytes} bytes, over the ${CONFIGMAP_MAX_BYTES} bytes (1 MiB) the API server accepts in one ConfigMap (${names.configMap(name)}); the largest is ${largest}: move large values out of env, e.g. into the image or a volume`,
+      ),
+    );
+  }
+  return [...problems, ...volumeProblems(w, at)];
+}
+
+/** "/tmp/" -> "/tmp": the directory a mount path names. */
+function mountPoint(path: string): string {
+  return posix.normalize(path).replace(/(.)\/+$/, '$1');
+}
+
+/**
+ * Pod volume names and container mount paths must be unique (the API server refuses duplicates);
+ * the workload's writable paths become emptyDir volumes named by volumeNameForPath.
+ */
+function volumeProblems(w: WorkloadEntry, at: (...rest: PropertyKey[]) => Path): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const emptyDirs = new Map<string, string>(); // volume name -> writable path
+  const mounts = new Map<string, string>(); // mount point -> what is mounted there
+  w.workload.writablePaths.forEach((path, i) => {
+    const volume = volumeNameForPath(path);
+    const point = mountPoint(path);
+    const sameVolume = emptyDirs.get(volume);
+    if (mounts.has(point)) {
+      problems.push(error(at('writablePaths', i), `"${path}" is listed twice; remove one`));
+    } else if (sameVolume !== undefined) {
+      problems.push(error(at('writablePaths', i), `"${path}" and "${sameVolume}" would both get the emptyDir volume "${volume}"; volume names must be unique in a pod: drop or rename one of the paths`));
+    }
+    emptyDirs.set(volume, path);
+    mounts.set(point, `the writable path "${path}"`);
+  });
+  for (const [key, volume] of Object.entries(w.workload.volumes).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const writable = emptyDirs.get(key);
+    if (writable !== undefined) {
+      problems.push(error(at('volumes', key), `"${key}" is the name of the generated emptyDir volume of writable path "${writable}"; rename the volume`));
+    }
+    const point = mountPoint(volume.mountPath);
+    const other = mounts.get(point);
+    if (other) {
+      problems.push(error(at('volumes', key, 'mountPath'), `"${volume.mountPath}" is already the mount path of ${other}; mount paths must be unique in a container: choose another`));
+    } else mounts.set(point, `volume "${key}"`);
+  }
+  return problems;
+}
+
+/** A separate metrics port becomes a second port of the Service; a Service cannot list one port twice. */
+function servicePortProblems(name: string, service: WebServiceConfig): ConfigProblem[] {
+  const metricsPort = service.metrics.port;
+  const separate = service.metrics.enabled && metricsPort !== undefined && metricsPort !== service.port;
+  if (separate && metricsPort === service.servicePort) {
+    return [
+      error(['services', name, 'metrics', 'port'], `${metricsPort} is also servicePort: the Service would expose port ${metricsPort} twice (http and metrics); choose another metrics.port or servicePort`),
+    ];
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------
+// Objects of one kind whose names come from different keys
+// ---------------------------------------------------------------------------
+
+function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
+  const { config } = env;
+  const problems: ConfigProblem[] = [];
+
+  // PersistentVolumeClaims: <workload>-<volume>, and those the datastore StatefulSets' controller creates.
+  const claims = new Map<string, string>();
+  const statefulSets: [string, number, boolean][] = [
+    [names.mongodb, config.mongodb.replicaSet.enabled ? config.mongodb.replicaSet.members : 1, config.mongodb.enabled],
+    [names.redis, 1, config.redis.enabled],
+  ];
+  for (const [statefulSet, replicas, enabled] of statefulSets) {
+    if (!enabled) continue;
+    for (let i = 0; i < replicas; i++) claims.set(names.statefulSetClaim(DATA_VOLUME, statefulSet, i), `the data volume of ${statefulSet} pod ${i}`);
+  }
+  for (const { section, name, workload } of workloadsOf(config).filter((w) => w.workload.enabled)) {
+    for (const key of Object.keys(workload.volumes).sort()) {
+      const claim = names.volumeClaim(name, key);
+      const owner = claims.get(claim);
+      if (owner) {
+        problems.push(error([section, name, 'volumes', key], `its PersistentVolumeClaim "${claim}" (<workload>-<volume>) would be the same object as ${owner}; rename the volume`));
+      } else claims.set(claim, `the claim of volume "${key}" of ${section}.${name}`);
+    }
+  }
+
+  // Ingresses: the environment's, named app.name, and one <service>-canary per running canary.
+  if (IngressChart.needed(env)) {
+    for (const [name, service] of Object.entries(config.services)) {
+      if (service.enabled && service.canary.enabled && names.track(name, 'canary') === config.app.name) {
+        problems.push(error(['app', 'name'], `"${config.app.name}" names the environment's Ingress, and the canary Ingress of service "${name}" has the same name; choose another app.name`));
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Labels the config adds to objects (serviceMonitorLabels, the Grafana sidecar labels) are merged
+ * over the recommended labels, so they must not redefine one of them.
+ */
+function labelKeyProblems(config: Config): ConfigProblem[] {
+  const generated = new Set(Object.keys(recommendedLabels({ partOf: '-', instance: '-' }, { name: '-', component: '-', version: '-', track: 'stable' })));
+  const grafana = config.monitoring.grafana;
+  const keys: [string, Path][] = [
+    ...Object.keys(config.monitoring.serviceMonitorLabels).map((key): [string, Path] => [key, ['monitoring', 'serviceMonitorLabels', key]]),
+    [grafana.dashboards.label, ['monitoring', 'grafana', 'dashboards', 'label']],
+    [grafana.datasources.label, ['monitoring', 'grafana', 'datasources', 'label']],
+  ];
+  return keys
+    .filter(([key]) => generated.has(key))
+    .map(([key, path]) => error(path, `"${key}" is a label the platform sets on every object (it identifies the object and selects its pods); use another label key`));
+}
+
+// ---------------------------------------------------------------------------
+// Characters no object can carry
+// ---------------------------------------------------------------------------
+
+const NUL_MESSAGE = 'contains a NUL character ("\\0"), which no container can receive (environment variables and arguments are C strings, which end at the first NUL); remove it';
+
+/** Every string (and map key) of the config that contains a NUL character. */
+function nulProblems(config: Config): ConfigProblem[] {
+  // JSON.stringify writes a NUL as \u0000: one cheap pass settles the common case.
+  if (!JSON.stringify(config).includes('\\u0000')) return [];
+  const problems: ConfigProblem[] = [];
+  const path: PropertyKey[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.includes('\0')) problems.push(error([...path], NUL_MESSAGE));
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+        path.push(key);
+        if (typeof key === 'string' && key.includes('\0')) problems.push(error([...path], `the key ${NUL_MESSAGE}`));
+        walk(item);
+        path.pop();
+      }
+    }
+  };
+  walk(config);
+  return problems;
 }

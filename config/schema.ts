@@ -6,8 +6,9 @@
  * The defaults are the production numbers of the reference deployment
  * (../shared/seeds/002_*.txt); an environment file states only what differs.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { names } from '../lib/names.js';
+import { names, RELEASE_TRACKS } from '../lib/names.js';
 import { bytesOf, cpuToMillicores, notAbove } from '../lib/quantity.js';
 import { networkIssues, networkSchema } from './network.js';
 
@@ -16,6 +17,7 @@ import { networkIssues, networkSchema } from './network.js';
 // ---------------------------------------------------------------------------
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
 const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
@@ -40,6 +42,52 @@ export const dnsSubdomain = z
   .string()
   .max(253, { error: 'must be at most 253 characters (a DNS-1123 subdomain)' })
   .regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain: lowercase letters, digits, "-" and "." (e.g. "app.example.com")' });
+
+/** The name of another object, e.g. a StorageClass or IngressClass (a DNS-1123 subdomain). */
+const objectName = (example: string) =>
+  z
+    .string()
+    .max(253, { error: 'must be at most 253 characters (an object name)' })
+    .regex(DNS_SUBDOMAIN, { error: `must be an object name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit (e.g. "${example}")` });
+
+/**
+ * A web service's name. Its Service is named after it and a Service name must be a DNS-1035 label
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names);
+ * while a canary runs there is also a `<name>-canary` Service, which must fit 63 characters too.
+ */
+const SERVICE_NAME_MAX = 63 - names.track('', 'canary').length;
+export const serviceName = z
+  .string()
+  .max(SERVICE_NAME_MAX, { error: `must be at most ${SERVICE_NAME_MAX} characters, so that the canary Service "<name>-canary" fits the 63 characters of a Service name; rename the service` })
+  .regex(DNS_1035_LABEL, {
+    error: 'must be a DNS-1035 label (the name of its Service): lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "api"); rename the service',
+  });
+
+/** A key of a Secret or ConfigMap (Kubernetes IsConfigMapKey), as a secretKeyRef names it. */
+const secretKey = z
+  .string()
+  .max(253, { error: 'must be at most 253 characters (a Secret key)' })
+  .regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_" and "." (e.g. "password")' })
+  .refine((key) => key !== '.' && !key.startsWith('..'), { error: 'must not be "." or start with ".." (a Secret key)' });
+
+// https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A label or annotation key: an optional DNS subdomain prefix and "/", then a name of at most 63 characters. */
+const qualifiedName = (what: string, example: string) =>
+  z
+    .string()
+    .regex(QUALIFIED_NAME, { error: `must be ${what} such as "${example}": [prefix/]name, the name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit` })
+    .refine((key) => key.slice(key.lastIndexOf('/') + 1).length <= 63 && key.lastIndexOf('/') <= 253, {
+      error: `must be ${what} with a name part of at most 63 characters and a prefix of at most 253`,
+    });
+const labelKey = qualifiedName('a Kubernetes label key', 'grafana_dashboard');
+
+const labelValue = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (a label value)' })
+  .regex(LABEL_VALUE, { error: 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit, or empty' });
 
 /** CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted and kept as text. */
 export const cpuQuantity = z
@@ -114,7 +162,7 @@ export type HttpProbe = z.infer<typeof httpProbeSchema>;
 const secretKeyRefSchema = z
   .strictObject({
     secretName: dnsSubdomain.describe('Name of an existing Secret in the environment namespace.'),
-    key: z.string().min(1).describe('Key inside that Secret.'),
+    key: secretKey.describe('Key inside that Secret.'),
   })
   .describe('A reference to a key of an existing Secret. Secret values never appear in config or manifests.');
 export type SecretKeyRef = z.infer<typeof secretKeyRefSchema>;
@@ -146,7 +194,7 @@ const volumeSchema = z
   .strictObject({
     size: byteQuantity.default('10Gi'),
     accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany']).default('ReadWriteOnce'),
-    storageClass: z.string().min(1).optional().describe('StorageClass; omitted means the cluster default.'),
+    storageClass: objectName('azurefile').optional().describe('StorageClass; omitted means the cluster default.'),
     mountPath: z.string().regex(/^\/.*/, { error: 'must be an absolute path' }),
   })
   .describe('A PersistentVolumeClaim named <workload>-<key>, mounted by every pod of the workload.');
@@ -154,7 +202,7 @@ const volumeSchema = z
 /** Fields every workload (web service or worker) has. */
 const workloadFields = {
   enabled: z.boolean().default(true),
-  component: z.string().regex(DNS_LABEL).optional().describe('app.kubernetes.io/component; defaults to the workload name.'),
+  component: dnsLabel.optional().describe('app.kubernetes.io/component; defaults to the workload name.'),
   image: imageSchema,
   imagePullSecrets: z.array(dnsSubdomain).default([]).describe('Extra pull secrets for this workload (added to the global list).'),
   replicas: z.number().int().min(0).max(1000).default(2).describe('Replicas when autoscaling is off.'),
@@ -176,16 +224,37 @@ const workloadFields = {
     .array(z.string().regex(/^\/.*/, { error: 'must be an absolute path' }))
     .default(['/tmp'])
     .describe('Paths that get an emptyDir because the root filesystem is read-only.'),
-  volumes: z.record(dnsLabel, volumeSchema).default({}),
+  volumes: z.record(dnsLabel, volumeSchema).prefault({}),
   autoscaling: autoscalingSchema.prefault({ enabled: false }),
 };
 
 export const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
 
-const ingressPathSchema = z.strictObject({
-  path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }),
-  pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).default('Prefix'),
-});
+// What Kubernetes refuses in an Exact or Prefix Ingress path (validateHTTPIngressPath in
+// pkg/apis/networking/validation/validation.go).
+const INVALID_PATH_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
+const INVALID_PATH_SUFFIXES = ['/..', '/.'];
+
+const ingressPathSchema = z
+  .strictObject({
+    path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }),
+    pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).default('Prefix'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.pathType === 'ImplementationSpecific') return;
+    const bad = INVALID_PATH_SEQUENCES.find((s) => p.path.includes(s)) ?? INVALID_PATH_SUFFIXES.find((s) => p.path.endsWith(s));
+    if (bad) ctx.addIssue({ code: 'custom', path: ['path'], message: `must not contain "${bad}" (Kubernetes refuses it in a ${p.pathType} path); write the path plainly, e.g. "/api/v1"` });
+  });
+
+/**
+ * Two Ingress paths that match the same requests. Kubernetes ignores a trailing slash of a Prefix
+ * path ("/api" and "/api/" both match /api and /api/x:
+ * https://kubernetes.io/docs/concepts/services-networking/ingress/#examples), so both would be
+ * routed, to the same or to different services, and the controller would pick one.
+ */
+function routeKey(p: z.infer<typeof ingressPathSchema>): string {
+  return p.pathType === 'Prefix' ? p.path.replace(/\/+$/, '') || '/' : p.path;
+}
 
 // RFC 9110 token: what an HTTP header name may contain.
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -315,7 +384,7 @@ const datastoreStorageSchema = (size: string) =>
   z
     .strictObject({
       size: byteQuantity.default(size),
-      storageClass: z.string().min(1).optional().describe('StorageClass; omitted means the cluster default.'),
+      storageClass: objectName('azurefile').optional().describe('StorageClass; omitted means the cluster default.'),
     })
     .prefault({});
 
@@ -338,8 +407,8 @@ export const mongodbSchema = z
     auth: z
       .strictObject({
         existingSecret: dnsSubdomain.default('mongodb-auth'),
-        usernameKey: z.string().min(1).default('username'),
-        passwordKey: z.string().min(1).default('password'),
+        usernameKey: secretKey.default('username'),
+        passwordKey: secretKey.default('password'),
       })
       .prefault({})
       .describe('Root credentials, read from an existing Secret (create it before deploying).'),
@@ -351,7 +420,7 @@ export const mongodbSchema = z
         keyFile: z
           .strictObject({
             existingSecret: dnsSubdomain.default('mongodb-keyfile'),
-            key: z.string().min(1).default('keyfile'),
+            key: secretKey.default('keyfile'),
           })
           .prefault({})
           .describe('Shared key for internal member authentication, from an existing Secret.'),
@@ -376,7 +445,7 @@ export const redisSchema = z
     auth: z
       .strictObject({
         existingSecret: dnsSubdomain.default('redis-auth'),
-        passwordKey: z.string().min(1).default('password'),
+        passwordKey: secretKey.default('password'),
       })
       .prefault({})
       .describe('Password, read from an existing Secret (create it before deploying).'),
@@ -397,8 +466,11 @@ export const redisSchema = z
 export const ingressSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    className: z.string().min(1).default('nginx'),
-    host: dnsSubdomain.default('app.example.com'),
+    className: objectName('nginx').default('nginx').describe('IngressClass of the controller that serves the Ingress.'),
+    host: dnsSubdomain
+      // Kubernetes rejects an Ingress rule whose host is an IP address.
+      .refine((host) => isIP(host) === 0, { error: 'must be a DNS name such as "app.example.com", not an IP address' })
+      .default('app.example.com'),
     tls: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -419,7 +491,7 @@ export const ingressSchema = z
       .regex(/^[0-9]+[kmg]?$/, { error: 'must be an nginx size such as "50m", "512k" or "1g"' })
       .default('50m')
       .describe('Largest accepted request body, in nginx units (nginx.ingress.kubernetes.io/proxy-body-size).'),
-    annotations: z.record(z.string(), z.string()).default({}).describe('Extra annotations for the Ingress.'),
+    annotations: z.record(qualifiedName('an annotation key', 'nginx.ingress.kubernetes.io/proxy-read-timeout'), z.string()).default({}).describe('Extra annotations for the Ingress.'),
   })
   .describe('NGINX Ingress in front of the web services.');
 
@@ -428,8 +500,6 @@ export const ingressSchema = z
 // ---------------------------------------------------------------------------
 
 const promDuration = z.string().regex(/^[0-9]+(ms|s|m|h|d)$/, { error: 'must be a Prometheus duration such as "30s", "5m" or "4h"' });
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const labelKey = z.string().max(316).regex(LABEL_KEY, { error: 'must be a Kubernetes label key such as "grafana_dashboard"' });
 const share = (what: string, value: number) => z.number().gt(0).lt(1).default(value).describe(what);
 const holdFor = (value: string) => promDuration.default(value).describe('How long the condition must hold before the alert fires.');
 
@@ -512,13 +582,13 @@ export const grafanaSchema = z
       .strictObject({
         enabled: z.boolean().default(true).describe('Ship the dashboards as ConfigMaps for the Grafana sidecar.'),
         label: labelKey.default('grafana_dashboard').describe('Label the sidecar watches (kube-prometheus-stack: grafana.sidecar.dashboards.label).'),
-        labelValue: z.string().default('1').describe('grafana.sidecar.dashboards.labelValue.'),
+        labelValue: labelValue.default('1').describe('grafana.sidecar.dashboards.labelValue.'),
       })
       .prefault({}),
     datasources: z
       .strictObject({
         label: labelKey.default('grafana_datasource').describe('grafana.sidecar.datasources.label: marks the Loki datasource ConfigMap.'),
-        labelValue: z.string().default('1'),
+        labelValue: labelValue.default('1'),
       })
       .prefault({}),
   })
@@ -644,7 +714,7 @@ export const configSchema = z
       })
       .prefault({}),
     imagePullSecrets: z.array(dnsSubdomain).default([]).describe('Pull secrets added to every workload.'),
-    services: z.record(dnsLabel, webServiceSchema).prefault(defaultServices).describe('Web services, by name.'),
+    services: z.record(serviceName, webServiceSchema).prefault(defaultServices).describe('Web services, by name.'),
     workers: z.record(dnsLabel, workerSchema).default({}).describe('Background workers, by name.'),
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
@@ -655,7 +725,7 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(true).describe('Emit Prometheus Operator objects (needs its CRDs in the cluster).'),
         serviceMonitorLabels: z
-          .record(z.string(), z.string())
+          .record(labelKey, labelValue)
           .default({ release: 'kube-prometheus-stack' })
           .describe('Labels the cluster\'s Prometheus selects ServiceMonitors and PrometheusRules by (kube-prometheus-stack: release=<its release name>).'),
         scrapeInterval: z.string().regex(/^[0-9]+(ms|s|m)$/, { error: 'must be a duration such as "15s"' }).default('15s'),
@@ -714,7 +784,7 @@ export const configSchema = z
       [names.redisHeadless, 'the Redis headless Service'],
     ]);
     for (const name of Object.keys(config.services)) {
-      for (const track of ['canary', 'blue', 'green']) taken.set(`${name}-${track}`, `the ${track} track of service "${name}"`);
+      for (const track of RELEASE_TRACKS) taken.set(names.track(name, track), `the ${track} track of service "${name}"`);
     }
     for (const [section, name] of workloads) {
       const owner = taken.get(name);
@@ -732,19 +802,21 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'enabled'], message: 'a canary is routed by the Ingress: the service needs ingress.paths and ingress.enabled' });
       }
     }
-    const owners = new Map<string, string>();
+    const owners = new Map<string, { service: string; path: string }>();
     for (const [name, service] of Object.entries(config.services)) {
       if (!service.enabled) continue;
       service.ingress.paths.forEach((p, i) => {
-        const other = owners.get(p.path);
+        const key = routeKey(p);
+        const other = owners.get(key);
         if (other) {
+          const same = other.path === p.path ? `path "${p.path}"` : `path "${p.path}" matches the same requests as "${other.path}" (a Prefix path ignores a trailing slash) and`;
           ctx.addIssue({
             code: 'custom',
             path: ['services', name, 'ingress', 'paths', i, 'path'],
-            message: `path "${p.path}" is already routed to service "${other}"; each Ingress path must be unique`,
+            message: `${same} is already routed to service "${other.service}"; each Ingress path must be unique`,
           });
         }
-        owners.set(p.path, name);
+        owners.set(key, { service: name, path: p.path });
       });
     }
     for (const name of Object.keys(config.workers)) {
