@@ -1,7 +1,7 @@
 /**
  * The Helm chart (dist/helm/webapp): rendered by helm-render (Go text/template + Sprig + Helm's
- * functions, test/helm/), it must give the same objects as the plain manifests, for every
- * environment and for value changes the chart claims to support.
+ * functions, test/helm/) and, when it is on PATH, by helm itself, it must give the same objects as
+ * the plain manifests, for every environment and for value changes the chart claims to support.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +12,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { buildHelmChart, type HelmChart } from '../lib/helm/chart.js';
+import { environmentContext, loggingNamespace } from '../lib/context.js';
 import { CANARY_SERVICE } from '../lib/helm/knobs.js';
 import { renderEnvironment } from '../lib/render.js';
 import { ENVIRONMENTS } from './helpers.js';
-import { helmLint, helmTemplate, HelmRenderError } from './helm/render.js';
+import { helmLint, helmRows, helmTemplate, HelmRenderError, type Helm } from './helm/render.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const chartDir = join(root, 'dist', 'helm', 'webapp');
@@ -77,11 +78,13 @@ function plainObjects(env: string, config: Config): Obj[] {
   return renderEnvironment(env, config).files.flatMap((f) => f.objects as Obj[]);
 }
 
-function render(env: string, set: string[] = [], setString: string[] = []): Obj[] {
-  return helmTemplate(chartDir, { release: `webapp-${env}`, namespace: 'default', valuesFiles: [valuesFile(env)], set, setString }).objects;
-}
-
 const configOf = (env: string) => loadEnvironment(env, ENVIRONMENTS_DIR).config;
+/** The release name that gives the objects of dist/<env>/: app.kubernetes.io/instance. */
+const releaseOf = (env: string) => `${configOf(env).app.name}-${env}`;
+
+function render(helm: Helm, env: string, set: string[] = [], setString: string[] = []): Obj[] {
+  return helmTemplate(chartDir, { release: releaseOf(env), namespace: 'default', valuesFiles: [valuesFile(env)], set, setString }, helm).objects;
+}
 
 let generated: HelmChart;
 beforeAll(() => {
@@ -101,22 +104,25 @@ describe('dist/helm/webapp', () => {
     for (const env of ENVIRONMENTS) expect(generated.files.has(`values-${env}.yaml`)).toBe(true);
     const chart = parse(generated.files.get('Chart.yaml')!);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'webapp', version: pkg.version, appVersion: configOf('prod').services[CANARY_SERVICE].image.tag, kubeVersion: '>=1.27.0-0' });
+    const defaults = parse(generated.files.get('values.yaml')!);
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'webapp', version: pkg.version, appVersion: defaults.services[CANARY_SERVICE].image.tag, kubeVersion: '>=1.27.0-0' });
   });
+});
 
-  it('passes lint with every environment values file', () => {
-    expect(helmLint(chartDir).messages.filter((m) => m.startsWith('[ERROR]'))).toEqual([]);
+describe.each(helmRows())('%s lint', (_, helm) => {
+  it('passes with the default values and with every environment values file', () => {
+    expect(helmLint(chartDir, {}, helm).messages.filter((m) => m.startsWith('[ERROR]'))).toEqual([]);
     for (const env of ENVIRONMENTS) {
-      const lint = helmLint(chartDir, { valuesFiles: [valuesFile(env)] });
+      const lint = helmLint(chartDir, { valuesFiles: [valuesFile(env)] }, helm);
       expect(lint.messages.filter((m) => m.startsWith('[ERROR]')), env).toEqual([]);
       expect(lint.ok).toBe(true);
     }
   });
 });
 
-describe('rendering equals the plain manifests', () => {
-  it.each(ENVIRONMENTS)('helm template -f values-%s.yaml gives the objects of the plain manifests (dist/<env>/)', (env) => {
-    const objects = render(env);
+describe.each(helmRows())('%s template: rendering equals the plain manifests', (_, helm) => {
+  it.each(ENVIRONMENTS)('-f values-%s.yaml gives the objects of the plain manifests (dist/<env>/)', (env) => {
+    const objects = render(helm, env);
     expect(differences(objects, distObjects(env))).toEqual([]);
     expect(objects.length).toBe(distObjects(env).length);
   });
@@ -127,14 +133,15 @@ describe('rendering equals the plain manifests', () => {
       ...config,
       services: { ...config.services, [CANARY_SERVICE]: { ...config.services[CANARY_SERVICE], canary: { ...config.services[CANARY_SERVICE].canary, enabled: true, weight: 25, tag: '1.1.0' } } },
     });
-    const objects = render(env, ['canary.enabled=true,canary.weight=25,canary.tag=1.1.0']);
+    const objects = render(helm, env, ['canary.enabled=true,canary.weight=25,canary.tag=1.1.0']);
     expect(differences(objects, plainObjects(env, withCanary))).toEqual([]);
     const canaryIngress = objects.find((o) => o.kind === 'Ingress' && o.metadata.name === `${CANARY_SERVICE}-canary`)!;
     expect(canaryIngress.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight']).toBe('25');
   });
 
   it('changed values give the objects of the same change in the config (random changes)', () => {
-    const env = 'prod';
+    // Any environment does: the changes are applied to its values and to its config alike.
+    const env = ENVIRONMENTS[ENVIRONMENTS.length - 1];
     const base = configOf(env);
     const change = fc.record({
       backendAutoscaling: fc.boolean(),
@@ -201,7 +208,7 @@ describe('rendering equals the plain manifests', () => {
             },
           },
         });
-        const problems = differences(render(env, set, setString), plainObjects(env, config));
+        const problems = differences(render(helm, env, set, setString), plainObjects(env, config));
         expect(problems, JSON.stringify(c)).toEqual([]);
       }),
       { numRuns: 15, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
@@ -209,66 +216,74 @@ describe('rendering equals the plain manifests', () => {
   });
 });
 
-describe('what the chart promises', () => {
-  it('prints literal {{ }} of alert annotations and Grafana legends unchanged', () => {
-    const objects = render('prod');
-    const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: Obj) => g.rules));
-    expect(rules.some((r: Obj) => Object.values(r.annotations ?? {}).some((a) => String(a).includes('{{ $labels.')))).toBe(true);
-    const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard'));
-    expect(dashboards.some((d) => Object.values(d.data).some((json) => String(json).includes('{{pod}}')))).toBe(true);
-    expect(generated.files.get('templates/monitoring.yaml')).toContain('{{ "{{" }}');
-  });
+describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
+  describe.each(ENVIRONMENTS)('with values-%s.yaml', (env) => {
+    const config = configOf(env);
+    const namespace = config.namespace!;
+    const logging = loggingNamespace(environmentContext(env, config));
+    const find = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-  it('labels every object with the release as app.kubernetes.io/instance and with helm.sh/chart', () => {
-    for (const o of render('staging', [], [])) {
-      expect(o.metadata.labels['app.kubernetes.io/instance'], idOf(o)).toBe('webapp-staging');
-      expect(o.metadata.labels['helm.sh/chart'], idOf(o)).toBe(`webapp-${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}`);
-      expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
-    }
-  });
+    it('prints literal {{ }} of alert annotations and Grafana legends unchanged', () => {
+      const objects = render(helm, env);
+      const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: Obj) => g.rules));
+      expect(rules.some((r: Obj) => Object.values(r.annotations ?? {}).some((a) => String(a).includes('{{ $labels.')))).toBe(true);
+      const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard'));
+      expect(dashboards.some((d) => Object.values(d.data).some((json) => String(json).includes('{{pod}}')))).toBe(true);
+      expect(generated.files.get('templates/monitoring.yaml')).toContain('{{ "{{" }}');
+    });
 
-  it('leaves the environment namespace to helm --create-namespace with createNamespace=false', () => {
-    const namespaces = (set: string[]) => render('prod', set).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
-    expect(namespaces([])).toEqual(expect.arrayContaining(['webapp-prod', 'webapp-prod-logging']));
-    expect(namespaces(['createNamespace=false'])).toEqual(['webapp-prod-logging']);
-  });
-
-  it('runs the MongoDB replica-set init Job as a post-install/post-upgrade hook', () => {
-    const job = render('prod').find((o) => o.kind === 'Job')!;
-    expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
-    expect(render('dev').some((o) => o.kind === 'Job')).toBe(false);
-  });
-
-  it('omits spec.replicas of HPA-managed Deployments and sets it when autoscaling is off', () => {
-    const on = render('prod').find((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')!;
-    expect(on.spec.replicas).toBeUndefined();
-    const off = render('prod', ['services.backend.autoscaling.enabled=false,services.backend.replicas=4']);
-    expect(off.find((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')!.spec.replicas).toBe(4);
-    expect(off.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'backend')).toBe(false);
-  });
-
-  it('switches optional components off: exporters, Loki/Promtail, TLS', () => {
-    const objects = render('prod', ['mongodb.metrics.enabled=false,redis.metrics.enabled=false,logs.enabled=false,ingress.tls.enabled=false']);
-    expect(objects.some((o) => o.metadata.namespace === 'webapp-prod-logging')).toBe(false);
-    const mongodb = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mongodb')!;
-    expect(mongodb.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['mongodb']);
-    expect(objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'webapp')?.spec.tls).toBeUndefined();
-  });
-
-  it('rejects bad values like the config loader: schema errors, and required canary tag', () => {
-    const fails = (set: string[], setString: string[] = []) => {
-      try {
-        render('prod', set, setString);
-      } catch (error) {
-        expect(error).toBeInstanceOf(HelmRenderError);
-        return (error as HelmRenderError).stderr;
+    it('labels every object with the release as app.kubernetes.io/instance and with helm.sh/chart', () => {
+      const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+      for (const o of render(helm, env)) {
+        expect(o.metadata.labels['app.kubernetes.io/instance'], idOf(o)).toBe(releaseOf(env));
+        expect(o.metadata.labels['helm.sh/chart'], idOf(o)).toBe(`webapp-${version}`);
+        expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
       }
-      throw new Error(`rendered with ${set.join(' ')} ${setString.join(' ')}`);
-    };
-    expect(fails(['services.backend.autoscaling.minReplicas=0'])).toMatch(/minReplicas/);
-    expect(fails([], ['ingress.host=Not_A_Host'])).toMatch(/host/);
-    expect(fails([], ['mongodb.storage.size=20GB'])).toMatch(/size/);
-    expect(fails(['no.such.value=1'])).toMatch(/no/);
-    expect(fails(['canary.enabled=true'])).toMatch(/canary.tag: an enabled canary needs the image tag it runs/);
+    });
+
+    it('leaves the environment namespace to helm --create-namespace with createNamespace=false', () => {
+      const namespaces = (set: string) => render(helm, env, ['logs.enabled=true', set]).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+      expect(namespaces('createNamespace=true').sort()).toEqual([namespace, logging].sort());
+      expect(namespaces('createNamespace=false')).toEqual([logging]);
+    });
+
+    it('runs the MongoDB replica-set init Job as a post-install/post-upgrade hook, only with the replica set', () => {
+      const job = find(render(helm, env, ['mongodb.replicaSet.enabled=true']), 'Job', 'mongodb-rs-init')!;
+      expect(job.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' });
+      expect(render(helm, env, ['mongodb.replicaSet.enabled=false']).some((o) => o.kind === 'Job')).toBe(false);
+    });
+
+    it('omits spec.replicas of HPA-managed Deployments and sets it when autoscaling is off', () => {
+      const on = render(helm, env, ['services.backend.autoscaling.enabled=true']);
+      expect(find(on, 'Deployment', 'backend')!.spec.replicas).toBeUndefined();
+      expect(find(on, 'HorizontalPodAutoscaler', 'backend')).toBeDefined();
+      const off = render(helm, env, ['services.backend.autoscaling.enabled=false,services.backend.replicas=4']);
+      expect(find(off, 'Deployment', 'backend')!.spec.replicas).toBe(4);
+      expect(find(off, 'HorizontalPodAutoscaler', 'backend')).toBeUndefined();
+    });
+
+    it('switches optional components off: exporters, Loki/Promtail, TLS', () => {
+      const objects = render(helm, env, ['mongodb.metrics.enabled=false,redis.metrics.enabled=false,logs.enabled=false,ingress.tls.enabled=false']);
+      expect(objects.some((o) => o.metadata.namespace === logging)).toBe(false);
+      expect(find(objects, 'StatefulSet', 'mongodb')!.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['mongodb']);
+      expect(find(objects, 'Ingress', config.app.name)?.spec.tls).toBeUndefined();
+    });
+
+    it('rejects bad values like the config loader: schema errors, and required canary tag', () => {
+      const fails = (set: string[], setString: string[] = []) => {
+        try {
+          render(helm, env, set, setString);
+        } catch (error) {
+          expect(error).toBeInstanceOf(HelmRenderError);
+          return (error as HelmRenderError).stderr;
+        }
+        throw new Error(`rendered with ${set.join(' ')} ${setString.join(' ')}`);
+      };
+      expect(fails(['services.backend.autoscaling.minReplicas=0'])).toMatch(/minReplicas/);
+      expect(fails([], ['ingress.host=Not_A_Host'])).toMatch(/host/);
+      expect(fails([], ['mongodb.storage.size=20GB'])).toMatch(/size/);
+      expect(fails(['no.such.value=1'])).toMatch(/no/);
+      expect(fails(['canary.enabled=true'])).toMatch(/canary.tag: an enabled canary needs the image tag it runs/);
+    });
   });
 });
