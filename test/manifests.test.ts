@@ -4,8 +4,9 @@ import { environmentContext, loggingNamespace } from '../lib/context.js';
 import { toYaml } from '../lib/render.js';
 import { validateManifests } from '../lib/validate.js';
 import { ENVIRONMENTS, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
-const prod = renderCommitted('prod');
+const prod = renderReference('prod');
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 /**
  * Pods that cannot meet "restricted": Promtail reads every pod's log files from the node (hostPath
@@ -13,7 +14,7 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
  * namespace, which enforces "privileged" for that reason (charts/observability/logging-chart.ts).
  */
 const NEEDS_PRIVILEGED_NAMESPACE = new Set(['DaemonSet/promtail']);
-const dev = renderCommitted('dev');
+const dev = renderReference('dev');
 
 describe.each(ENVIRONMENTS)('environment %s', (name) => {
   const env = renderCommitted(name);
@@ -150,8 +151,8 @@ describe('backend (prod)', () => {
     expect(container.startupProbe).toMatchObject({ httpGet: { path: '/health' }, periodSeconds: 5, failureThreshold: 30 });
   });
 
-  it('requests 200m/256Mi and is limited to 1000m/512Mi', () => {
-    expect(container.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '512Mi' } });
+  it('requests 200m/256Mi and is limited to 1 CPU (1000m)/512Mi', () => {
+    expect(container.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
   });
 
   it('listens on 5000 and gets NODE_ENV, PORT and datastore hosts from its ConfigMap', () => {
@@ -225,8 +226,8 @@ describe('MongoDB', () => {
     expect(container.livenessProbe).toMatchObject({ tcpSocket: { port: 27017 }, periodSeconds: 30 });
     expect(container.readinessProbe).toMatchObject({ exec: { command: ['mongosh', '--quiet', '--eval', "db.adminCommand('ping')"] }, periodSeconds: 10 });
   });
-  it('requests 500m/1Gi and is limited to 2000m/2Gi', () => {
-    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '2Gi' } });
+  it('requests 500m/1Gi and is limited to 2 CPUs (2000m)/2Gi', () => {
+    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } });
   });
   it('runs a 3-member replica set in prod, with a keyfile and an init Job', () => {
     expect(sts.spec.replicas).toBe(3);
