@@ -10,21 +10,25 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { ConfigError, ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } from '../config/load.js';
+import { ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { isEntryPoint } from '../lib/entry-point.js';
 import { KUSTOMIZATION_FILE } from '../lib/kustomize.js';
 import { checkObjects, countBySeverity, formatViolations, type Violation } from '../lib/policy/index.js';
 import { renderEnvironment, type Manifest } from '../lib/render.js';
+import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
-const USAGE = 'usage: npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]';
+const CHECK = {
+  usage: 'usage: npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]',
+  options: {
+    env: { type: 'string', multiple: true },
+    dist: { type: 'boolean', default: false },
+    'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+  },
+} as const;
 
-export interface CheckIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+/** Where the report is printed (tests pass their own). */
+export type CheckIo = Io;
 
 /** What one environment's check looks at. */
 interface Target {
@@ -33,28 +37,15 @@ interface Target {
   readonly files: readonly { name: string; objects: readonly Manifest[] }[];
 }
 
-/** Runs the report; returns the exit code. Only bugs throw. */
-export function checkCommand(argv: string[], io: CheckIo = { out: console.log, err: console.error }): number {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        env: { type: 'string', multiple: true },
-        dist: { type: 'boolean', default: false },
-        'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
+/** Runs the report; returns the exit code. */
+export function checkCommand(argv: string[], io: CheckIo = consoleIo): number {
+  return runCommand(CHECK, argv, ({ values }) => {
     const configDir = values['config-dir'];
     const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
     const names = values.env ?? (values.dist ? distEnvironments(outRoot) : listEnvironments(configDir));
     let errors = 0;
     for (const name of names) {
-      const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(name, configDir);
+      const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(io, name, configDir);
       const violations = checkTarget(target);
       const counts = countBySeverity(violations);
       errors += counts.error;
@@ -63,18 +54,10 @@ export function checkCommand(argv: string[], io: CheckIo = { out: console.log, e
       io.out(`${target.name}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')} in ${objects} objects`);
     }
     return errors > 0 ? 1 : 0;
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof DistError || isUsageError(error)) {
-      io.err(`error: ${(error as Error).message}`);
-      if (isUsageError(error)) io.err(USAGE);
-      return 1;
-    }
-    throw error;
-  }
+  }, io);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const isUsageError = (error: unknown) => String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
 
 function checkTarget(target: Target): Violation[] {
   const sources = new Map<Manifest, string>();
@@ -82,15 +65,14 @@ function checkTarget(target: Target): Violation[] {
   return checkObjects([...sources.keys()], { tier: target.tier, sourceOf: (o) => sources.get(o) });
 }
 
-function fromConfig(name: string, configDir: string): Target {
-  const { config } = loadEnvironment(name, configDir);
+function fromConfig(io: Io, name: string, configDir: string): Target {
+  const { config, warnings } = loadEnvironment(name, configDir);
+  printWarnings(io, warnings);
   return { name, tier: config.tier, files: renderEnvironment(name, config).files };
 }
 
-class DistError extends Error {}
-
 function distEnvironments(outRoot: string): string[] {
-  if (!existsSync(outRoot)) throw new DistError(`${outRoot}/ does not exist: run npm run synth first`);
+  if (!existsSync(outRoot)) throw new UserError(`${outRoot}/ does not exist: run npm run synth first`);
   return readdirSync(outRoot, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
@@ -99,14 +81,14 @@ function distEnvironments(outRoot: string): string[] {
 
 function fromDist(outRoot: string, name: string, configDir: string): Target {
   const dir = join(outRoot, name);
-  if (!existsSync(dir)) throw new DistError(`${dir}/ does not exist: run npm run synth first`);
+  if (!existsSync(dir)) throw new UserError(`${dir}/ does not exist: run npm run synth first`);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') && f !== KUSTOMIZATION_FILE)
     .sort()
     .map((file) => ({
       name: file,
       objects: parseAllDocuments(readFileSync(join(dir, file), 'utf8')).flatMap((doc) => {
-        if (doc.errors.length) throw new DistError(`${join(dir, file)}: ${doc.errors[0].message}`);
+        if (doc.errors.length) throw new UserError(`${join(dir, file)}: ${doc.errors[0].message}`);
         const object: unknown = doc.toJS();
         return object && typeof object === 'object' ? [object as Manifest] : [];
       }),
@@ -116,4 +98,4 @@ function fromDist(outRoot: string, name: string, configDir: string): Target {
   return { name, tier, files };
 }
 
-if (isEntryPoint(import.meta.url)) process.exitCode = checkCommand(process.argv.slice(2));
+runAsScript(import.meta.url, (argv) => checkCommand(argv));

@@ -6,25 +6,34 @@
  *   npm run diff -- --env prod                      only dist/prod/
  *   npm run diff -- --env staging --against prod    staging's objects compared with prod's
  *
- * Exit code: 0 no differences, 1 differences, 2 an invalid config (or committed file) or usage.
+ * Exit code: 0 no differences, 1 differences, 2 an invalid config (or committed file) or usage,
+ * as diff(1); 70 an internal error (cli/command.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
-import { ConfigError, ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
+import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
 import { environmentContext } from '../lib/context.js';
-import { isEntryPoint } from '../lib/entry-point.js';
 import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../lib/diff.js';
 import { renderEnvironment, type Manifest } from '../lib/render.js';
 import { outputDirectories, synthesize } from '../lib/synth.js';
+import { consoleIo, EXIT, printWarnings, runCommand, runAsScript, UsageError, UserError, type Io } from './command.js';
 
-const USAGE = 'usage: npm run diff [-- --env <name> ...] [--against <env>] [--dist <dir>] [--config-dir <dir>] [--gitops <file>]';
 const ENVIRONMENT_PLACEHOLDER = '<env>';
 
-/** A mistake in the command line or an unreadable committed file. */
-class InputError extends Error {}
+const DIFF = {
+  usage: 'usage: npm run diff [-- --env <name> ...] [--against <env>] [--dist <dir>] [--config-dir <dir>] [--gitops <file>]',
+  options: {
+    env: { type: 'string', multiple: true },
+    against: { type: 'string' },
+    dist: { type: 'string' },
+    'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+    gitops: { type: 'string', default: GITOPS_FILE },
+  },
+  // 1 means "differs".
+  userErrorCode: EXIT.usage,
+} as const;
 
 interface Section {
   readonly title: string;
@@ -32,49 +41,25 @@ interface Section {
   readonly note?: string;
 }
 
-export function diffCommand(argv: string[]): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        env: { type: 'string', multiple: true },
-        against: { type: 'string' },
-        dist: { type: 'string', default: process.env.CDK8S_OUTDIR ?? 'dist' },
-        'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
-        gitops: { type: 'string', default: GITOPS_FILE },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  try {
+export function diffCommand(argv: string[], io: Io = consoleIo): number {
+  return runCommand(DIFF, argv, ({ values }) => {
+    const dist = values.dist ?? process.env.CDK8S_OUTDIR ?? 'dist';
     const sections =
       values.against === undefined
-        ? againstDist(values.dist, values['config-dir'], values.gitops, values.env)
-        : againstEnvironment(values.env, values.against, values['config-dir']);
-    for (const section of sections) print(section);
+        ? againstDist(io, dist, values['config-dir'], values.gitops, values.env)
+        : againstEnvironment(io, values.env, values.against, values['config-dir']);
+    for (const section of sections) print(io, section);
     const differs = sections.some((s) => !isEmptyDiff(s.diff));
-    if (differs && values.against === undefined) console.log(`\n${values.dist}/ differs from what the config produces: run \`npm run synth\``);
+    if (differs && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
     return differs ? 1 : 0;
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof InputError) {
-      console.error(`error: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  }, io);
 }
 
 /** The committed directories against a fresh synthesis: `+` would be added, `-` removed, `~` changed by `npm run synth`. */
-function againstDist(distRoot: string, configDir: string, gitopsFile: string, environments: string[] | undefined): Section[] {
-  const expected = outputDirectories(synthesize({ configDir, gitopsFile, environments }));
+function againstDist(io: Io, distRoot: string, configDir: string, gitopsFile: string, environments: string[] | undefined): Section[] {
+  const synthesis = synthesize({ configDir, gitopsFile, environments });
+  printWarnings(io, synthesis.warnings);
+  const expected = outputDirectories(synthesis);
   const produced = new Set(expected.map((d) => d.name));
   // Only a full synthesis knows every directory dist/ should have.
   const stale = environments ? [] : committedDirectories(distRoot).filter((name) => !produced.has(name));
@@ -93,11 +78,12 @@ function againstDist(distRoot: string, configDir: string, gitopsFile: string, en
  * pair of environments has are left out: the namespace field, and the namespace and instance
  * name wherever they appear (labels, DNS names), which both read <env>.
  */
-function againstEnvironment(environments: string[] | undefined, against: string, configDir: string): Section[] {
-  if (environments?.length !== 1) throw new InputError(`--against compares one environment with another: give exactly one --env\n${USAGE}`);
+function againstEnvironment(io: Io, environments: string[] | undefined, against: string, configDir: string): Section[] {
+  if (environments?.length !== 1) throw new UsageError('--against compares one environment with another: give exactly one --env');
   const [name] = environments;
   const normalized = (env: string) => {
-    const { config } = loadEnvironment(env, configDir);
+    const { config, warnings } = loadEnvironment(env, configDir);
+    printWarnings(io, warnings);
     const context = environmentContext(env, config);
     const objects = renderEnvironment(env, config).files.flatMap((f) => f.objects);
     return {
@@ -115,11 +101,11 @@ function againstEnvironment(environments: string[] | undefined, against: string,
   ];
 }
 
-function print(section: Section): void {
+function print(io: Io, section: Section): void {
   const empty = isEmptyDiff(section.diff);
-  console.log(`${section.title}: ${empty ? 'no differences' : summary(section.diff)}`);
-  if (section.note) console.log(`  (${section.note})`);
-  for (const line of formatDiff(section.diff)) console.log(`  ${line}`);
+  io.out(`${section.title}: ${empty ? 'no differences' : summary(section.diff)}`);
+  if (section.note) io.out(`  (${section.note})`);
+  for (const line of formatDiff(section.diff)) io.out(`  ${line}`);
 }
 
 function committedDirectories(distRoot: string): string[] {
@@ -140,9 +126,9 @@ function readCommitted(dir: string): Manifest[] {
       const file = join(dir, f);
       const documents = parseAllDocuments(readFileSync(file, 'utf8'));
       const problem = documents.flatMap((d) => d.errors)[0];
-      if (problem) throw new InputError(`${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
+      if (problem) throw new UserError(`${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
       return documents.map((d) => d.toJS() as unknown).filter((o): o is Manifest => typeof o === 'object' && o !== null && !Array.isArray(o));
     });
 }
 
-if (isEntryPoint(import.meta.url)) process.exitCode = diffCommand(process.argv.slice(2));
+runAsScript(import.meta.url, (argv) => diffCommand(argv));

@@ -6,43 +6,33 @@
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../config/load.js';
-import { isEntryPoint } from '../lib/entry-point.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../config/load.js';
 import { buildHelmChart, type HelmChart } from '../lib/helm/chart.js';
+import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
-export function helmCommand(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
-      outdir: { type: 'string', default: join('dist', 'helm') },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log('usage: npm run synth:helm [-- --config-dir <dir>] [--outdir <dir>]');
-    return 0;
-  }
-  const configDir = values['config-dir'];
-  const names = listEnvironments(configDir);
-  if (names.length === 0) {
-    console.error(`error: no environments in ${configDir}`);
-    return 1;
-  }
-  try {
-    const chart = buildHelmChart(names.map((name) => loadEnvironment(name, configDir)));
+const OUTDIR = join('dist', 'helm');
+
+const HELM = {
+  usage: 'usage: npm run synth:helm [-- --config-dir <dir>] [--outdir <dir>]',
+  options: {
+    'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
+    outdir: { type: 'string', default: OUTDIR },
+  },
+  afterUserError: ({ outdir }: { outdir?: string }) => `nothing was written; ${outdir ?? OUTDIR}/ is unchanged`,
+} as const;
+
+export function helmCommand(argv: string[], io: Io = consoleIo): number {
+  return runCommand(HELM, argv, ({ values }) => {
+    const configDir = values['config-dir'];
+    const names = listEnvironments(configDir);
+    if (names.length === 0) throw new UserError(`no environments in ${configDir}`);
+    const loaded = names.map((name) => loadEnvironment(name, configDir));
+    const chart = buildHelmChart(loaded);
+    printWarnings(io, loaded.flatMap((env) => env.warnings));
     const target = writeChart(values.outdir, chart);
-    console.log(`synthesized ${target}/ (${chart.files.size} files, templates merged from ${chart.variants} configs)`);
+    io.out(`synthesized ${target}/ (${chart.files.size} files, templates merged from ${chart.variants} configs)`);
     return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`error: ${error.message}`);
-      console.error(`nothing was written; ${values.outdir}/ is unchanged`);
-      return 1;
-    }
-    throw error;
-  }
+  }, io);
 }
 
 /** Writes the chart next to its target and swaps it in with renames: never a half-written chart. */
@@ -63,4 +53,4 @@ export function writeChart(outRoot: string, chart: HelmChart): string {
   return target;
 }
 
-if (isEntryPoint(import.meta.url)) process.exitCode = helmCommand(process.argv.slice(2));
+runAsScript(import.meta.url, (argv) => helmCommand(argv));

@@ -9,15 +9,25 @@ import { fileURLToPath } from 'node:url';
 import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
 import { withConfigReference } from '../config/reference.js';
+import { consoleIo, runAsScript, runCommand, type Io } from './command.js';
 
-const schemaFile = fileURLToPath(new URL('../config/schema.json', import.meta.url));
-writeFileSync(schemaFile, `${JSON.stringify(environmentFileJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${schemaFile}`);
+const SCHEMA = { usage: 'usage: npm run schema', options: {} } as const;
 
-const gitopsSchemaFile = fileURLToPath(new URL('../config/gitops.schema.json', import.meta.url));
-writeFileSync(gitopsSchemaFile, `${JSON.stringify(gitopsFileJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${gitopsSchemaFile}`);
+export function schemaCommand(argv: string[], io: Io = consoleIo): number {
+  return runCommand(SCHEMA, argv, () => {
+    const schemaFile = fileURLToPath(new URL('../config/schema.json', import.meta.url));
+    writeFileSync(schemaFile, `${JSON.stringify(environmentFileJsonSchema(), null, 2)}\n`);
+    io.out(`wrote ${schemaFile}`);
 
-const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
-writeFileSync(readmeFile, withConfigReference(readFileSync(readmeFile, 'utf8')));
-console.log(`updated the config reference in ${readmeFile}`);
+    const gitopsSchemaFile = fileURLToPath(new URL('../config/gitops.schema.json', import.meta.url));
+    writeFileSync(gitopsSchemaFile, `${JSON.stringify(gitopsFileJsonSchema(), null, 2)}\n`);
+    io.out(`wrote ${gitopsSchemaFile}`);
+
+    const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
+    writeFileSync(readmeFile, withConfigReference(readFileSync(readmeFile, 'utf8')));
+    io.out(`updated the config reference in ${readmeFile}`);
+    return 0;
+  }, io);
+}
+
+runAsScript(import.meta.url, (argv) => schemaCommand(argv));
