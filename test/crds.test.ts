@@ -155,7 +155,7 @@ function codeOf(file: string, text: string): string | undefined {
   return undefined;
 }
 
-describe('nothing reads ../shared', () => {
+describe('nothing reads the shared directory beside the repository', () => {
   it('the comment filters drop comments and keep code', () => {
     const [shared, crds] = SHARED_PATHS as [string, string];
     const ts = `// ${shared}\n/* ${crds} */ const r = /[/'"]/g; const d = a / 2; const p = \`x\${'${shared}'}\`; // ${crds}\nconst q = '//';`;
