@@ -242,8 +242,10 @@ const ingressPathSchema = z
   })
   .superRefine((p, ctx) => {
     if (p.pathType === 'ImplementationSpecific') return;
-    const bad = INVALID_PATH_SEQUENCES.find((s) => p.path.includes(s)) ?? INVALID_PATH_SUFFIXES.find((s) => p.path.endsWith(s));
-    if (bad) ctx.addIssue({ code: 'custom', path: ['path'], message: `must not contain "${bad}" (Kubernetes refuses it in a ${p.pathType} path); write the path plainly, e.g. "/api/v1"` });
+    const sequence = INVALID_PATH_SEQUENCES.find((s) => p.path.includes(s));
+    const suffix = INVALID_PATH_SUFFIXES.find((s) => p.path.endsWith(s));
+    const bad = sequence ? `contain "${sequence}"` : suffix ? `end with "${suffix}"` : undefined;
+    if (bad) ctx.addIssue({ code: 'custom', path: ['path'], message: `must not ${bad} (Kubernetes refuses it in a ${p.pathType} path); write the path plainly, e.g. "/api/v1"` });
   });
 
 /**

@@ -29,18 +29,3 @@ export function serviceHost(service: string, namespace: string): string {
 export function loggingNamespace(env: EnvironmentContext): string {
   return env.config.logs.namespace ?? `${env.namespace}-logging`;
 }
-
-/**
- * Names derived from the environment name, which the schema cannot see: each must still be a
- * DNS-1123 label (at most 63 characters). Returned as config problems, with the key to set.
- */
-export function derivedNameProblems(name: string, config: Config): string[] {
-  const env = environmentContext(name, config);
-  const problems: string[] = [];
-  if (env.namespace.length > 63) {
-    problems.push(`namespace: the default namespace "${env.namespace}" (<app.name>-<environment>) is longer than 63 characters; set a shorter namespace`);
-  } else if (config.logs.enabled && loggingNamespace(env).length > 63) {
-    problems.push(`logs.namespace: the default logging namespace "${loggingNamespace(env)}" (<namespace>-logging) is longer than 63 characters; set logs.namespace or a shorter namespace`);
-  }
-  return problems;
-}
