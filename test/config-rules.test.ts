@@ -64,6 +64,22 @@ describe('names a derived object cannot carry', () => {
     expect(issuesOf(find(skipped, 'Service', `${tooLong}-canary`))).toEqual([expect.stringContaining('is not a valid DNS-1035 label')]);
   });
 
+  it('the longest names the schema accepts make valid objects: blue-green, HPA, PDB, ServiceAccount, ConfigMap, claims, labels', () => {
+    const service = 's'.repeat(56);
+    const worker = 'w'.repeat(63);
+    const volume = `volumes: { ${'v'.repeat(63)}: { mountPath: /data } }`;
+    const text =
+      `app: { name: ${'a'.repeat(56)} }\nnamespace: shop\nlogs: { namespace: shop-logs }\n` +
+      `services:\n  ${service}:\n    ${IMAGE}\n    ${volume}\n    autoscaling: { enabled: true, minReplicas: 2 }\n    blueGreen: { enabled: true, idleTag: "1.1.0" }\n` +
+      `workers:\n  ${worker}:\n    ${IMAGE}\n    ${volume}\n    replicas: 2\n`;
+    const env = render(valid(text), 'prod');
+    for (const kind of ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim']) {
+      expect(findAll(env, kind).some((o) => o.metadata.name.startsWith(service) || o.metadata.name.startsWith(worker)), kind).toBe(true);
+    }
+    expect(find(env, 'Deployment', `${service}-green`)).toBeDefined();
+    expect(objectsOf(env).flatMap(issuesOf)).toEqual([]);
+  });
+
   it('<app.name>-<environment> must fit a label value: it is app.kubernetes.io/instance on every object', () => {
     const text = `app: { name: ${'a'.repeat(60)} }\nnamespace: shop\n`;
     const problems = environmentProblems('prod', unchecked(text));
