@@ -93,7 +93,7 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
     if (sameInstance) {
       problems.push({
         file: named.file,
-        ...error(['app', 'name'], `environment "${sameInstance.name}" is also "${instance}" (<app.name>-<environment>), the name of its Argo CD Application and its app.kubernetes.io/instance label; choose another app.name`),
+        ...error(['app', 'name'], `"${instance}" (<app.name>-<environment>) is also the instance of environment "${sameInstance.name}": it names the Argo CD Application and the app.kubernetes.io/instance label, which must differ between environments; choose another app.name`),
       });
     } else instances.set(instance, named);
 
