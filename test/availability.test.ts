@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { maxUnavailable, minimumReplicas, spreadsAcrossTopology, topologySpreadConstraints } from '../lib/availability.js';
 import { selectorMatches } from '../lib/objects.js';
-import { configFromYaml, find, findAll, renderCommitted, renderYaml } from './helpers.js';
+import { configFromYaml, find, findAll, renderYaml } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
-const prod = renderCommitted('prod');
-const dev = renderCommitted('dev');
+const prod = renderReference('prod');
+const dev = renderReference('dev');
 const budgets = (env: typeof prod) => Object.fromEntries(findAll(env, 'PodDisruptionBudget').map((p) => [p.metadata.name, p.spec.maxUnavailable]));
 
 describe('availability rules', () => {
@@ -82,7 +83,7 @@ describe('topology spread', () => {
       const deployment = find(prod, 'Deployment', name);
       expect(constraints(prod, 'Deployment', name)).toEqual(topologySpreadConstraints(deployment.spec.selector.matchLabels));
     }
-    expect(constraints(renderCommitted('staging'), 'Deployment', 'backend')).toHaveLength(2);
+    expect(constraints(renderReference('staging'), 'Deployment', 'backend')).toHaveLength(2);
     expect(constraints(dev, 'Deployment', 'backend')).toBeUndefined();
   });
 

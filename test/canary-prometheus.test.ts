@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS_DIR } from '../config/load.js';
 import { canaryAlertRules, canaryQueries, decide, measure } from '../lib/canary-analysis.js';
 import { configFromYaml } from './helpers.js';
+import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { checkRules, startPrometheus, type PrometheusServer } from './tools.js';
 
 const analysis = configFromYaml('').services.backend.canary.analysis;
@@ -115,7 +115,7 @@ describe('canary analysis against a real Prometheus', () => {
     // An environment whose namespace is the "errors" scenario's, with a canary running.
     const configDir = mkdtempSync(join(tmpdir(), 'analyze-'));
     const env = 'errors';
-    const staging = readFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), 'utf8');
+    const staging = readFileSync(join(REFERENCE_CONFIG_DIR, 'staging.yaml'), 'utf8');
     writeFileSync(
       join(configDir, `${env}.yaml`),
       staging.replace('namespace: webapp-staging', `namespace: ${env}`).replace('services:\n  backend:\n', 'services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n'),

@@ -5,7 +5,8 @@ import { currentWeight, describeStatus, nextStep, transition, type Edit } from '
 import { canaryQueries, decide } from '../lib/canary-analysis.js';
 import { validateManifests } from '../lib/validate.js';
 import { applyEdits } from '../lib/yaml-edit.js';
-import { configFromYaml, find, findAll, objectsOf, renderCommitted, renderYaml } from './helpers.js';
+import { configFromYaml, find, findAll, objectsOf, renderYaml } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
 const withCanary = (canary: string, service = 'backend') => `services:\n  ${service}:\n    canary: ${canary}\n`;
 
@@ -85,7 +86,7 @@ describe('canary routing (ingress-nginx annotations)', () => {
   it('emits no canary objects when disabled', () => {
     const canaryObjects = (env: typeof prod) =>
       objectsOf(env).filter((o: any) => /^(backend|frontend)-canary$/.test(o.metadata.name) || o.metadata.labels?.track === 'canary');
-    const prod = renderCommitted('prod');
+    const prod = renderReference('prod');
     expect(canaryObjects(prod)).toEqual([]);
     const disabled = renderYaml(withCanary('{ enabled: false, tag: "1.1.0", weight: 50 }'));
     expect(canaryObjects(disabled)).toEqual([]);

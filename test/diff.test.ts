@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { diffCommand } from '../cli/diff.js';
-import { ENVIRONMENTS_DIR } from '../config/load.js';
 import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, withPlaceholders } from '../lib/diff.js';
 import { writeEnvironments } from '../lib/output.js';
 import { synthesize } from '../lib/synth.js';
+import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 
 const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'apps/v1',
@@ -75,7 +75,7 @@ describe('npm run diff', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   const dist = join(scratch, 'dist');
   const pristine = join(scratch, 'environments');
-  cpSync(ENVIRONMENTS_DIR, pristine, { recursive: true });
+  cpSync(REFERENCE_CONFIG_DIR, pristine, { recursive: true });
   const synthesis = synthesize({ configDir: pristine });
   writeEnvironments(dist, synthesis.environments, synthesis.argocd);
 

@@ -14,6 +14,7 @@ import { renderEnvironment, toYaml, type Manifest } from '../lib/render.js';
 import { synthesize } from '../lib/synth.js';
 import { validateManifests } from '../lib/validate.js';
 import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, problemsOf as problemsOfText, renderCommitted } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
 const gitops = parseGitOps('repoURL: https://git.example.com/platform.git\n', 'gitops.yaml');
 
@@ -102,15 +103,15 @@ describe.each(ENVIRONMENTS)('environment %s: Argo CD order', (name) => {
   });
 });
 
-describe('MongoDB replica-set init Job (prod)', () => {
+describe('MongoDB replica-set init Job (reference prod)', () => {
   it('is a PostSync hook, deleted when it succeeds', () => {
-    const job = find(renderCommitted('prod'), 'Job', 'mongodb-rs-init');
+    const job = find(renderReference('prod'), 'Job', 'mongodb-rs-init');
     expect(job.metadata.annotations).toMatchObject({ [HOOK_ANNOTATION]: 'PostSync', [HOOK_DELETE_POLICY_ANNOTATION]: expect.stringContaining('HookSucceeded') });
   });
 
   it('exists only where the replica set is enabled', () => {
-    expect(findAll(renderCommitted('dev'), 'Job')).toEqual([]);
-    expect(findAll(renderCommitted('staging'), 'Job')).toEqual([]);
+    expect(findAll(renderReference('dev'), 'Job')).toEqual([]);
+    expect(findAll(renderReference('staging'), 'Job')).toEqual([]);
   });
 });
 
@@ -120,6 +121,7 @@ describe('Argo CD objects of the committed environments', () => {
   const directory = (name: string): OutputDirectory => synthesis.argocd.find((d) => d.name === name)!;
   const argocd = directory(ARGOCD_DIRECTORY).files.flatMap((f) => f.objects);
   const appSet = directory(APPLICATIONSET_DIRECTORY).files.flatMap((f) => f.objects);
+  const rootName = `${settings.project}-root`;
 
   it('validate against the Argo CD CRDs, which catch mistakes deep inside the ApplicationSet', () => {
     for (const d of synthesis.argocd) for (const f of d.files) expect(validateManifests(f.objects), `${d.name}/${f.name}`).toEqual([]);
@@ -127,50 +129,54 @@ describe('Argo CD objects of the committed environments', () => {
     broken.spec.template.spec.source.pth = 'dist';
     broken.spec.generators[0].list.elements = 'dev';
     expect(validateManifests([broken]).map((i) => i.message)).toEqual([
-      'ApplicationSet/webapp-environments: spec.generators[0].list.elements: must be array, got string "dev"',
-      'ApplicationSet/webapp-environments: spec.template.spec.source.pth: unknown field',
+      `ApplicationSet/${broken.metadata.name}: spec.generators[0].list.elements: must be array, got string "dev"`,
+      `ApplicationSet/${broken.metadata.name}: spec.template.spec.source.pth: unknown field`,
     ]);
   });
 
   it('include an AppProject limited to the repository, the environment namespaces and the kinds they contain', () => {
     const [project] = byKind(argocd, 'AppProject');
-    expect(project.metadata).toMatchObject({ name: settings.project, namespace: 'argocd' });
+    expect(project.metadata).toMatchObject({ name: settings.project, namespace: settings.namespace });
     expect(project.spec.sourceRepos).toEqual([settings.repoURL]);
     const emitted = synthesis.environments.flatMap(objectsOf) as any[];
     const namespaces = new Set([...ENVIRONMENTS.map((name) => loadEnvironment(name).config.namespace), ...emitted.map((o) => o.metadata.namespace).filter(Boolean)]);
-    expect(project.spec.destinations).toEqual([...namespaces].sort().map((namespace) => ({ server: 'https://kubernetes.default.svc', namespace })));
+    expect(project.spec.destinations).toEqual([...namespaces].sort().map((namespace) => ({ server: settings.server, namespace })));
     const kinds = (objects: any[]) => new Set(objects.map((o) => o.kind));
     expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: '', kind: 'Namespace' });
     expect(kinds(project.spec.clusterResourceWhitelist)).toEqual(kinds(emitted.filter((o) => !o.metadata.namespace)));
     expect(kinds(project.spec.namespaceResourceWhitelist)).toEqual(kinds(emitted.filter((o) => o.metadata.namespace)));
   });
 
-  it('include one Application per environment, synced automatically except prod', () => {
-    for (const name of ENVIRONMENTS) {
-      const app = application(argocd, `webapp-${name}`);
+  it('include one Application per environment in Argo CD, synced automatically as its tier and settings say', () => {
+    const delivered = ENVIRONMENTS.filter((name) => loadEnvironment(name).config.argocd.enabled);
+    const nameOf = (name: string) => `${loadEnvironment(name).config.app.name}-${name}`;
+    expect(byKind(argocd, 'Application').map((a) => a.metadata.name).sort()).toEqual([...delivered.map(nameOf), rootName].sort());
+    for (const name of delivered) {
+      const { config } = loadEnvironment(name);
+      const app = application(argocd, nameOf(name));
       expect(app.metadata.finalizers).toEqual([RESOURCES_FINALIZER]);
       expect(app.spec).toMatchObject({
         project: settings.project,
-        source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: `dist/${name}` },
-        destination: { server: 'https://kubernetes.default.svc', namespace: `webapp-${name}` },
+        source: { repoURL: settings.repoURL, targetRevision: config.argocd.targetRevision ?? settings.targetRevision, path: `${settings.path}/${name}` },
+        destination: { server: settings.server, namespace: config.namespace },
       });
       expect(app.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(['ServerSideApply=true', 'SkipDryRunOnMissingResource=true', 'CreateNamespace=false']));
-      expect(app.spec.syncPolicy.retry).toMatchObject({ limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } });
-      expect(app.spec.syncPolicy.automated, name).toEqual(name === 'prod' ? undefined : { prune: true, selfHeal: true });
+      expect(app.spec.syncPolicy.retry).toEqual(settings.retry);
+      expect(app.spec.syncPolicy.automated, name).toEqual(autoSync(config.tier, config.argocd) ? { prune: true, selfHeal: true } : undefined);
     }
   });
 
   it('syncs the AppProject before the Applications', () => {
     const wave = (o: any) => Number(o.metadata.annotations[SYNC_WAVE_ANNOTATION]);
     const [project] = byKind(argocd, 'AppProject');
-    for (const app of byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root')) expect(wave(project)).toBeLessThan(wave(app));
+    for (const app of byKind(argocd, 'Application').filter((a) => a.metadata.name !== rootName)) expect(wave(project)).toBeLessThan(wave(app));
   });
 
   it('include a root Application that syncs dist/argocd/ except itself, and never the ApplicationSet', () => {
-    const root = application(argocd, 'webapp-root');
+    const root = application(argocd, rootName);
     expect(directory(ARGOCD_DIRECTORY).files.find((f) => f.name === 'root.yaml')?.objects).toEqual([root]);
-    expect(root.spec.source).toMatchObject({ path: 'dist/argocd', directory: { recurse: false, exclude: 'root.yaml' } });
-    expect(root.spec.destination.namespace).toBe('argocd');
+    expect(root.spec.source).toMatchObject({ path: `${settings.path}/argocd`, directory: { recurse: false, exclude: 'root.yaml' } });
+    expect(root.spec.destination.namespace).toBe(settings.namespace);
     expect(root.metadata.finalizers).toBeUndefined();
     expect(byKind(argocd, 'ApplicationSet')).toEqual([]);
     expect(byKind(appSet, 'Application')).toEqual([]);
@@ -185,7 +191,7 @@ describe('Argo CD objects of the committed environments', () => {
       const body = set.spec.templatePatch.match(/^\{\{- if eq \.autoSync "true" \}\}\n([\s\S]*)\{\{- end \}\}\n$/)[1];
       return fill(element.autoSync === 'true' ? deepMerge(set.spec.template, parse(body)) : set.spec.template);
     });
-    const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root');
+    const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== rootName);
     expect(generated.map((a: any) => a.metadata.name)).toEqual(applications.map((a) => a.metadata.name));
     expect(generated.map((a: any) => a.spec)).toEqual(applications.map((a) => a.spec));
     expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });

@@ -8,6 +8,7 @@ import { isNetworkPolicy, type NetworkPolicy } from '../lib/network/types.js';
 import { metadataOf, podPorts, podTemplatesOf, type PodTemplate } from '../lib/objects.js';
 import type { RenderedEnvironment } from '../lib/render.js';
 import { configFromYaml, ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
 // ---------------------------------------------------------------------------
 // A world to evaluate connections in: the environment's pods plus pods elsewhere in the cluster.
@@ -72,7 +73,7 @@ function reachability(env: RenderedEnvironment, rows: readonly Row[]): Row[] {
 // ---------------------------------------------------------------------------
 
 describe('reachability in prod (from the emitted NetworkPolicies)', () => {
-  const prod = renderCommitted('prod');
+  const prod = renderReference('prod');
   const table: Row[] = [
     // The ingress controller reaches the web services' http ports, and nothing else.
     ['ingress-nginx', 'backend', '5000', 'allow'],

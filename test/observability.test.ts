@@ -7,10 +7,11 @@ import { environmentAlertGroups } from '../lib/observability/alerts.js';
 import { environmentDashboards } from '../lib/observability/dashboards.js';
 import { errorRatio, latencyQuantile, podsOf, selector } from '../lib/observability/promql.js';
 import { validateManifests } from '../lib/validate.js';
-import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf, renderCommitted, renderYaml } from './helpers.js';
+import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf, renderYaml } from './helpers.js';
+import { renderReference } from './setup/reference.js';
 
-const prod = renderCommitted('prod');
-const dev = renderCommitted('dev');
+const prod = renderReference('prod');
+const dev = renderReference('dev');
 
 
 describe('datastore exporters', () => {

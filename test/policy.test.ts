@@ -9,9 +9,10 @@ import { allowedDisruptions } from '../lib/policy/rules/availability.js';
 import { imageTag } from '../lib/policy/rules/containers.js';
 import { toYaml, type Manifest } from '../lib/render.js';
 import { ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
+import { REFERENCE_CONFIG_DIR, renderReference } from './setup/reference.js';
 
-const prodObjects = objectsOf(renderCommitted('prod'));
-const devObjects = objectsOf(renderCommitted('dev'));
+const prodObjects = objectsOf(renderReference('prod'));
+const devObjects = objectsOf(renderReference('dev'));
 
 /** A deep copy of `objects` with `edit` applied to the object of `kind` and `name`. */
 function broken(objects: readonly Manifest[], kind: string, name: string, edit: (o: any) => void): Manifest[] {
@@ -166,14 +167,14 @@ describe('npm run check', () => {
   });
 
   it('checks dist/ as written with --dist, and exits 1 on an error, printing rule, object, message and fix', () => {
-    const env = renderCommitted('prod');
+    const env = renderReference('prod');
     const dir = join(scratch, 'dist', 'prod');
     mkdirSync(dir, { recursive: true });
     for (const file of env.files) {
       const objects = file.name === '30-backend.yaml' ? broken(file.objects, 'Deployment', 'backend', (o) => (pod(o).hostPID = true)) : file.objects;
       writeFileSync(join(dir, file.name), toYaml(objects));
     }
-    const result = run(['--dist', '--env', 'prod'], { CDK8S_OUTDIR: join(scratch, 'dist') });
+    const result = run(['--dist', '--env', 'prod', '--config-dir', REFERENCE_CONFIG_DIR], { CDK8S_OUTDIR: join(scratch, 'dist') });
     expect(result.code).toBe(1);
     expect(result.out).toContain('Deployment webapp-prod/backend (prod/30-backend.yaml)\n  error    no-host-namespaces: shares the node\'s namespaces: hostPID\n           fix: remove hostNetwork');
     expect(result.out).toMatch(/^prod: 1 error, 0 warnings in \d+ objects$/m);
