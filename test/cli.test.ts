@@ -5,13 +5,15 @@
  * process shows (exit code, no stack trace, `npx cdk8s synth`) start one.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GITOPS_FILE } from '../config/gitops.js';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
-import { synthCommand } from '../main.js';
+import { CDK8S_SCRATCH_DIR, synthCommand, synthTarget } from '../main.js';
 import { fileTree } from './helpers.js';
 
 const run = promisify(execFile);
@@ -25,18 +27,21 @@ interface Result {
   stderr: string;
 }
 
-async function synth(args: string[], outdir: string, configDir: string): Promise<Result> {
+interface Output extends Result {
+  /** stdout and stderr lines in the order they were printed, stderr's prefixed with "2> ". */
+  lines: string[];
+}
+
+async function synth(args: string[], outdir: string | undefined, configDir: string, env: NodeJS.ProcessEnv = {}): Promise<Output> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
-  try {
-    const code = synthCommand(['--config-dir', configDir, '--outdir', outdir, ...args]);
-    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const lines: string[] = [];
+  const io = {
+    out: (line: string) => void (stdout.push(line), lines.push(line)),
+    err: (line: string) => void (stderr.push(line), lines.push(`2> ${line}`)),
+  };
+  const code = synthCommand(['--config-dir', configDir, ...(outdir === undefined ? [] : ['--outdir', outdir]), ...args], io, env);
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), lines };
 }
 
 async function synthProcess(args: string[], outdir: string, configDir: string): Promise<Result> {
@@ -115,6 +120,16 @@ describe.concurrent('npm run synth', () => {
     expect(fileTree(join(outdir, 'argocd'))).toEqual(argocd);
   });
 
+  it('prints the config warnings to stderr before what it wrote', async () => {
+    const { configDir, outdir } = await scenario('warnings');
+    writeFileSync(join(configDir, 'prod.yaml'), readFileSync(join(configDir, 'prod.yaml'), 'utf8').replace(/^namespace: .*$/m, 'namespace: kube-webapp'));
+    const result = await synth(['--env', 'prod'], outdir, configDir);
+    expect(result.code, result.stderr).toBe(0);
+    const warning = result.lines.findIndex((line) => line.startsWith('2> warning: '));
+    expect(result.lines[warning]).toMatch(/^2> warning: .*prod\.yaml: namespace \(line \d+, column \d+\): "kube-webapp": the prefix "kube-" is reserved/);
+    expect(warning).toBeLessThan(result.lines.findIndex((line) => line.startsWith('synthesized ')));
+  });
+
   it('adds an environment when a file is added (qa.yaml)', async () => {
     const { configDir, outdir } = await scenario('qa');
     writeFileSync(join(configDir, 'qa.yaml'), 'tier: staging\ningress: { host: qa.app.example.com }\n');
@@ -123,12 +138,101 @@ describe.concurrent('npm run synth', () => {
   });
 });
 
-describe('npx cdk8s synth', () => {
-  it('respects CDK8S_OUTDIR and writes the same files as npm run synth (dist/ without the Helm chart)', async () => {
-    const outdir = join(scratch, 'cdk8s-cli');
-    await run('npx', ['cdk8s', 'synth', '--output', outdir], { cwd: root });
-    // dist/helm/ is written by `npm run synth:helm`, not by the cdk8s app.
-    const manifests = Object.fromEntries(Object.entries(fileTree(join(root, 'dist'))).filter(([path]) => !path.startsWith('helm/')));
-    expect(fileTree(outdir)).toEqual(manifests);
+
+describe('where synth writes', () => {
+  const CLI = { CDK8S_RECORD_CONSTRUCT_METADATA: 'false' };
+
+  it('--outdir, else $CDK8S_OUTDIR, else dist/', () => {
+    expect(synthTarget(undefined, {})).toEqual({ outdir: 'dist', cdk8sOutput: undefined, underCdk8s: false });
+    expect(synthTarget('out', { CDK8S_OUTDIR: 'elsewhere' })).toMatchObject({ outdir: 'out', underCdk8s: false });
+    expect(synthTarget(undefined, { CDK8S_OUTDIR: '/tmp/x' })).toMatchObject({ outdir: '/tmp/x', underCdk8s: false });
+    // Set by hand for `npm run synth`, the scratch name is just a directory.
+    expect(synthTarget(undefined, { CDK8S_OUTDIR: CDK8S_SCRATCH_DIR })).toMatchObject({ outdir: CDK8S_SCRATCH_DIR, cdk8sOutput: undefined });
+  });
+
+  it('under `cdk8s synth` with cdk8s.yaml\'s scratch output: dist/, and a copy in the scratch directory', () => {
+    for (const scratchDir of [CDK8S_SCRATCH_DIR, resolve(CDK8S_SCRATCH_DIR)]) {
+      expect(synthTarget(undefined, { ...CLI, CDK8S_OUTDIR: scratchDir })).toEqual({ outdir: 'dist', cdk8sOutput: scratchDir, underCdk8s: true });
+    }
+    // `cdk8s synth --output X` and `--stdout` (a temp dir) ask for that directory.
+    expect(synthTarget(undefined, { ...CLI, CDK8S_OUTDIR: '/tmp/x' })).toEqual({ outdir: '/tmp/x', cdk8sOutput: undefined, underCdk8s: true });
+  });
+
+  it('cdk8s.yaml points `cdk8s synth` at the scratch directory, which git ignores', () => {
+    expect(parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ app: 'npx tsx main.ts', output: CDK8S_SCRATCH_DIR });
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain(`${CDK8S_SCRATCH_DIR}/`);
+  });
+
+  it('with a bad config under `cdk8s synth --output X`, says that cdk8s deleted X/', async () => {
+    const configDir = join(scratch, 'deleted', 'environments');
+    mkdirSync(configDir, { recursive: true });
+    cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    writeFileSync(join(configDir, 'dev.yaml'), 'tier: dev\nservices: { backend: { port: 0 } }\n');
+    const outdir = join(scratch, 'deleted', 'dist');
+    const result = await synth([], undefined, configDir, { ...CLI, CDK8S_OUTDIR: outdir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`nothing was written; ${outdir}/ does not exist: \`cdk8s synth\` deletes its output directory before it starts the app`);
+  });
+});
+
+/**
+ * `npx cdk8s synth` with the committed cdk8s.yaml, in a scratch project: main.ts and node_modules
+ * linked, a copy of the config (the app line gets --config-dir and --gitops for it), and a dist/
+ * that already holds a Helm chart.
+ */
+describe.concurrent('npx cdk8s synth', () => {
+  const reference = join(scratch, 'reference');
+  beforeAll(async () => {
+    const result = await synth([], reference, ENVIRONMENTS_DIR);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  function project(name: string): { dir: string; configDir: string } {
+    const dir = join(scratch, name);
+    const configDir = join(dir, 'config', 'environments');
+    mkdirSync(configDir, { recursive: true });
+    cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    cpSync(GITOPS_FILE, join(dir, 'config', 'gitops.yaml'));
+    symlinkSync(join(root, 'main.ts'), join(dir, 'main.ts'));
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    const cdk8sYaml = readFileSync(join(root, 'cdk8s.yaml'), 'utf8');
+    writeFileSync(join(dir, 'cdk8s.yaml'), cdk8sYaml.replace(/^app: .*$/m, '$& --config-dir config/environments --gitops config/gitops.yaml'));
+    mkdirSync(join(dir, 'dist', 'helm', 'webapp'), { recursive: true });
+    writeFileSync(join(dir, 'dist', 'helm', 'webapp', 'Chart.yaml'), 'name: webapp\n');
+    return { dir, configDir };
+  }
+
+  async function cdk8sSynth(cwd: string): Promise<Result> {
+    // The CLI reads every CDK8S_* variable as an option: none of the test's own.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CDK8S_')));
+    return promisify(execFile)(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], { cwd, env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+  }
+
+  it('writes dist/ like npm run synth, keeps dist/helm/, and leaves a copy in its scratch output', async () => {
+    const { dir } = project('cdk8s-valid');
+    mkdirSync(join(dir, 'dist', 'prod'));
+    writeFileSync(join(dir, 'dist', 'prod', '30-removed.yaml'), 'kind: ConfigMap\n');
+    const result = await cdk8sSynth(dir);
+    expect(result.code, result.stderr).toBe(0);
+    const { 'helm/webapp/Chart.yaml': chart, ...manifests } = fileTree(join(dir, 'dist'));
+    expect(chart).toBe('name: webapp\n');
+    expect(manifests).toEqual(fileTree(reference));
+    expect(fileTree(join(dir, CDK8S_SCRATCH_DIR))).toEqual(fileTree(reference));
+  });
+
+  it('with a bad config, exits non-zero and dist/ is unchanged, as the app says', async () => {
+    const { dir, configDir } = project('cdk8s-bad');
+    cpSync(reference, join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(configDir, 'staging.yaml'), 'tier: staging\nservices:\n  backend:\n    replicas: -1\n');
+    const before = fileTree(join(dir, 'dist'));
+    const result = await cdk8sSynth(dir);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('services.backend.replicas (line 4, column 5): Too small: expected number to be >=0');
+    expect(result.stderr).toContain('nothing was written; dist/ is unchanged');
+    expect(fileTree(join(dir, 'dist'))).toEqual(before);
+    expect(existsSync(join(dir, CDK8S_SCRATCH_DIR))).toBe(false);
   });
 });
