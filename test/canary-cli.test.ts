@@ -1,17 +1,15 @@
 /**
- * `npm run canary` as a release engineer runs it, on a scratch copy of the config and dist/.
- * The commands run in-process (fast); the last test runs the real process for its exit code.
+ * `npm run canary` as a release engineer runs it, on a scratch copy of the config and dist/,
+ * in-process (test/cli-usage.test.ts shows exit codes reach the shell; test/canary-prometheus.test.ts
+ * runs analyze as a real process).
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../cli/canary.js';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
 
-const root = new URL('..', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'canary-cli-'));
 const configDir = join(scratch, 'environments');
 const outdir = join(scratch, 'dist');
@@ -19,18 +17,14 @@ cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
 const prodFile = join(configDir, 'prod.yaml');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** Runs a canary command on the scratch copy (on prod unless args give --env). */
 async function canary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
-  try {
-    const code = await canaryCommand([...args, '--env', 'prod', '--config-dir', configDir, '--outdir', outdir]);
-    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const io = { out: (line: string) => void stdout.push(line), err: (line: string) => void stderr.push(line) };
+  const env = args.includes('--env') ? [] : ['--env', 'prod'];
+  const code = await canaryCommand([...args, ...env, '--config-dir', configDir, '--outdir', outdir], io);
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
 const ingressFile = () => readFileSync(join(outdir, 'prod', '40-ingress.yaml'), 'utf8');
@@ -85,12 +79,19 @@ describe('npm run canary (one command per step)', () => {
     expect(readFileSync(prodFile, 'utf8')).toBe(before);
   });
 
-  it('names an unknown environment and exits 1 from the real process, without a stack trace', async () => {
-    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/canary.ts', 'status', '--env', 'qa', '--config-dir', configDir], { cwd: root }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect((result as { code: number }).code).toBe(1);
-    expect((result as { stderr: string }).stderr).toContain('no such environment file (environments: dev, prod, staging)');
-    expect((result as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
+  it('names an unknown environment and exits 1, without a stack trace', async () => {
+    const result = await canary('status', '--env', 'qa');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no such environment file (environments: dev, prod, staging)');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the config warnings of the environment before its answer', async () => {
+    const staging = readFileSync(join(configDir, 'staging.yaml'), 'utf8');
+    writeFileSync(join(configDir, 'kube.yaml'), staging.replace(/^namespace: .*$/m, 'namespace: kube-webapp'));
+    const result = await canary('status', '--env', 'kube');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^warning: .*kube\.yaml: namespace \(line \d+, column \d+\): "kube-webapp": the prefix "kube-" is reserved/);
+    expect(result.stdout).toContain('backend');
   });
 });
