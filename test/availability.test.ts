@@ -17,7 +17,7 @@ describe('availability rules', () => {
   });
 
   it('count the HPA minimum for autoscaled workloads', () => {
-    const config = configFromYaml('services:\n  backend:\n    replicas: 7\n');
+    const config = configFromYaml('tier: prod\nservices:\n  backend:\n    replicas: 7\n');
     expect(minimumReplicas(config.services.backend)).toBe(2);
     expect(minimumReplicas({ ...config.services.backend, autoscaling: { ...config.services.backend.autoscaling, enabled: false } })).toBe(7);
   });
@@ -56,21 +56,21 @@ describe('PodDisruptionBudgets', () => {
 
   it('are absent where everything runs one replica (dev)', () => {
     expect(findAll(dev, 'PodDisruptionBudget')).toEqual([]);
-    expect(budgets(renderYaml('services:\n  backend:\n    autoscaling: { minReplicas: 1 }\n')).backend).toBeUndefined();
+    expect(budgets(renderYaml('tier: prod\nservices:\n  backend:\n    autoscaling: { minReplicas: 1 }\n')).backend).toBeUndefined();
   });
 
   it('follow the canary and blue-green tracks: one budget per Deployment of several pods', () => {
-    expect(budgets(renderYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n'))['backend-canary']).toBeUndefined();
-    const canary = renderYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0", replicas: 2 }\n');
+    expect(budgets(renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n'))['backend-canary']).toBeUndefined();
+    const canary = renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0", replicas: 2 }\n');
     expect(find(canary, 'PodDisruptionBudget', 'backend-canary').spec.selector).toEqual(find(canary, 'Deployment', 'backend-canary').spec.selector);
     expect(find(canary, 'PodDisruptionBudget', 'backend').spec.selector.matchLabels.track).toBe('stable');
-    const blueGreen = renderYaml('services:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n');
+    const blueGreen = renderYaml('tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n');
     expect(budgets(blueGreen)).toMatchObject({ 'backend-blue': 1, 'backend-green': 1 });
     expect(budgets(blueGreen)).not.toHaveProperty('backend');
   });
 
   it('cover workers with several replicas and larger replica sets', () => {
-    const env = renderYaml('workers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    replicas: 3\nmongodb:\n  replicaSet: { enabled: true, members: 5 }\n');
+    const env = renderYaml('tier: prod\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    replicas: 3\nmongodb:\n  replicaSet: { enabled: true, members: 5 }\n');
     expect(budgets(env)).toMatchObject({ mailer: 1, mongodb: 2 });
   });
 });
@@ -88,12 +88,12 @@ describe('topology spread', () => {
   });
 
   it('is configurable per service', () => {
-    expect(constraints(renderYaml('services:\n  backend:\n    topologySpread: false\n'), 'Deployment', 'backend')).toBeUndefined();
+    expect(constraints(renderYaml('tier: prod\nservices:\n  backend:\n    topologySpread: false\n'), 'Deployment', 'backend')).toBeUndefined();
     expect(constraints(renderYaml('tier: dev\nservices:\n  backend:\n    topologySpread: true\n'), 'Deployment', 'backend')).toHaveLength(2);
   });
 
   it('spreads each track by its own selector, and the replica-set members', () => {
-    const canary = renderYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n');
+    const canary = renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n');
     expect(constraints(canary, 'Deployment', 'backend-canary')[0].labelSelector.matchLabels.track).toBe('canary');
     expect(constraints(prod, 'StatefulSet', 'mongodb')[0].labelSelector).toEqual(find(prod, 'StatefulSet', 'mongodb').spec.selector);
     expect(constraints(dev, 'StatefulSet', 'mongodb')).toBeUndefined();

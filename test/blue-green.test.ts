@@ -5,7 +5,7 @@ import { releaseTransition } from '../lib/release.js';
 import { validateManifests } from '../lib/validate.js';
 import { configFromYaml, find, findAll, objectsOf, renderYaml } from './helpers.js';
 
-const blueGreen = (settings: string) => `services:\n  backend:\n    blueGreen: ${settings}\n`;
+const blueGreen = (settings: string) => `tier: prod\nservices:\n  backend:\n    blueGreen: ${settings}\n`;
 const service = (settings: string) => configFromYaml(blueGreen(settings)).services.backend;
 const edits = (e: readonly Edit[]) => Object.fromEntries(e.map((x) => [x.path.join('.'), 'remove' in x ? '<removed>' : x.value]));
 
@@ -35,7 +35,7 @@ describe('blue-green manifests', () => {
   });
 
   it('cannot be combined with a canary', () => {
-    expect(() => configFromYaml('services:\n  backend:\n    blueGreen: { enabled: true }\n    canary: { enabled: true, tag: "2.0.0" }\n')).toThrow(/either by canary or by blue-green/);
+    expect(() => configFromYaml('tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true }\n    canary: { enabled: true, tag: "2.0.0" }\n')).toThrow(/either by canary or by blue-green/);
   });
 });
 

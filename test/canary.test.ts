@@ -8,7 +8,7 @@ import { applyEdits } from '../lib/yaml-edit.js';
 import { configFromYaml, find, findAll, objectsOf, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 
-const withCanary = (canary: string, service = 'backend') => `services:\n  ${service}:\n    canary: ${canary}\n`;
+const withCanary = (canary: string, service = 'backend') => `tier: prod\nservices:\n  ${service}:\n    canary: ${canary}\n`;
 
 describe('canary routing (ingress-nginx annotations)', () => {
   const env = renderYaml(withCanary('{ enabled: true, tag: "1.1.0", weight: 25, header: { name: X-Canary, value: "yes" }, cookie: canary_user }'));
@@ -187,7 +187,7 @@ describe('editing the environment file', () => {
 });
 
 describe('canary analysis verdict', () => {
-  const analysis = configFromYaml('').services.backend.canary.analysis;
+  const analysis = configFromYaml('tier: prod\n').services.backend.canary.analysis;
   const healthy = { canaryRequests: 600, canaryErrorRate: 0.001, stableErrorRate: 0.001, canaryP95: 0.2, stableP95: 0.19 };
   it.each([
     ['healthy canary', healthy, 'promote'],

@@ -101,7 +101,7 @@ describe('checksum', () => {
 
 describe('datastore connections', () => {
   it('references credentials through secretKeyRef and composes URIs with $(VAR) expansion', () => {
-    const config = configFromYaml('mongodb: { replicaSet: { enabled: true, members: 3 } }');
+    const config = configFromYaml('tier: prod\nmongodb: { replicaSet: { enabled: true, members: 3 } }');
     const { plain, env } = connectionEnv(['mongodb', 'redis'], config, 'ns');
     expect(plain.MONGODB_HOSTS.split(',')).toHaveLength(3);
     expect(plain.REDIS_HOST).toBe('redis.ns.svc.cluster.local');
@@ -115,7 +115,7 @@ describe('datastore connections', () => {
     expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
   });
   it('gives nothing to a workload that uses no datastore', () => {
-    const { plain, env } = connectionEnv([], configFromYaml(''), 'ns');
+    const { plain, env } = connectionEnv([], configFromYaml('tier: prod\n'), 'ns');
     expect(plain).toEqual({});
     expect(env).toEqual([]);
   });

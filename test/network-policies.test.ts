@@ -157,7 +157,7 @@ describe.each(ENVIRONMENTS)('reachability in %s', (name) => {
 
 describe('reachability follows the config', () => {
   it('workers reach only the datastores they use, and nothing reaches them', () => {
-    const env = renderYaml('workers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    uses: [redis]\n');
+    const env = renderYaml('tier: prod\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    uses: [redis]\n');
     const rows: Row[] = [
       ['mailer', 'redis', '6379', 'allow'],
       ['mailer', 'mongodb', '27017', 'deny'],
@@ -168,7 +168,7 @@ describe('reachability follows the config', () => {
   });
 
   it('services without Ingress paths are not reachable from the ingress controller', () => {
-    const env = renderYaml('services:\n  admin:\n    image: { repository: acme/admin, tag: "2.0.0" }\n    metrics: { enabled: false }\n');
+    const env = renderYaml('tier: prod\nservices:\n  admin:\n    image: { repository: acme/admin, tag: "2.0.0" }\n    metrics: { enabled: false }\n');
     const rows: Row[] = [
       ['ingress-nginx', 'admin', '8080', 'deny'],
       ['ingress-nginx', 'backend', '5000', 'allow'],
@@ -178,14 +178,14 @@ describe('reachability follows the config', () => {
   });
 
   it('canary and blue-green pods get the same flows as the stable ones', () => {
-    const canary = renderYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n');
+    const canary = renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n');
     const canaryRows: Row[] = [
       ['ingress-nginx', 'backend-canary', '5000', 'allow'],
       ['backend-canary', 'mongodb', '27017', 'allow'],
       ['backend-canary', 'internet', '443', 'deny'],
     ];
     expect(reachability(canary, canaryRows)).toEqual(canaryRows);
-    const blueGreen = renderYaml('services:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n');
+    const blueGreen = renderYaml('tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n');
     const colourRows: Row[] = ['backend-blue', 'backend-green'].flatMap((colour): Row[] => [
       ['ingress-nginx', colour, '5000', 'allow'],
       [colour, 'redis', '6379', 'allow'],
@@ -194,7 +194,7 @@ describe('reachability follows the config', () => {
   });
 
   it('network.egress.allow opens exactly the listed addresses and ports to the listed workloads', () => {
-    const env = renderYaml('network:\n  egress:\n    allow: [{ workloads: [backend], cidr: 0.0.0.0/0, except: [10.0.0.0/8], ports: [443] }]\n');
+    const env = renderYaml('tier: prod\nnetwork:\n  egress:\n    allow: [{ workloads: [backend], cidr: 0.0.0.0/0, except: [10.0.0.0/8], ports: [443] }]\n');
     const rows: Row[] = [
       ['backend', 'internet', '443', 'allow'],
       ['backend', 'internet', '80', 'deny'],
@@ -205,7 +205,7 @@ describe('reachability follows the config', () => {
   });
 
   it('without egress restriction pods may connect out, but ingress stays closed', () => {
-    const env = renderYaml('network:\n  egress:\n    restrict: false\n');
+    const env = renderYaml('tier: prod\nnetwork:\n  egress:\n    restrict: false\n');
     expect(objectsOf(env).some((o) => isNetworkPolicy(o) && metadataOf(o).name === 'allow-dns')).toBe(false);
     const rows: Row[] = [
       ['backend', 'internet', '443', 'allow'],
@@ -216,7 +216,7 @@ describe('reachability follows the config', () => {
   });
 
   it('the ingress controller and Prometheus are configurable peers', () => {
-    const env = renderYaml('network:\n  ingressController: { namespace: traefik }\n  prometheus: { podSelector: { app.kubernetes.io/name: prometheus } }\n');
+    const env = renderYaml('tier: prod\nnetwork:\n  ingressController: { namespace: traefik }\n  prometheus: { podSelector: { app.kubernetes.io/name: prometheus } }\n');
     const rows: Row[] = [
       ['traefik', 'backend', '5000', 'allow'],
       ['ingress-nginx', 'backend', '5000', 'deny'],
@@ -227,7 +227,7 @@ describe('reachability follows the config', () => {
   });
 
   it('network.policies: false emits none (nothing is isolated)', () => {
-    const env = renderYaml('network:\n  policies: false\n');
+    const env = renderYaml('tier: prod\nnetwork:\n  policies: false\n');
     expect(env.files.map((f) => f.name)).not.toContain('10-network-policies.yaml');
     expect(reachability(env, [['other-namespace', 'mongodb', '27017', 'allow']])).toEqual([['other-namespace', 'mongodb', '27017', 'allow']]);
   });
@@ -334,7 +334,8 @@ describe('CIDR helpers', () => {
 describe('network config', () => {
   const problems = (yamlText: string) => {
     try {
-      configFromYaml(yamlText);
+      // The tier goes last so that the expected lines and columns are those of yamlText.
+      configFromYaml(`${yamlText}\ntier: prod\n`);
       return [];
     } catch (error) {
       if (error instanceof ConfigError) return error.problems;
@@ -342,7 +343,7 @@ describe('network config', () => {
     }
   };
   it('defaults to policies on, egress restricted, ingress-nginx, monitoring and kube-system', () => {
-    expect(configFromYaml('').network).toMatchObject({
+    expect(configFromYaml('tier: prod\n').network).toMatchObject({
       policies: true,
       ingressController: { namespace: 'ingress-nginx' },
       prometheus: { namespace: 'monitoring' },
@@ -364,7 +365,7 @@ describe('network config', () => {
 });
 
 describe('policy derivation', () => {
-  const env = (yamlText = '') => environmentContext('t', configFromYaml(yamlText));
+  const env = (yamlText = '') => environmentContext('t', configFromYaml(`tier: prod\n${yamlText}`));
   const web: PodGroup = { namespace: 'webapp-t', name: 'web', selector: { app: 'web' } };
   const db: PodGroup = { namespace: 'webapp-t', name: 'db', selector: { app: 'db' } };
   const shipper: PodGroup = { namespace: 'logs', name: 'shipper', selector: { app: 'shipper' } };

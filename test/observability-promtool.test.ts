@@ -29,7 +29,7 @@ function rulesToCheck(name: string, config: Config): { name: string; rules: unkn
 describe('promtool check rules', () => {
   const environments: [string, Config][] = [
     ...ENVIRONMENTS.map((name): [string, Config] => [name, loadEnvironment(name).config]),
-    ['canary', configFromYaml('services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n')],
+    ['canary', configFromYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n')],
   ];
   const files = Object.fromEntries(environments.map(([name, config]) => [name, rulesToCheck(name, config)]));
   const result = checkRuleFiles(files);
@@ -56,7 +56,7 @@ describe('promtool check rules', () => {
 
 describe('promtool test rules: the KPI alerts', () => {
   const NS = 'webapp-test';
-  const config = configFromYaml('');
+  const config = configFromYaml('tier: prod\n');
   const groups = environmentAlertGroups(config, NS);
   const rule = (name: string) => groups.flatMap((g) => g.rules).find((r) => r.alert === name)!;
   const backend = { namespace: NS, service: 'backend', pod: 'backend-7d9c-x1', track: 'stable' };

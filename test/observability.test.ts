@@ -7,10 +7,12 @@ import { environmentAlertGroups } from '../lib/observability/alerts.js';
 import { environmentDashboards } from '../lib/observability/dashboards.js';
 import { errorRatio, latencyQuantile, podsOf, selector } from '../lib/observability/promql.js';
 import { validateManifests } from '../lib/validate.js';
-import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf, renderYaml } from './helpers.js';
+import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf as problemsOfText, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 
 const prod = renderReference('prod');
+/** The problems of an environment file; its tier goes last so that lines and columns are those of `text`. */
+const problemsOf = (text: string) => problemsOfText(`${text}\ntier: prod\n`);
 const dev = renderReference('dev');
 
 
@@ -59,11 +61,11 @@ describe('datastore exporters', () => {
   });
 
   it('can be switched off per environment; without monitoring only the ServiceMonitors go', () => {
-    const off = renderYaml('mongodb: { metrics: { enabled: false } }\nredis: { metrics: { enabled: false } }');
+    const off = renderYaml('tier: prod\nmongodb: { metrics: { enabled: false } }\nredis: { metrics: { enabled: false } }');
     expect(find(off, 'StatefulSet', 'mongodb').spec.template.spec.containers.map((c: any) => c.name)).toEqual(['mongodb']);
     expect(find(off, 'Service', 'redis').spec.ports.map((p: any) => p.name)).toEqual(['redis']);
     expect(find(off, 'ServiceMonitor', 'mongodb')).toBeUndefined();
-    const unmonitored = renderYaml('monitoring: { enabled: false }');
+    const unmonitored = renderYaml('tier: prod\nmonitoring: { enabled: false }');
     expect(find(unmonitored, 'StatefulSet', 'redis').spec.template.spec.containers).toHaveLength(2);
     expect(findAll(unmonitored, 'ServiceMonitor')).toEqual([]);
     expect(findAll(unmonitored, 'PrometheusRule')).toEqual([]);
@@ -99,7 +101,7 @@ describe('PromQL helpers', () => {
 });
 
 describe('alert rules', () => {
-  const config = configFromYaml('');
+  const config = configFromYaml('tier: prod\n');
   const groups = environmentAlertGroups(config, 'webapp-prod');
   const rules = groups.flatMap((g) => g.rules);
 
@@ -138,7 +140,7 @@ describe('alert rules', () => {
   });
 
   it('take their thresholds from monitoring.alerts', () => {
-    const custom = configFromYaml('monitoring:\n  alerts:\n    errorRate: { max: 0.01, for: 10m }\n    latency: { p95Seconds: 1.5 }\n    volumeUsage: { max: 0.9 }\n    hpaMaxedOut: { for: 30m }\n');
+    const custom = configFromYaml('tier: prod\nmonitoring:\n  alerts:\n    errorRate: { max: 0.01, for: 10m }\n    latency: { p95Seconds: 1.5 }\n    volumeUsage: { max: 0.9 }\n    hpaMaxedOut: { for: 30m }\n');
     const byName = Object.fromEntries(environmentAlertGroups(custom, 'ns').flatMap((g) => g.rules).map((r) => [r.alert, r]));
     expect(byName.WebServiceHighErrorRate.expr).toMatch(/ > 0\.01$/);
     expect(byName.WebServiceHighErrorRate.for).toBe('10m');
@@ -157,7 +159,7 @@ describe('alert rules', () => {
   });
 
   it('leave out the exporters of disabled datastores or exporters', () => {
-    const names = environmentAlertGroups(configFromYaml('redis: { metrics: { enabled: false } }'), 'ns').flatMap((g) => g.rules.map((r) => r.alert));
+    const names = environmentAlertGroups(configFromYaml('tier: prod\nredis: { metrics: { enabled: false } }'), 'ns').flatMap((g) => g.rules.map((r) => r.alert));
     expect(names).toContain('MongoDBDown');
     expect(names).not.toContain('RedisDown');
   });
@@ -169,12 +171,13 @@ describe('alert rules', () => {
       expect(rule).toHaveLength(1);
       expect(rule[0].metadata).toMatchObject({ name: 'webapp-alerts', labels: { release: 'kube-prometheus-stack' } });
     }
-    expect(find(renderYaml('monitoring: { alerts: { enabled: false } }'), 'PrometheusRule', 'webapp-alerts')).toBeUndefined();
+    expect(find(renderYaml('tier: prod\nmonitoring: { alerts: { enabled: false } }'), 'PrometheusRule', 'webapp-alerts')).toBeUndefined();
   });
 });
 
 describe('Alertmanager receivers', () => {
   const receivers = `
+tier: prod
 monitoring:
   receivers:
     oncall:
@@ -197,7 +200,7 @@ monitoring:
 
   it('are optional', () => {
     expect(findAll(prod, 'AlertmanagerConfig')).toEqual([]);
-    expect(alertmanagerConfigSpec(configFromYaml('').monitoring)).toBeUndefined();
+    expect(alertmanagerConfigSpec(configFromYaml('tier: prod\n').monitoring)).toBeUndefined();
   });
 
   it('become an AlertmanagerConfig valid against its CRD', () => {
@@ -248,9 +251,9 @@ describe('Grafana dashboards', () => {
   });
 
   it('use the configured sidecar label, or none', () => {
-    const custom = renderYaml('monitoring: { grafana: { dashboards: { label: grafana/dashboard, labelValue: webapp } } }');
+    const custom = renderYaml('tier: prod\nmonitoring: { grafana: { dashboards: { label: grafana/dashboard, labelValue: webapp } } }');
     expect(find(custom, 'ConfigMap', 'grafana-dashboard-overview').metadata.labels).toMatchObject({ 'grafana/dashboard': 'webapp' });
-    expect(findAll(renderYaml('monitoring: { grafana: { dashboards: { enabled: false } } }'), 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboard-'))).toHaveLength(0);
+    expect(findAll(renderYaml('tier: prod\nmonitoring: { grafana: { dashboards: { enabled: false } } }'), 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboard-'))).toHaveLength(0);
   });
 
   it('have the panels the issue asks for', () => {
@@ -417,7 +420,7 @@ describe('logs', () => {
   it('are off in dev and configurable elsewhere', () => {
     expect(dev.files.map((f) => f.name)).not.toContain('60-logging.yaml');
     expect(findAll(dev, 'Namespace')).toHaveLength(1);
-    const custom = renderYaml('logs: { namespace: observability, loki: { retentionPeriod: 14d, image: { tag: "2.9.4" } } }');
+    const custom = renderYaml('tier: prod\nlogs: { namespace: observability, loki: { retentionPeriod: 14d, image: { tag: "2.9.4" } } }');
     expect(find(custom, 'StatefulSet', 'loki').metadata.namespace).toBe('observability');
     expect(parse(find(custom, 'ConfigMap', 'loki-config').data['loki.yaml']).limits_config.retention_period).toBe('14d');
     expect(validateManifests(objectsOf(custom))).toEqual([]);

@@ -135,9 +135,9 @@ describe('rule details', () => {
 
   it('is clean for canary and blue-green releases and for a worker', () => {
     for (const yamlText of [
-      'services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0", replicas: 2 }\n',
-      'services:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n',
-      'workers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    uses: [redis]\n    replicas: 3\n',
+      'tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0", replicas: 2 }\n',
+      'tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n',
+      'tier: prod\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    uses: [redis]\n    replicas: 3\n',
     ]) {
       expect(checkObjects(objectsOf(renderYaml(yamlText))), yamlText).toEqual([]);
     }
@@ -183,7 +183,7 @@ describe('npm run check', () => {
   it('reports a broken config as a config error, without a stack trace', () => {
     const configDir = join(scratch, 'config');
     mkdirSync(configDir, { recursive: true });
-    writeFileSync(join(configDir, 'qa.yaml'), 'services:\n  backend:\n    replicas: many\n');
+    writeFileSync(join(configDir, 'broken.yaml'), 'services:\n  backend:\n    replicas: many\ntier: prod\n');
     const result = run(['--config-dir', configDir]);
     expect(result.code).toBe(1);
     expect(result.err).toContain('services.backend.replicas (line 3, column 5)');

@@ -1,6 +1,7 @@
 /**
  * The real tools that consume what we emit, for tests: promtool (rules, unit tests, backfill)
- * and a throwaway Prometheus server. .ci/run installs them (Debian package `prometheus`).
+ * and a throwaway Prometheus server (Debian package `prometheus`; `npm test` installs it, see
+ * test/setup/provision.sh).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ export function promtool(args: string[]): ToolResult {
     return { code: 0, output };
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { status?: number; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool not found: install the Debian package "prometheus" (.ci/run does)');
+    if (e.code === 'ENOENT') throw new Error('promtool not found: install the Debian package "prometheus" (npm test does, see test/setup/provision.sh)');
     return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
 }
@@ -82,7 +83,10 @@ export async function startPrometheus(openMetrics: string): Promise<PrometheusSe
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // Until it is ready or has exited; the deadline only ends a server that hangs (startup takes
+  // well under a second when idle, many seconds on a loaded machine).
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
       if ((await fetch(`${url}/-/ready`)).ok) return { url, stop };
@@ -91,8 +95,9 @@ export async function startPrometheus(openMetrics: string): Promise<PrometheusSe
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const why = child.exitCode === null ? 'not ready after 120 s' : `exited with code ${child.exitCode}`;
   await stop();
-  throw new Error(`prometheus did not become ready:\n${stderr}`);
+  throw new Error(`prometheus did not become ready (${why}):\n${stderr}`);
 }
 
 /** `promtool check rules` on several rule files in one process (name -> groups): one call for many checks. */
