@@ -165,7 +165,7 @@ function usageMessage(error: Error): string {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return (error instanceof Error ? error.message || error.name : String(error)).split('\n')[0];
 }
 
 function isParseArgsError(error: unknown): error is TypeError {
