@@ -4,7 +4,7 @@
 # packages in GOPATH mode (no module downloads). Rebuilds only when main.go, this script or the
 # Go version changed. Prints the binary's path on stdout; build output goes to stderr.
 #
-# Needs (Debian packages; .ci/run installs them): golang-go golang-github-masterminds-sprig-dev
+# Needs (Debian packages; `npm test` installs them, see test/setup/provision.sh): golang-go golang-github-masterminds-sprig-dev
 # golang-github-masterminds-semver-dev golang-k8s-sigs-yaml-dev golang-github-xeipuuv-gojsonschema-dev
 set -euo pipefail
 
@@ -17,7 +17,7 @@ packages="golang-go golang-github-masterminds-sprig-dev golang-github-mastermind
 
 fail() {
   echo "build-renderer: $*" >&2
-  echo "build-renderer: install the Debian packages: apt-get install -y $packages (.ci/run does)" >&2
+  echo "build-renderer: install the Debian packages: apt-get install -y $packages (npm test does, see test/setup/provision.sh)" >&2
   exit 1
 }
 
@@ -38,7 +38,7 @@ if [ -x "$bin" ] && [ "$(cat "$out/helm-render.sha256" 2>/dev/null)" = "$hash" ]
 fi
 
 echo "build-renderer: building $bin" >&2
-GO111MODULE=off GOPATH="$gocode" GOFLAGS= GOCACHE="$out/go-build" CGO_ENABLED=0 \
+GO111MODULE=off GOPATH="$gocode" GOFLAGS='' GOCACHE="$out/go-build" CGO_ENABLED=0 \
   go build -o "$bin.tmp" "$src" >&2 || fail "go build failed"
 mv "$bin.tmp" "$bin"
 echo "$hash" >"$out/helm-render.sha256"
