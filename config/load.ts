@@ -1,31 +1,65 @@
 /**
  * Reads environment files: YAML -> overlay on the schema defaults -> validated Config.
  * Every user mistake becomes a ConfigError that names the file, the key path (with line and
- * column when the key is in the file) and what is expected; nothing is thrown past it.
+ * column when the key is in the file) and what is expected; nothing is thrown past it, whatever
+ * the input: reading is bounded in size, depth and alias expansion, and linear in the file's size.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { derivedNameProblems } from '../lib/context.js';
-import { deepMerge, isPlainObject } from '../lib/merge.js';
+import { deepMerge, isPlainObject, setOwnProperty } from '../lib/merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
-import { configSchema, type Config } from './schema.js';
+import { environmentProblems, type ConfigProblem } from './rules.js';
+import { configSchema, TIERS, type Config } from './schema.js';
 
 export const ENVIRONMENTS_DIR = fileURLToPath(new URL('./environments/', import.meta.url));
 const ENVIRONMENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Directories of dist/ that hold Argo CD objects, not an environment. */
 export const RESERVED_ENVIRONMENT_NAMES: readonly string[] = ['argocd', 'argocd-applicationset'];
 
+/**
+ * Limits on a config file. A real environment file is a few KB and about 6 levels deep; each limit
+ * is far above that and keeps a mistaken or hostile file from crashing or stalling synthesis.
+ */
+export const CONFIG_LIMITS = {
+  /** Bytes, checked before parsing: the YAML parser reads roughly 1 MB per second. */
+  bytes: 1024 * 1024,
+  /**
+   * Lists and mappings inside each other, also counting what aliases expand to. The `yaml`
+   * package recurses once per level and runs out of stack near 1000 levels.
+   */
+  depth: 64,
+  /**
+   * Values (scalars, lists, mappings) a file stands for once its aliases are expanded. A file
+   * within the byte limit writes out at most about 500k values, so only alias bombs ("billion
+   * laughs": aliases of aliases, each repeating the one before) reach this.
+   */
+  values: 1_000_000,
+  /** Problems listed in one ConfigError; the rest are counted. */
+  problems: 25,
+} as const;
+
+/** Keys that name JavaScript object internals: never settings, and unsafe to merge. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export class ConfigError extends Error {
+  readonly problems: string[];
   constructor(
     readonly file: string,
-    readonly problems: string[],
+    problems: string[],
   ) {
-    super(`${displayPath(file)}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    const shown = capped(problems);
+    super(`${displayPath(file)}: invalid configuration\n${shown.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = shown;
   }
+}
+
+function capped(problems: string[]): string[] {
+  const max = CONFIG_LIMITS.problems;
+  return problems.length <= max ? problems : [...problems.slice(0, max - 1), `... and ${problems.length - max + 1} more problems`];
 }
 
 export interface LoadedEnvironment {
@@ -36,10 +70,21 @@ export interface LoadedEnvironment {
   readonly warnings: readonly string[];
 }
 
+/** A validated environment and the warnings about it. */
+export interface ParsedEnvironment {
+  readonly config: Config;
+  readonly warnings: string[];
+}
+
 /** Names of the environments that have a file in `dir`, sorted. */
 export function listEnvironments(dir = ENVIRONMENTS_DIR): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -'.yaml'.length))
     .sort();
@@ -58,36 +103,79 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
   if (RESERVED_ENVIRONMENT_NAMES.includes(name)) {
     throw new ConfigError(file, [`"${name}" is reserved for dist/${name}/ (Argo CD objects): choose another environment name`]);
   }
-  if (!existsSync(file)) {
-    const known = listEnvironments(dir);
-    throw new ConfigError(file, [`no such environment file (environments: ${known.join(', ') || 'none'})`]);
-  }
-  return { name, file, config: parseConfig(readFileSync(file, 'utf8'), file), warnings: [] };
+  const text = readConfigFile(file, () => `no such environment file (environments: ${listEnvironments(dir).join(', ') || 'none'})`);
+  return { name, file, ...parseEnvironment(text, file) };
 }
 
 let defaultsCache: unknown;
-/** The fully defaulted configuration: what an empty environment file means. */
+/** The fully defaulted configuration, which every environment file is an overlay on. */
 export function configDefaults(): unknown {
   defaultsCache ??= configSchema.parse({});
   return structuredClone(defaultsCache);
 }
 
-/** Parses and validates the text of an environment file (its name is the file's base name). */
+/**
+ * Parses and validates the text of an environment file (its name is the file's base name): the
+ * schema, then the rules of config/rules.ts, whose errors fail like schema errors and whose
+ * warnings are returned.
+ */
+export function parseEnvironment(text: string, file: string, rules: typeof environmentProblems = environmentProblems): ParsedEnvironment {
+  const { data: config, where } = parseYamlFile(text, file, configSchema, {
+    defaults: configDefaults(),
+    schemaFile: 'config/schema.json',
+    // An environment file without a tier would silently be prod, with prod's host and issuer.
+    required: { tier: `missing: an environment file must set tier at the top level: ${TIERS.slice(0, -1).join(', ')} or ${TIERS[TIERS.length - 1]}` },
+  });
+  const problems = rules(environmentNameOf(file), config);
+  const describe = (p: ConfigProblem) => `${where(p.path)}: ${p.message}`;
+  const errors = problems.filter((p) => p.severity === 'error').map(describe);
+  if (errors.length) throw new ConfigError(file, errors);
+  return { config, warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${displayPath(file)}: ${describe(p)}`) };
+}
+
+/** parseEnvironment without the warnings. */
 export function parseConfig(text: string, file: string): Config {
-  const config = parseYamlFile(text, file, configSchema, { defaults: configDefaults(), schemaFile: 'config/schema.json' });
-  const problems = derivedNameProblems(environmentNameOf(file), config);
-  if (problems.length) throw new ConfigError(file, problems);
-  return config;
+  return parseEnvironment(text, file).config;
 }
 
 /** Loads config/gitops.yaml (the Argo CD settings shared by all environments). */
 export function loadGitOps(file = GITOPS_FILE): GitOpsConfig {
-  if (!existsSync(file)) throw new ConfigError(file, ['no such file: it holds the Argo CD settings (repoURL, ...) of all environments']);
-  return parseGitOps(readFileSync(file, 'utf8'), file);
+  return parseGitOps(readConfigFile(file, () => 'no such file: it holds the Argo CD settings (repoURL, ...) of all environments'), file);
 }
 
 export function parseGitOps(text: string, file: string): GitOpsConfig {
-  return parseYamlFile(text, file, gitopsSchema, { schemaFile: 'config/gitops.schema.json' });
+  return parseYamlFile(text, file, gitopsSchema, { schemaFile: 'config/gitops.schema.json' }).data;
+}
+
+/** The text of a config file; anything but a readable regular file within the size limit is a ConfigError. */
+function readConfigFile(file: string, missing: () => string): string {
+  const unreadable = (error: unknown): ConfigError => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return new ConfigError(file, [missing()]);
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
+    return new ConfigError(file, [`cannot be read (${reason})`]);
+  };
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (error) {
+    throw unreadable(error);
+  }
+  if (stats.isDirectory()) throw new ConfigError(file, ['is a directory, not a YAML file']);
+  if (!stats.isFile()) throw new ConfigError(file, ['is not a regular file (a device, pipe or socket): a config is a YAML file']);
+  if (stats.size > CONFIG_LIMITS.bytes) throw new ConfigError(file, [sizeProblem(stats.size)]);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw unreadable(error);
+  }
+}
+
+function sizeProblem(bytes: number): string {
+  return (
+    `the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes); config files are limited to 1 MiB (${CONFIG_LIMITS.bytes} bytes): ` +
+    'a real one is a few KB, and the limit keeps a runaway file from stalling synthesis'
+  );
 }
 
 interface ParseOptions {
@@ -95,62 +183,393 @@ interface ParseOptions {
   readonly defaults?: unknown;
   /** Named in "unknown key" messages. */
   readonly schemaFile: string;
+  /** Top-level keys the file must set itself (not take from the defaults), with the problem when it does not. */
+  readonly required?: Readonly<Record<string, string>>;
+}
+
+interface ParsedFile<T> {
+  readonly data: T;
+  /** "<key path> (line L, column C)": a key path of the data, with where the file states it (if it does). */
+  readonly where: (path: readonly PropertyKey[]) => string;
 }
 
 /** YAML text -> validated value; every problem becomes a ConfigError with key paths, lines and columns. */
-function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, options: ParseOptions): z.infer<S> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}YAML syntax error: ${message}`;
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
+function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, options: ParseOptions): ParsedFile<z.infer<S>> {
+  const { doc, lines } = readYaml(text, file);
+  const raw = yamlData(doc, lines, file, options.schemaFile) ?? {};
   if (!isPlainObject(raw)) {
     throw new ConfigError(file, ['the file must contain a mapping of settings (key: value), not a list or a single value']);
   }
+  const where = (path: readonly PropertyKey[]) => {
+    const at = locate(doc, path, lines);
+    return `${formatPath(path) || '(top level)'}${at ? ` (${at})` : ''}`;
+  };
+  const missing = Object.entries(options.required ?? {})
+    .filter(([key]) => !Object.hasOwn(raw, key))
+    .map(([key, problem]) => `${key}: ${problem}`);
   const result = schema.safeParse(options.defaults === undefined ? raw : deepMerge(options.defaults, raw));
-  if (result.success) return result.data;
-  throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, options.schemaFile)));
+  const problems = [...missing, ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, where, options.schemaFile)))];
+  if (problems.length || !result.success) throw new ConfigError(file, problems);
+  return { data: result.data, where };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, schemaFile: string): string {
+// ---------------------------------------------------------------------------
+// YAML text -> document: size and depth limits, syntax errors where they start, warnings as errors.
+// ---------------------------------------------------------------------------
+
+interface Located {
+  readonly offset: number;
+  readonly message: string;
+}
+
+const TOO_DEEP = `the YAML is nested deeper than ${CONFIG_LIMITS.depth} levels (lists and mappings inside each other; a config needs fewer than 10)`;
+
+/**
+ * The `yaml` package's errors for a quote or bracket that is never closed point where it gave up
+ * (often the end of the file); scanTokens reports each of those where it opens instead.
+ */
+const UNCLOSED_ERROR = /^(Missing closing ['"]quote|Flow (sequence|map) (in block collection )?must (be sufficiently indented and )?end with a [\]}])$/;
+
+/**
+ * More indicators ("- ", "? ", ": ", tags, anchors) in a row than the depth limit, outside
+ * full-line comments. "- - - x" nests a list per "- ", and more than one tag or anchor on a value
+ * is an error; the package's lexer recurses once per indicator in a row, each further token passing
+ * through the whole chain, so thousands take seconds and then overflow the stack.
+ */
+const INDICATOR_RUN = new RegExp(`^(?![ \\t]*#).*?((?:(?:[-?:]|[!&]\\S*)[ \\t]+){${CONFIG_LIMITS.depth + 1}})`, 'm');
+
+function readYaml(text: string, file: string): { doc: Document.Parsed; lines: LineCounter } {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > CONFIG_LIMITS.bytes) throw new ConfigError(file, [sizeProblem(bytes)]);
+  const run = INDICATOR_RUN.exec(text);
+  if (run) {
+    const offset = run.index + run[0].length - run[1].length;
+    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+    const line = text.slice(0, lineStart).split('\n').length; // the parser has not counted lines yet
+    throw new ConfigError(file, [
+      `line ${line}, column ${offset - lineStart + 1}: more than ${CONFIG_LIMITS.depth} "- ", "? ", ": ", tags or anchors in a row: ${TOO_DEEP}, or a value has several tags or anchors`,
+    ]);
+  }
+  const lines = new LineCounter();
+  const at = (offset: number) => `line ${lines.linePos(offset).line}, column ${lines.linePos(offset).col}`;
+  let read: TokenRead;
+  try {
+    read = readTokens(text, lines);
+  } catch (error) {
+    // Not expected after INDICATOR_RUN (the lexer's only recursion); a crash must still not escape.
+    if (error instanceof RangeError) throw new ConfigError(file, [`${TOO_DEEP}: more than the YAML parser can read`]);
+    throw error;
+  }
+  const { tokens } = read;
+  const scan = read.tooDeep === undefined ? scanTokens(tokens) : { tooDeep: read.tooDeep, unclosed: [] };
+  if (scan.tooDeep !== undefined) throw new ConfigError(file, [`${at(scan.tooDeep)}: ${TOO_DEEP}`]);
+
+  // uniqueKeys: the package compares each key with every earlier one of its mapping (quadratic:
+  // 40k keys took 10 s); yamlData finds duplicates in one pass instead.
+  const documents = new Composer({ uniqueKeys: false }).compose(tokens, true, text.length);
+  const doc = documents.next().value as Document.Parsed;
+  const second = documents.next().value;
+  const problems: Located[] = [
+    ...scan.unclosed,
+    ...doc.errors.filter((e) => !UNCLOSED_ERROR.test(e.message)).map((e) => ({ offset: e.pos[0], message: `YAML syntax error: ${e.message}` })),
+    ...doc.warnings.map((w) => ({
+      offset: w.pos[0],
+      message:
+        w.code === 'TAG_RESOLVE_FAILED'
+          ? unsupportedTag(text.slice(w.pos[0], w.pos[1]))
+          : `YAML: ${w.message}`,
+    })),
+  ];
+  if (doc.directives.yaml.version === '1.1') {
+    problems.push({
+      offset: scan.yamlDirective ?? 0,
+      message: 'YAML 1.1 is not supported: config files are YAML 1.2 (in 1.1, yes/no/on/off are booleans and "<<" merges mappings); remove the %YAML directive',
+    });
+  }
+  if (second) problems.push({ offset: second.range[0], message: 'YAML syntax error: a second document starts here; a config file is a single YAML document' });
+  if (problems.length) throw new ConfigError(file, problems.sort((a, b) => a.offset - b.offset).map((p) => `${at(p.offset)}: ${p.message}`));
+  return { doc, lines };
+}
+
+function unsupportedTag(tag: string): string {
+  return `YAML tag ${tag} is not supported: config values are plain strings, numbers, booleans, lists and mappings`;
+}
+
+interface TokenRead {
+  /** The parser's tokens, up to the start of a second document (which is an error). */
+  readonly tokens: CST.Token[];
+  /** Offset of the first "[" or "{" nested deeper than the limit; tokens stop there. */
+  readonly tooDeep?: number;
+}
+
+/** Lexer markers that are not part of the text (yaml/dist/parse/cst.js). */
+const LEXER_MARKERS: ReadonlySet<string> = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
+
+/**
+ * The parser's tokens, what Parser.parse(text) yields, with lexing and parsing stopped early at
+ * a flow "[" or "{" nested deeper than the limit (the parser takes seconds for a 1 MiB "[[[[...")
+ * and at a second document.
+ */
+function readTokens(text: string, lines: LineCounter): TokenRead {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0); // as Parser.parse does
+  const tokens: CST.Token[] = [];
+  let offset = 0;
+  let flowDepth = 0;
+  let documents = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (lexeme === '[' || lexeme === '{') flowDepth += 1;
+    else if (lexeme === ']' || lexeme === '}') flowDepth = Math.max(0, flowDepth - 1);
+    else if (lexeme === CST.FLOW_END) flowDepth = 0;
+    if (flowDepth > CONFIG_LIMITS.depth) return { tokens, tooDeep: offset };
+    if (!LEXER_MARKERS.has(lexeme)) offset += lexeme.length;
+    for (const token of parser.next(lexeme)) {
+      tokens.push(token);
+      if (token.type === 'document' && ++documents > 1) return { tokens };
+    }
+  }
+  tokens.push(...parser.end());
+  return { tokens };
+}
+
+interface TokenScan {
+  /** Offset of the first collection nested deeper than the limit. */
+  tooDeep?: number;
+  /** Quotes and flow brackets that are never closed, at their opening character. */
+  unclosed: Located[];
+  /** Offset of the first %YAML directive. */
+  yamlDirective?: number;
+}
+
+/** One pass over the parser's tokens, iterative: the token tree is as deep as the text makes it. */
+function scanTokens(tokens: readonly CST.Token[]): TokenScan {
+  const scan: TokenScan = { unclosed: [] };
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  const push = (token: CST.Token | null | undefined, level: number) => token && stack.push([token, level]);
+  while (stack.length) {
+    const [token, level] = stack.pop()!;
+    switch (token.type) {
+      case 'directive':
+        if (token.source.startsWith('%YAML')) scan.yamlDirective = Math.min(scan.yamlDirective ?? token.offset, token.offset);
+        break;
+      case 'document':
+        push(token.value, level);
+        break;
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar': {
+        // The same test as the package's own (resolve-flow-scalar.js): the lexer ends a quoted
+        // scalar at its closing quote, or at the end of the text.
+        const quote = token.source[0];
+        if (token.source.length === 1 || !token.source.endsWith(quote)) {
+          scan.unclosed.push({ offset: token.offset, message: `YAML syntax error: this ${quote} quote is never closed (the string runs on to the end of the file)` });
+        }
+        break;
+      }
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection':
+        if (level >= CONFIG_LIMITS.depth) {
+          scan.tooDeep = Math.min(scan.tooDeep ?? token.offset, token.offset);
+          break;
+        }
+        if (token.type === 'flow-collection') {
+          const [open, close, what] = token.start.source === '[' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
+          if (token.end[0]?.source !== close) {
+            scan.unclosed.push({
+              offset: token.offset,
+              message: `YAML syntax error: this "${open}" is not closed by a "${close}" (a ${what} written over several lines must also indent them more than its key)`,
+            });
+          }
+        }
+        for (const item of token.items) {
+          push(item.key, level + 1);
+          push(item.value, level + 1);
+        }
+        break;
+    }
+  }
+  scan.unclosed.sort((a, b) => a.offset - b.offset);
+  return scan;
+}
+
+// ---------------------------------------------------------------------------
+// Document -> plain data, in one pass.
+// ---------------------------------------------------------------------------
+
+/**
+ * The document's data as plain JavaScript values, or a ConfigError for keys that are reserved
+ * (__proto__, constructor, prototype), duplicated or not names, and for aliases that name no
+ * anchor, contain themselves, or expand beyond the depth and value limits. Aliases share their
+ * anchor's value, as the `yaml` package's own toJS does; that one is not used because it resolves
+ * each alias by walking the whole document again (136 s for 10,000 aliases in 240 KB).
+ */
+function yamlData(doc: Document.Parsed, lines: LineCounter, file: string, schemaFile: string): unknown {
+  const builder = new DataBuilder(lines, schemaFile);
+  let data: unknown;
+  try {
+    data = builder.build(doc.contents, [], 0).value;
+  } catch (error) {
+    if (!(error instanceof TooManyValues)) throw error;
+  }
+  if (builder.problems.length) throw new ConfigError(file, builder.problems);
+  return data;
+}
+
+interface Built {
+  readonly value: unknown;
+  /** Levels of lists and mappings in the value (0 for a scalar). */
+  readonly height: number;
+}
+
+class TooManyValues extends Error {}
+
+/** The YAML 1.2 core schema's tags (https://yaml.org/spec/1.2.2/#103-core-schema). */
+const PLAIN_TAGS: ReadonlySet<string> = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+class DataBuilder {
+  readonly problems: string[] = [];
+  /** The latest node with each anchor name, in document order: what an alias names. */
+  private readonly anchors = new Map<string, Node>();
+  private readonly anchored = new Map<Node, Built & { values: number }>();
+  /** Anchored nodes being built: an alias of one of them is inside it. */
+  private readonly open = new Set<Node>();
+  private values = 0;
+
+  constructor(
+    private readonly lines: LineCounter,
+    private readonly schemaFile: string,
+  ) {}
+
+  /** `node`'s value; `level` is the number of lists and mappings around it. */
+  build(node: unknown, path: readonly PropertyKey[], level: number): Built {
+    if (isAlias(node)) return this.alias(node, path, level);
+    if (!isNode(node)) return { value: null, height: 0 };
+    const before = this.values++;
+    // The package resolves a few tags beyond them in any schema: !!binary, !!timestamp, !!set, !!omap, ...
+    if (node.tag && !PLAIN_TAGS.has(node.tag)) {
+      this.problem(path, node, unsupportedTag(node.tag.replace(/^tag:yaml\.org,2002:/, '!!')));
+      return { value: null, height: 0 };
+    }
+    if (node.anchor) {
+      this.anchors.set(node.anchor, node);
+      this.open.add(node);
+    }
+    const built = isMap(node) ? this.map(node.items, path, level + 1) : isSeq(node) ? this.seq(node.items, path, level + 1) : { value: isScalar(node) ? node.value : null, height: 0 };
+    if (node.anchor) {
+      this.open.delete(node);
+      this.anchored.set(node, { ...built, values: this.values - before });
+    }
+    return built;
+  }
+
+  private map(pairs: readonly { key: unknown; value: unknown }[], path: readonly PropertyKey[], level: number): Built {
+    const object: Record<string, unknown> = {};
+    const seen = new Map<string, unknown>();
+    let height = 0;
+    for (const pair of pairs) {
+      const keyNode = pair.key ?? pair.value;
+      const key = this.build(pair.key, path, level).value;
+      // As the package's toJS: a null key (`: value`, `~: value`) is the empty string.
+      const name = typeof key === 'object' && key !== null ? undefined : key === null ? '' : String(key);
+      // Built even when the key is refused below, so that anchors inside it are known.
+      const child = this.build(pair.value, [...path, name ?? '(key)'], level);
+      const first = name === undefined ? undefined : seen.get(name);
+      if (name === undefined) {
+        this.problem(path, keyNode, 'a key must be a name, not a list or a mapping');
+      } else if (RESERVED_KEYS.has(name)) {
+        this.problem([...path, name], keyNode, `unknown key (${[...RESERVED_KEYS].join(', ')} are never settings; ${this.schemaFile} lists every setting)`);
+      } else if (first) {
+        this.problem([...path, name], keyNode, `duplicate key: already set at ${this.position(first)}; a mapping may set each key once`);
+      } else {
+        seen.set(name, keyNode);
+        setOwnProperty(object, name, child.value);
+        height = Math.max(height, child.height);
+      }
+    }
+    return { value: object, height: height + 1 };
+  }
+
+  private seq(items: readonly unknown[], path: readonly PropertyKey[], level: number): Built {
+    let height = 0;
+    const value = items.map((item, i) => {
+      const child = this.build(item, [...path, i], level);
+      height = Math.max(height, child.height);
+      return child.value;
+    });
+    return { value, height: height + 1 };
+  }
+
+  private alias(alias: Node & { source: string }, path: readonly PropertyKey[], level: number): Built {
+    const target = this.anchors.get(alias.source);
+    const built = target && this.anchored.get(target);
+    if (!target) {
+      this.problem(path, alias, `alias *${alias.source} names no anchor: put &${alias.source} on a value before it`);
+    } else if (this.open.has(target) || !built) {
+      this.problem(path, alias, `alias *${alias.source} is inside the value it names (&${alias.source}), which would make it endless`);
+    } else if (level + built.height > CONFIG_LIMITS.depth) {
+      this.problem(path, alias, `${TOO_DEEP}, counting what alias *${alias.source} stands for`);
+    } else if ((this.values += built.values) > CONFIG_LIMITS.values) {
+      this.problem(path, alias, `aliases expand the file to more than ${CONFIG_LIMITS.values.toLocaleString('en')} values (an alias bomb?): write the values out instead`);
+      throw new TooManyValues();
+    } else {
+      return built;
+    }
+    return { value: null, height: 0 };
+  }
+
+  private position(node: unknown): string {
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    if (offset === undefined) return 'an unknown position';
+    const { line, col } = this.lines.linePos(offset);
+    return `line ${line}, column ${col}`;
+  }
+
+  private problem(path: readonly PropertyKey[], node: unknown, message: string): void {
+    this.problems.push(`${formatPath(path) || '(top level)'} (${this.position(node)}): ${message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Schema issues, with where the file states them.
+// ---------------------------------------------------------------------------
+
+/** Unknown keys named in one message; the rest are counted. */
+const LISTED_UNKNOWN_KEYS = 5;
+
+function describeIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyKey[]) => string, schemaFile: string): string {
   let path: PropertyKey[] = issue.path;
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     path = [...issue.path, issue.keys[0]];
-    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `"${k}"`).join(', ')}` : ''} (check the spelling; ${schemaFile} lists every setting)`;
+    const listed = issue.keys.slice(0, LISTED_UNKNOWN_KEYS).map((k) => `"${k}"`).join(', ');
+    const more = issue.keys.length > LISTED_UNKNOWN_KEYS ? ` and ${issue.keys.length - LISTED_UNKNOWN_KEYS} more` : '';
+    message = `unknown key${issue.keys.length > 1 ? `s ${listed}${more}` : ''} (check the spelling; ${schemaFile} lists every setting)`;
   } else if (issue.code === 'invalid_key') {
     message = `invalid name "${String(issue.path[issue.path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`;
   }
-  const location = locate(doc, path, lines);
-  return `${formatPath(path) || '(top level)'}${location ? ` (line ${location.line}, column ${location.col})` : ''}: ${message}`;
+  return `${where(path)}: ${message}`;
 }
 
-/** Line and column of the deepest node of `path` that the file itself contains. */
-function locate(doc: Document, path: PropertyKey[], lines: LineCounter): { line: number; col: number } | undefined {
+/** "line L, column C" of the deepest node of `path` that the file itself contains. */
+function locate(doc: Document, path: readonly PropertyKey[], lines: LineCounter): string | undefined {
   let node: unknown = doc.contents;
   let found: Node | undefined;
   for (const key of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value ?? '') === String(key));
       if (!pair) break;
       found = pair.key as Node;
       node = pair.value;
     } else if (isSeq(node) && typeof key === 'number') {
       node = node.items[key];
-      if (!node) break;
-      found = node as Node;
+      if (!isNode(node)) break;
+      found = node;
     } else break;
   }
   const offset = found?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset);
+  if (offset === undefined) return undefined;
+  const { line, col } = lines.linePos(offset);
+  return `line ${line}, column ${col}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

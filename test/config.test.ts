@@ -7,13 +7,13 @@ import { configSchema } from '../config/schema.js';
 import { configFromYaml, problemsOf } from './helpers.js';
 
 
-describe('defaults (an empty environment file)', () => {
-  const config = configFromYaml('');
+describe('defaults (a file with only tier: prod)', () => {
+  const config = configFromYaml('tier: prod\n');
 
   it('is the reference production deployment', () => {
     const backend = config.services.backend;
     expect(backend.port).toBe(5000);
-    expect(backend.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '512Mi' } });
+    expect(backend.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
     expect(backend.probes.liveness).toMatchObject({ path: '/health', periodSeconds: 30, timeoutSeconds: 5 });
     expect(backend.probes.readiness).toMatchObject({ path: '/health', periodSeconds: 10, timeoutSeconds: 3 });
     expect(backend.probes.startup).toMatchObject({ path: '/health', periodSeconds: 5, failureThreshold: 30 });
@@ -24,7 +24,7 @@ describe('defaults (an empty environment file)', () => {
     expect(frontend.autoscaling).toMatchObject({ minReplicas: 2, maxReplicas: 8 });
     expect(frontend.probes.liveness).toMatchObject({ path: '/', periodSeconds: 30 });
     expect(frontend.probes.readiness).toMatchObject({ path: '/', periodSeconds: 10 });
-    expect(config.mongodb.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '2Gi' } });
+    expect(config.mongodb.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } });
     expect(config.mongodb.storage.size).toBe('20Gi');
   });
 
@@ -122,17 +122,18 @@ describe('invalid config names the key path, the line and what is expected', () 
       /^services\.backend-canary .*the canary track of service "backend"/,
     );
   });
-  it('a derived namespace longer than 63 characters', () => {
+  it('a derived name longer than 63 characters (config/rules.ts), at the key to change', () => {
     expect(problemsOf(`app:\n  name: ${'a'.repeat(60)}\n`)).toEqual([
-      `namespace: the default namespace "${'a'.repeat(60)}-env" (<app.name>-<environment>) is longer than 63 characters; set a shorter namespace`,
+      expect.stringMatching(new RegExp(`^app\\.name \\(line 2, column 3\\): "${'a'.repeat(60)}-env" \\(<app\\.name>-<environment>\\) is longer than 63 characters`)),
     ]);
-    expect(problemsOf(`namespace: ${'n'.repeat(60)}\nlogs: { enabled: true }\n`)[0]).toMatch(/^logs\.namespace: the default logging namespace "n+-logging"/);
+    // logs.namespace is not in the file: the problem points at the nearest key that is.
+    expect(problemsOf(`namespace: ${'n'.repeat(60)}\nlogs: { enabled: true }\n`)[0]).toMatch(/^logs\.namespace \(line 2, column 1\): the default logging namespace "n+-logging"/);
   });
   it('malformed YAML, with line and column', () => {
     expect(problemsOf('services:\n  backend: [1\nmongodb: {}\n')[0]).toMatch(/^line \d+, column \d+: YAML syntax error: /);
   });
   it('duplicate keys', () => {
-    expect(problemsOf('tier: dev\ntier: prod\n')[0]).toMatch(/^line 2, column 1: YAML syntax error: Map keys must be unique/);
+    expect(problemsOf('tier: dev\ntier: prod\n')).toEqual(['tier (line 2, column 1): duplicate key: already set at line 1, column 1; a mapping may set each key once']);
   });
   it('a file that is not a mapping', () => {
     expect(problemsOf('- a\n- b\n')).toEqual(['the file must contain a mapping of settings (key: value), not a list or a single value']);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
 import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../lib/render.js';
@@ -16,8 +17,27 @@ export function renderYaml(yamlText: string, name = 'test'): RenderedEnvironment
   return renderEnvironment(name, configFromYaml(yamlText));
 }
 
+/** The config of an environment file with this text; without a tier it is a prod file (see withTier). */
 export function configFromYaml(yamlText: string): Config {
-  return parseConfig(yamlText, `${'<test>'}.yaml`);
+  return parseConfig(withTier(yamlText), `${'<test>'}.yaml`);
+}
+
+/**
+ * Test texts state only what they are about: a block mapping (or an empty file) without a
+ * top-level `tier` gets `tier: prod` appended, which keeps the line numbers of the text. Texts
+ * with a tier, broken YAML and anything else are returned as they are.
+ */
+export function withTier(yamlText: string): string {
+  let doc;
+  try {
+    doc = parseDocument(yamlText);
+  } catch {
+    return yamlText; // pathological YAML, for the loader to reject
+  }
+  const contents = doc.contents;
+  const tierless = contents === null || (isMap(contents) && !contents.flow && !contents.has('tier'));
+  if (doc.errors.length > 0 || !tierless) return yamlText;
+  return `${yamlText}${yamlText === '' || yamlText.endsWith('\n') ? '' : '\n'}tier: prod\n`;
 }
 
 export function objectsOf(env: RenderedEnvironment): Manifest[] {
@@ -39,10 +59,14 @@ export function podTemplates(env: RenderedEnvironment): { owner: string; spec: a
     .map((o: any) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, metadata: o.spec.template.metadata }));
 }
 
-/** The problems a parser reports for a text (a ConfigError's list), or [] when it is valid. */
-export function problemsOf(text: string, parse: (text: string, file: string) => unknown = parseConfig): string[] {
+/**
+ * The problems a parser reports for a text (a ConfigError's list), or [] when it is valid. Without
+ * a parser, the text is an environment file, prod unless it states a tier (see withTier).
+ */
+export function problemsOf(text: string, parse?: (text: string, file: string) => unknown): string[] {
   try {
-    parse(text, 'env.yaml');
+    if (parse) parse(text, 'env.yaml');
+    else parseConfig(withTier(text), 'env.yaml');
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;

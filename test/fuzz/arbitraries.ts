@@ -177,6 +177,7 @@ const dataMistakes: fc.Arbitrary<(o: Overlay) => Overlay>[] = [
   fc.constantFrom(2, 4).map((members) => (o: Overlay) => set(o, ['mongodb', 'replicaSet'], { enabled: true, members })),
   fc.constant((o: Overlay) => set(o, ['network', 'egress', 'allow'], [{ workloads: ['nobody'], cidr: '0.0.0.0/0', ports: [443] }])),
   fc.constantFrom('10.0.0.0', '10.0.0.0/40', 'any').map((cidr) => (o: Overlay) => set(o, ['network', 'egress', 'allow'], [{ workloads: ['backend'], cidr, ports: [443] }])),
+  fc.constant(({ tier: _, ...rest }: Overlay) => rest), // an environment file must state its tier
 ];
 
 /** Mistakes in the YAML itself, made on the text. */
@@ -187,6 +188,13 @@ const syntaxMistakes: fc.Arbitrary<(text: string) => string>[] = [
   fc.constant((t: string) => `- a list\n- ${JSON.stringify(t)}\n`),
   fc.constant((t: string) => `${t}mongodb: {enabled: true\n`),
   fc.constant((t: string) => `${t}key: "unterminated\n`),
+  fc.constantFrom('__proto__', 'constructor', 'prototype').map((key) => (t: string) => `${t}${key}:\n  namespace: kube-system\n`),
+  fc.constantFrom('!foo', '!!python/object:os.system', '!!binary').map((tag) => (t: string) => `${t}extra: ${tag} x\n`),
+  fc.constant((t: string) => `${t}deep: ${'['.repeat(100)}${']'.repeat(100)}\n`),
+  // "Billion laughs": each alias list repeats the one before ten times.
+  fc.constant((t: string) => `${t}${'abcdefgh'.split('').map((n, i) => `${n}: &${n} [${Array(10).fill(i ? `*${'abcdefgh'[i - 1]}` : 'x').join(', ')}]`).join('\n')}\n`),
+  fc.constant((t: string) => `%YAML 1.1\n---\n${t}`),
+  fc.constant((t: string) => `${t}---\n${t}`), // two documents
 ];
 
 export const invalidConfig: fc.Arbitrary<Mistake> = fc.oneof(
