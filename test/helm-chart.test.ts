@@ -167,7 +167,8 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
 });
 
 describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
-  describe.each(ENVIRONMENTS)('with values-%s.yaml', (env) => {
+  // The values each promise depends on are set explicitly, so one environment shows it for all.
+  describe.each([ENVIRONMENTS[0]])('with values-%s.yaml', (env) => {
     const config = configOf(env);
     const namespace = config.namespace!;
     const logging = loggingNamespace(environmentContext(env, config));
