@@ -93,6 +93,8 @@ give_up() {
   exit 1
 }
 
+# Returns 0 when it installed packages, 1 when apt-get failed, 2 when apt-get cannot be used here,
+# 3 when apt-get has none of the packages.
 install_debian_packages() {
   local sudo=()
   if [ "$(id -u)" != 0 ]; then
@@ -105,7 +107,7 @@ install_debian_packages() {
   "${apt[@]}" update </dev/null >&2 || return 1
   local packages
   mapfile -t packages < <(debian_packages "$@")
-  [ "${#packages[@]}" -gt 0 ] || return 1
+  [ "${#packages[@]}" -gt 0 ] || return 3
   say "installing Debian packages: ${packages[*]}"
   "${apt[@]}" install -y --no-install-recommends "${packages[@]}" </dev/null >&2 || return 1
 }
@@ -136,7 +138,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "${#need[@]}" -gt 0 ]; then
     case "$status" in
       2) give_up "apt-get is not available, or not as root and sudo asks for a password" "${need[@]}" ;;
-      *) give_up "installing them with apt-get did not work, see above" "${need[@]}" ;;
+      1) give_up "apt-get failed, see above" "${need[@]}" ;;
+      *) give_up "apt-get has no package for them here" "${need[@]}" ;;
     esac
   fi
 fi
