@@ -150,8 +150,14 @@ function report<O extends Options>(error: unknown, spec: CommandSpec<O>, args: P
     return spec.userErrorCode ?? EXIT.userError;
   }
   if (args?.debug) io.err(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  else if (hasProblems(error)) io.err(`internal error: ${error.message}\n(run again with --debug for the stack trace)`);
   else io.err(`internal error: ${firstLine(error)} (run again with --debug for the stack trace)`);
   return EXIT.internal;
+}
+
+/** Internal errors that list what they found (invalid objects, misread YAML): the list is the useful part. */
+function hasProblems(error: unknown): error is Error & { problems: readonly string[] } {
+  return error instanceof Error && Array.isArray((error as { problems?: unknown }).problems);
 }
 
 /**
