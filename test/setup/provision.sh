@@ -8,7 +8,8 @@
 #     with a `helm` binary on PATH the stand-in is optional (test/helm/render.ts uses both).
 # Missing Debian packages are installed with apt-get (as root, or with sudo if it needs no
 # password); otherwise it stops with one message saying what to install on Debian/Ubuntu and macOS.
-# Idempotent: with everything in place it only checks, in well under a second.
+# Idempotent: with everything in place it only checks, in well under a second. Written for bash 3.2
+# too (macOS), where it reports what to install.
 #
 # Usage: test/setup/provision.sh [--check]   (--check: install nothing, report what is missing)
 set -euo pipefail
@@ -85,8 +86,8 @@ give_up() {
   {
     echo "test setup: the tests need ${list// /, }, which are missing ($why)."
     echo "Install them, then run npm test again:"
-    echo "  Debian/Ubuntu:    sudo apt-get install --no-install-recommends $(printf '%s\n' "${debs[@]}" | awk '!seen[$0]++' | paste -sd' ')"
-    echo "  macOS (Homebrew): brew install $(printf '%s\n' "${brews[@]}" | awk '!seen[$0]++' | paste -sd' ')"
+    echo "  Debian/Ubuntu:    sudo apt-get install --no-install-recommends $(printf '%s\n' "${debs[@]}" | awk '!seen[$0]++' | paste -sd' ' -)"
+    echo "  macOS (Homebrew): brew install $(printf '%s\n' "${brews[@]}" | awk '!seen[$0]++' | paste -sd' ' -)"
     case " $* " in *" kubectl "*) echo "(kubectl: Debian 12 has no kubernetes-client package; there it comes from the Kubernetes apt repository.)" ;; esac
     case " $* " in *" helm-render "*) echo "(helm-render is the tests' stand-in for helm, built from Debian's Go packages; with helm on PATH it is not needed.)" ;; esac
   } >&2
@@ -103,10 +104,10 @@ install_debian_packages() {
   fi
   has apt-get || return 2
   export DEBIAN_FRONTEND=noninteractive
-  local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600)
+  local apt=(${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=600)
   "${apt[@]}" update </dev/null >&2 || return 1
-  local packages
-  mapfile -t packages < <(debian_packages "$@")
+  local packages=() package
+  while read -r package; do packages+=("$package"); done < <(debian_packages "$@")
   [ "${#packages[@]}" -gt 0 ] || return 3
   say "installing Debian packages: ${packages[*]}"
   "${apt[@]}" install -y --no-install-recommends "${packages[@]}" </dev/null >&2 || return 1
@@ -124,17 +125,27 @@ node_modules_current() {
   ')
 }
 
-mkdir -p "$root/.cache"
-# Parallel runs (two `npm test`s) must not run apt-get or npm ci at the same time.
-exec 8>"$root/.cache/provision.lock"
-flock 8
+# The requirements still missing, into the array `need`.
+check() {
+  need=()
+  local line
+  while read -r line; do need+=("$line"); done < <(missing)
+}
 
-mapfile -t need < <(missing)
+mkdir -p "$root/.cache"
+# Parallel runs (two `npm test`s) must not run apt-get or npm ci at the same time. (flock is
+# util-linux; elsewhere, e.g. macOS, this only checks and reports.)
+if has flock; then
+  exec 8>"$root/.cache/provision.lock"
+  flock 8
+fi
+
+check
 if [ "${#need[@]}" -gt 0 ]; then
   $check_only && give_up "run npm test, or test/setup/provision.sh, to install them" "${need[@]}"
   status=0
   install_debian_packages "${need[@]}" || status=$?
-  mapfile -t need < <(missing)
+  check
   if [ "${#need[@]}" -gt 0 ]; then
     case "$status" in
       2) give_up "apt-get is not available, or not as root and sudo asks for a password" "${need[@]}" ;;
