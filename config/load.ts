@@ -440,14 +440,17 @@ class DataBuilder {
     private readonly schemaFile: string,
   ) {}
 
-  /** `node`'s value; `level` is the number of lists and mappings around it. */
-  build(node: unknown, path: readonly PropertyKey[], level: number): Built {
-    if (isAlias(node)) return this.alias(node, path, level);
+  /**
+   * `node`'s value; `level` is the number of lists and mappings around it. Problems are reported
+   * at `at`: the key of a mapping's value, as for schema problems, else the node itself.
+   */
+  build(node: unknown, path: readonly PropertyKey[], level: number, at: unknown = node): Built {
+    if (isAlias(node)) return this.alias(node, path, level, at);
     if (!isNode(node)) return { value: null, height: 0 };
     const before = this.values++;
     // The package resolves a few tags beyond them in any schema: !!binary, !!timestamp, !!set, !!omap, ...
     if (node.tag && !PLAIN_TAGS.has(node.tag)) {
-      this.problem(path, node, unsupportedTag(node.tag.replace(/^tag:yaml\.org,2002:/, '!!')));
+      this.problem(path, at, unsupportedTag(node.tag.replace(/^tag:yaml\.org,2002:/, '!!')));
       return { value: null, height: 0 };
     }
     if (node.anchor) {
@@ -472,7 +475,7 @@ class DataBuilder {
       // As the package's toJS: a null key (`: value`, `~: value`) is the empty string.
       const name = typeof key === 'object' && key !== null ? undefined : key === null ? '' : String(key);
       // Built even when the key is refused below, so that anchors inside it are known.
-      const child = this.build(pair.value, [...path, name ?? '(key)'], level);
+      const child = this.build(pair.value, [...path, name ?? '(key)'], level, keyNode);
       const first = name === undefined ? undefined : seen.get(name);
       if (name === undefined) {
         this.problem(path, keyNode, 'a key must be a name, not a list or a mapping');
@@ -499,17 +502,17 @@ class DataBuilder {
     return { value, height: height + 1 };
   }
 
-  private alias(alias: Node & { source: string }, path: readonly PropertyKey[], level: number): Built {
+  private alias(alias: Node & { source: string }, path: readonly PropertyKey[], level: number, at: unknown): Built {
     const target = this.anchors.get(alias.source);
     const built = target && this.anchored.get(target);
     if (!target) {
-      this.problem(path, alias, `alias *${alias.source} names no anchor: put &${alias.source} on a value before it`);
+      this.problem(path, at, `alias *${alias.source} names no anchor: put &${alias.source} on a value before it`);
     } else if (this.open.has(target) || !built) {
-      this.problem(path, alias, `alias *${alias.source} is inside the value it names (&${alias.source}), which would make it endless`);
+      this.problem(path, at, `alias *${alias.source} is inside the value it names (&${alias.source}), which would make it endless`);
     } else if (level + built.height > CONFIG_LIMITS.depth) {
-      this.problem(path, alias, `${TOO_DEEP}, counting what alias *${alias.source} stands for`);
+      this.problem(path, at, `${TOO_DEEP}, counting what alias *${alias.source} stands for`);
     } else if ((this.values += built.values) > CONFIG_LIMITS.values) {
-      this.problem(path, alias, `aliases expand the file to more than ${CONFIG_LIMITS.values.toLocaleString('en')} values (an alias bomb?): write the values out instead`);
+      this.problem(path, at, `aliases expand the file to more than ${CONFIG_LIMITS.values.toLocaleString('en')} values (an alias bomb?): write the values out instead`);
       throw new TooManyValues();
     } else {
       return built;

@@ -28,9 +28,10 @@ export function configFromYaml(yamlText: string): Config {
  * with a tier, broken YAML and anything else are returned as they are.
  */
 export function withTier(yamlText: string): string {
+  if (/^tier\s*:/m.test(yamlText)) return yamlText;
   let doc;
   try {
-    doc = parseDocument(yamlText);
+    doc = parseDocument(yamlText, { uniqueKeys: false });
   } catch {
     return yamlText; // pathological YAML, for the loader to reject
   }
