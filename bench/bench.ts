@@ -5,11 +5,13 @@
  *   2. In-process: load + render + validate every environment of config/environments/.
  *   3. Scaling: generated configs with 10..100 web services, render + validate per size.
  *   4. Whole CLI: `npx tsx main.ts` and `node --import tsx main.ts`, writing to a temp dir.
+ *   5. Helm chart generation, in-process.
+ *   6. Config loading: environment files of 25k..100k keys, which must load in linear time.
  *
  * The project modules are imported dynamically so the first (cold) run includes loading them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -282,6 +284,56 @@ async function benchHelm(pipeline: Pipeline): Promise<void> {
   ]);
 }
 
+const LOADING_SIZES = [25_000, 50_000, 100_000];
+const LOADING_RUNS = 5;
+
+/** An environment file of `tier: prod` and `keys` unknown top-level keys, each `k<i>: 0`. */
+function manyKeysYaml(keys: number): string {
+  return `tier: prod\n${Array.from({ length: keys }, (_, i) => `k${i}: 0\n`).join('')}`;
+}
+
+/**
+ * loadEnvironment of generated files with many keys in one mapping: read, parse, duplicate-key
+ * check, schema (which rejects the unknown keys: the expected outcome). The `yaml` package's own
+ * duplicate-key check was quadratic (40k keys: 10 s); the loader's must stay linear.
+ */
+function benchLoading(pipeline: Pipeline): void {
+  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-bench-load-'));
+  try {
+    const results = LOADING_SIZES.map((keys) => {
+      const text = manyKeysYaml(keys);
+      writeFileSync(join(dir, `keys-${keys}.yaml`), text);
+      const load = () => {
+        try {
+          pipeline.loadEnvironment(`keys-${keys}`, dir);
+        } catch (error) {
+          if (error instanceof pipeline.ConfigError && /unknown keys/.test(error.problems[0])) return;
+          throw error;
+        }
+        throw new Error(`keys-${keys}.yaml loaded without the expected "unknown keys" error`);
+      };
+      const samples = sample(LOADING_RUNS, load);
+      return { keys, kib: text.length / 1024, median: median(samples), min: min(samples) };
+    });
+    printTable(
+      `6. loadEnvironment of a file with N unknown top-level keys (ends in a ConfigError; ${LOADING_RUNS} runs after a warm-up)`,
+      ['keys', 'file size', 'median', 'min', 'per 1000 keys (median)'],
+      results.map((r) => [String(r.keys), `${r.kib.toFixed(0)} KiB`, ms(r.median), ms(r.min), ms((r.median / r.keys) * 1000)]),
+    );
+    const fit = fitLine(
+      results.map((r) => r.keys),
+      results.map((r) => r.median),
+    );
+    const [first, last] = [results[0], results[results.length - 1]];
+    console.log(
+      `linearity: fit ${(fit.slope * 1000).toFixed(2)} ms per 1000 keys ${fit.intercept < 0 ? '-' : '+'} ${Math.abs(fit.intercept).toFixed(1)} ms, R^2 = ${fit.rSquared.toFixed(3)}; ` +
+        `per-key cost at ${last.keys} vs ${first.keys}: ${(last.median / last.keys / (first.median / first.keys)).toFixed(2)}x`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const floorMs = benchImportFloor();
@@ -289,6 +341,7 @@ async function main(): Promise<void> {
   benchScaling(pipeline);
   benchCli();
   await benchHelm(pipeline);
+  benchLoading(pipeline);
   console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`);
 }
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node } from 'yaml';
+import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { deepMerge, isPlainObject, setOwnProperty } from '../lib/merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
@@ -200,8 +200,9 @@ function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: 
   if (!isPlainObject(raw)) {
     throw new ConfigError(file, ['the file must contain a mapping of settings (key: value), not a list or a single value']);
   }
+  const locate = locator(doc, lines);
   const where = (path: readonly PropertyKey[]) => {
-    const at = locate(doc, path, lines);
+    const at = locate(path);
     return `${formatPath(path) || '(top level)'}${at ? ` (${at})` : ''}`;
   };
   const missing = Object.entries(options.required ?? {})
@@ -473,7 +474,7 @@ class DataBuilder {
       const keyNode = pair.key ?? pair.value;
       const key = this.build(pair.key, path, level).value;
       // As the package's toJS: a null key (`: value`, `~: value`) is the empty string.
-      const name = typeof key === 'object' && key !== null ? undefined : key === null ? '' : String(key);
+      const name = typeof key === 'object' && key !== null ? undefined : keyName(key);
       // Built even when the key is refused below, so that anchors inside it are known.
       const child = this.build(pair.value, [...path, name ?? '(key)'], level, keyNode);
       const first = name === undefined ? undefined : seen.get(name);
@@ -553,26 +554,46 @@ function describeIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyK
   return `${where(path)}: ${message}`;
 }
 
-/** "line L, column C" of the deepest node of `path` that the file itself contains. */
-function locate(doc: Document, path: readonly PropertyKey[], lines: LineCounter): string | undefined {
-  let node: unknown = doc.contents;
-  let found: Node | undefined;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value ?? '') === String(key));
-      if (!pair) break;
-      found = pair.key as Node;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key];
-      if (!isNode(node)) break;
-      found = node;
-    } else break;
-  }
-  const offset = found?.range?.[0];
-  if (offset === undefined) return undefined;
-  const { line, col } = lines.linePos(offset);
-  return `line ${line}, column ${col}`;
+/**
+ * "line L, column C" of the deepest node of each path that the file itself contains. Mappings are
+ * indexed by key on first use: a file can have problems under every one of 100k keys.
+ */
+function locator(doc: Document, lines: LineCounter): (path: readonly PropertyKey[]) => string | undefined {
+  const indexes = new Map<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string) => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) if (isScalar(pair.key) && !index.has(keyName(pair.key.value))) index.set(keyName(pair.key.value), pair);
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
+  return (path) => {
+    let node: unknown = doc.contents;
+    let found: Node | undefined;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = pairOf(node, String(key));
+        if (!pair) break;
+        found = pair.key as Node;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        node = node.items[key];
+        if (!isNode(node)) break;
+        found = node;
+      } else break;
+    }
+    const offset = found?.range?.[0];
+    if (offset === undefined) return undefined;
+    const { line, col } = lines.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+}
+
+/** The data's key for a scalar key's value, as DataBuilder makes it (a null key is ""). */
+function keyName(value: unknown): string {
+  return value === null ? '' : String(value);
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
