@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { names, RELEASE_TRACKS } from '../lib/names.js';
-import { bytesOf, cpuToMillicores, notAbove } from '../lib/quantity.js';
+import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from '../lib/quantity.js';
 import { networkIssues, networkSchema } from './network.js';
 
 // ---------------------------------------------------------------------------
@@ -89,15 +89,20 @@ const labelValue = z
   .max(63, { error: 'must be at most 63 characters (a label value)' })
   .regex(LABEL_VALUE, { error: 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit, or empty' });
 
-/** CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted and kept as text. */
+/**
+ * CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted as text. Quantities
+ * are kept in the API server's canonical form ("1000m" -> "1"; lib/quantity.ts) so re-applies show no drift.
+ */
 export const cpuQuantity = z
   .union([z.number().positive(), z.string()], { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' })
   .transform(String)
-  .pipe(z.string().regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' }));
+  .pipe(z.string().regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' }))
+  .transform(canonicalQuantity);
 
 export const byteQuantity = z
   .string()
-  .regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' });
+  .regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' })
+  .transform(canonicalQuantity);
 
 const port = z.number().int({ error: 'must be a whole number' }).min(1).max(65535);
 const seconds = (min: number, max: number) => z.number().int({ error: 'must be a whole number of seconds' }).min(min).max(max);
@@ -192,7 +197,7 @@ const securityContextSchema = z
 
 const volumeSchema = z
   .strictObject({
-    size: byteQuantity.default('10Gi'),
+    size: byteQuantity.prefault('10Gi'),
     accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany']).default('ReadWriteOnce'),
     storageClass: objectName('azurefile').optional().describe('StorageClass; omitted means the cluster default.'),
     mountPath: z.string().regex(/^\/.*/, { error: 'must be an absolute path' }),
@@ -385,7 +390,7 @@ export type WorkloadConfig = WebServiceConfig | WorkerConfig;
 const datastoreStorageSchema = (size: string) =>
   z
     .strictObject({
-      size: byteQuantity.default(size),
+      size: byteQuantity.prefault(size),
       storageClass: objectName('azurefile').optional().describe('StorageClass; omitted means the cluster default.'),
     })
     .prefault({});
