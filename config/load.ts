@@ -262,8 +262,9 @@ function readYaml(text: string, file: string): { doc: Document.Parsed; lines: Li
     throw error;
   }
   const { tokens } = read;
-  const scan = read.tooDeep === undefined ? scanTokens(tokens) : { tooDeep: read.tooDeep, unclosed: [] };
-  if (scan.tooDeep !== undefined) throw new ConfigError(file, [`${at(scan.tooDeep)}: ${TOO_DEEP}`]);
+  const scan = scanTokens(tokens);
+  const tooDeep = read.tooDeep ?? scan.tooDeep;
+  if (tooDeep !== undefined) throw new ConfigError(file, [`${at(tooDeep)}: ${TOO_DEEP}`]);
 
   // uniqueKeys: the package compares each key with every earlier one of its mapping (quadratic:
   // 40k keys took 10 s); yamlData finds duplicates in one pass instead.
@@ -273,13 +274,7 @@ function readYaml(text: string, file: string): { doc: Document.Parsed; lines: Li
   const problems: Located[] = [
     ...scan.unclosed,
     ...doc.errors.filter((e) => !UNCLOSED_ERROR.test(e.message)).map((e) => ({ offset: e.pos[0], message: `YAML syntax error: ${e.message}` })),
-    ...doc.warnings.map((w) => ({
-      offset: w.pos[0],
-      message:
-        w.code === 'TAG_RESOLVE_FAILED'
-          ? unsupportedTag(text.slice(w.pos[0], w.pos[1]))
-          : `YAML: ${w.message}`,
-    })),
+    ...doc.warnings.map((w) => ({ offset: w.pos[0], message: w.code === 'TAG_RESOLVE_FAILED' ? unsupportedTag(text.slice(w.pos[0], w.pos[1])) : `YAML: ${w.message}` })),
   ];
   if (doc.directives.yaml.version === '1.1') {
     problems.push({

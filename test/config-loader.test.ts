@@ -226,7 +226,7 @@ describe('Empty environment file, or one without tier', () => {
     expect(problems).toEqual([missingTier, 'services.backend.replicas (line 3, column 5): Too small: expected number to be >=0']);
   });
   it('a tier under another key does not count', () => {
-    expect(problemsOf('app:\n  tier: dev\n', parseConfig)).toEqual([missingTier, 'app.tier (line 2, column 3): unknown key (check the spelling; config/schema.json lists every setting)']);
+    expect(problemsOf('app:\n  tier: dev\n')).toEqual([missingTier, 'app.tier (line 2, column 3): unknown key (check the spelling; config/schema.json lists every setting)']);
   });
   it('config/gitops.yaml needs no tier', () => {
     expect(loadGitOps()).toBeTruthy();
