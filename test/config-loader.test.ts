@@ -249,11 +249,14 @@ describe('An environment "file" that is a directory, or unreadable', () => {
     expect(loadProblems('loop', dir)).toEqual(['cannot be read (ELOOP)']);
     expect(loadProblems('gone', dir)).toEqual(['no such environment file (environments: gone, loop)']);
   });
-  // root reads any file whatever its mode, so the case only exists for other users.
-  it.skipIf(process.getuid?.() === 0)('a file without read permission', () => {
-    const dir = environmentsDir({ 'qa.yaml': 'tier: staging\n' });
-    chmodSync(join(dir, 'qa.yaml'), 0o000);
-    expect(loadProblems('qa', dir)).toEqual(['cannot be read (permission denied)']);
+  it('a regular file that cannot be read: an I/O error (Linux /proc/self/mem), and no read permission where the test user has one', () => {
+    const dir = environmentsDir({ 'denied.yaml': 'tier: staging\n' });
+    symlinkSync('/proc/self/mem', join(dir, 'io.yaml'));
+    expect(loadProblems('io', dir)).toEqual(['cannot be read (EIO)']);
+    chmodSync(join(dir, 'denied.yaml'), 0o000);
+    // root reads any file whatever its mode (CI runs as root): then the mode changes nothing.
+    if (process.getuid?.() === 0) expect(loadEnvironment('denied', dir).config.tier).toBe('staging');
+    else expect(loadProblems('denied', dir)).toEqual(['cannot be read (permission denied)']);
   });
 });
 
