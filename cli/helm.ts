@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../config/load.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments } from '../config/load.js';
 import { buildHelmChart, type HelmChart } from '../lib/helm/chart.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
@@ -26,7 +26,7 @@ export function helmCommand(argv: string[], io: Io = consoleIo): number {
     const configDir = values['config-dir'];
     const names = listEnvironments(configDir);
     if (names.length === 0) throw new UserError(`no environments in ${configDir}`);
-    const loaded = names.map((name) => loadEnvironment(name, configDir));
+    const loaded = loadEnvironments(names, configDir);
     const chart = buildHelmChart(loaded);
     printWarnings(io, loaded.flatMap((env) => env.warnings));
     const target = writeChart(values.outdir, chart);

@@ -11,7 +11,7 @@ import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCoun
 import type { z } from 'zod';
 import { deepMerge, isPlainObject, setOwnProperty } from '../lib/merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
-import { environmentProblems, type ConfigProblem } from './rules.js';
+import { crossEnvironmentProblems, environmentProblems, type ConfigProblem, type EnvironmentSetProblem } from './rules.js';
 import { configSchema, TIERS, type Config } from './schema.js';
 
 export const ENVIRONMENTS_DIR = fileURLToPath(new URL('./environments/', import.meta.url));
@@ -68,12 +68,15 @@ export interface LoadedEnvironment {
   readonly config: Config;
   /** Warnings about the file ("<file>: <key> (line L, column C): <message>"): printed, not fatal. */
   readonly warnings: readonly string[];
+  /** "<key path> (line L, column C)": where the file states a key path (for problems found later). */
+  readonly where: (path: readonly PropertyKey[]) => string;
 }
 
 /** A validated environment and the warnings about it. */
 export interface ParsedEnvironment {
   readonly config: Config;
   readonly warnings: string[];
+  readonly where: (path: readonly PropertyKey[]) => string;
 }
 
 /** Names of the environments that have a file in `dir`, sorted. */
@@ -107,6 +110,23 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
   return { name, file, ...parseEnvironment(text, file) };
 }
 
+/**
+ * Loads several environments and checks the rules between them (config/rules.ts
+ * crossEnvironmentProblems: e.g. two environments in one namespace): errors throw a ConfigError
+ * against the later file, warnings join that environment's warnings.
+ */
+export function loadEnvironments(names: readonly string[], dir = ENVIRONMENTS_DIR): LoadedEnvironment[] {
+  const loaded = names.map((name) => loadEnvironment(name, dir));
+  const problems = crossEnvironmentProblems(loaded);
+  const located = (p: EnvironmentSetProblem) => `${loaded.find((env) => env.file === p.file)!.where(p.path)}: ${p.message}`;
+  const failing = problems.find((p) => p.severity === 'error');
+  if (failing) throw new ConfigError(failing.file, problems.filter((p) => p.severity === 'error' && p.file === failing.file).map(located));
+  return loaded.map((env) => ({
+    ...env,
+    warnings: [...env.warnings, ...problems.filter((p) => p.file === env.file).map((p) => `${displayPath(env.file)}: ${located(p)}`)],
+  }));
+}
+
 let defaultsCache: unknown;
 /** The fully defaulted configuration, which every environment file is an overlay on. */
 export function configDefaults(): unknown {
@@ -130,7 +150,7 @@ export function parseEnvironment(text: string, file: string, rules: typeof envir
   const describe = (p: ConfigProblem) => `${where(p.path)}: ${p.message}`;
   const errors = problems.filter((p) => p.severity === 'error').map(describe);
   if (errors.length) throw new ConfigError(file, errors);
-  return { config, warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${displayPath(file)}: ${describe(p)}`) };
+  return { config, warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${displayPath(file)}: ${describe(p)}`), where };
 }
 
 /** parseEnvironment without the warnings. */

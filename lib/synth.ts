@@ -1,6 +1,6 @@
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import { renderArgoCd } from '../charts/argocd.js';
-import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadGitOps } from '../config/load.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments, loadGitOps } from '../config/load.js';
 import { GITOPS_FILE } from '../config/gitops.js';
 import { environmentDirectory, type OutputDirectory } from './output.js';
 import { renderEnvironment, type RenderedEnvironment } from './render.js';
@@ -30,7 +30,7 @@ export interface Synthesis {
 export function synthesize(options: SynthesisOptions = {}): Synthesis {
   const configDir = options.configDir ?? ENVIRONMENTS_DIR;
   const all = options.environments === undefined;
-  const loaded = (options.environments ?? listEnvironments(configDir)).map((name) => loadEnvironment(name, configDir));
+  const loaded = loadEnvironments(options.environments ?? listEnvironments(configDir), configDir);
   const gitops = all ? loadGitOps(options.gitopsFile ?? GITOPS_FILE) : undefined;
   const environments = loaded.map(({ name, file, config }) => ({ ...renderEnvironment(name, config), source: sourceName(file) }));
   const argocd = gitops

@@ -6,7 +6,11 @@
  * invalid (lib/validate.ts, the API server's metadata rules) or really collides.
  */
 import { describe, expect, it } from 'vitest';
-import { listEnvironments, loadEnvironment, parseEnvironment } from '../config/load.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, listEnvironments, loadEnvironment, parseEnvironment } from '../config/load.js';
+import { synthesize } from '../lib/synth.js';
 import { CONFIGMAP_MAX_BYTES, crossEnvironmentProblems, environmentProblems, type ConfigProblem, type NamedConfig } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
 import { renderEnvironment, type RenderedEnvironment } from '../lib/render.js';
@@ -319,6 +323,25 @@ describe('reserved and shared namespaces', () => {
   it('two environments with one <app.name>-<environment> (Argo CD Application name, instance label): an error', () => {
     const problems = crossEnvironmentProblems([named('a-b', 'namespace: one\ningress: { host: a.example.com }\n'), named('b', 'app: { name: webapp-a }\nnamespace: two\ningress: { host: b.example.com }\n')]);
     expect(problems).toEqual([expect.objectContaining({ file: 'config/environments/b.yaml', path: ['app', 'name'], message: expect.stringContaining('"webapp-a-b"') })]);
+  });
+
+  it('synthesis applies them to the environment files: the later file fails with the key\'s line, a shared host is a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cross-env-'));
+    writeFileSync(join(dir, 'blue.yaml'), 'tier: staging\nnamespace: shop\ningress: { host: a.example.com }\n');
+    writeFileSync(join(dir, 'green.yaml'), 'tier: staging\ningress: { host: b.example.com }\nnamespace: shop\n');
+    let error: unknown;
+    try {
+      synthesize({ configDir: dir, environments: ['blue', 'green'] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).file).toBe(join(dir, 'green.yaml'));
+    expect((error as ConfigError).problems[0]).toMatch(/^namespace \(line 3, column 1\): "shop" is also the namespace of environment "blue"/);
+
+    writeFileSync(join(dir, 'green.yaml'), 'tier: staging\nnamespace: shop2\ningress: { host: a.example.com }\n');
+    const { warnings } = synthesize({ configDir: dir, environments: ['blue', 'green'] });
+    expect(warnings).toEqual([expect.stringMatching(/green\.yaml: ingress\.host \(line 3, column 12\): environment "blue" serves the same host "a\.example\.com"/)]);
   });
 
   it('the committed environments have no problems, alone or together', () => {
