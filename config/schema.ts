@@ -712,7 +712,7 @@ export const configSchema = z
     tier: z
       .enum(TIERS)
       .default('prod')
-      .describe('What kind of environment this is; dev relaxes production rules (e.g. allows the "latest" tag).'),
+      .describe('Required in every environment file: what kind of environment this is (an empty file or one without tier is an error); dev relaxes production rules (e.g. allows the "latest" tag).'),
     namespace: dnsLabel.optional().describe('Namespace of the environment; default <app.name>-<environment>.'),
     app: z
       .strictObject({
