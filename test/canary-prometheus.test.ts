@@ -128,12 +128,11 @@ describe('canary analysis against a real Prometheus', () => {
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
-    const rollback = await run(prometheus.url);
+    const [rollback, unreachable] = await Promise.all([run(prometheus.url), run('http://127.0.0.1:9')]);
     expect(rollback.code).toBe(4);
     expect(rollback.stdout).toContain(`${env}/backend: canary 1.1.0 -> ROLLBACK`);
     expect(rollback.stdout).toMatch(/error rate {3}canary 12\.\d\d%, stable 0\.10%/);
     expect(rollback.stdout).toContain('CPU n/a, memory n/a');
-    const unreachable = await run('http://127.0.0.1:9');
     expect(unreachable.code).toBe(3);
     expect(unreachable.stdout).toContain('could not query Prometheus');
     rmSync(configDir, { recursive: true, force: true });
