@@ -40,9 +40,10 @@ describe('committed output is what the config produces', () => {
     expect(committed).toEqual(environmentFileJsonSchema());
   });
 
-  it('every environment file points editors at the JSON Schema', () => {
+  it('every environment file points editors at the JSON Schema (its first line, a convention the README states)', () => {
     for (const name of ENVIRONMENTS) {
-      expect(readFileSync(join(root, 'config', 'environments', `${name}.yaml`), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema.json');
+      const firstLine = readFileSync(join(root, 'config', 'environments', `${name}.yaml`), 'utf8').split('\n')[0];
+      expect(firstLine, `config/environments/${name}.yaml must start with the line the README's "Configuration" shows`).toBe('# yaml-language-server: $schema=../schema.json');
     }
   });
 });
