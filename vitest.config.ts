@@ -13,8 +13,8 @@ export default defineConfig({
     // The run ends by listing skipped tests and why; with CI=true they fail it.
     reporters: ['default', './test/setup/skipped-tests-reporter.ts'],
     // Both cores (vitest's default leaves one to the main process): the suite is CPU-bound and its
-    // child processes (tsx, kubectl, promtool) are short-lived. Measured idle: 122 s with one
-    // worker, 109 s with two.
+    // child processes (tsx, kubectl, promtool) are short-lived. Measured idle: 77 s with one
+    // worker, 60 s with two.
     maxWorkers: 2,
     // Test files share loaded modules (cdk8s, zod, validators) instead of reloading them per file:
     // collection dominated the run. Tests must therefore restore what they change (spies, env).
