@@ -74,7 +74,8 @@ function fromConfig(io: Io, name: string, configDir: string): Target {
 function distEnvironments(outRoot: string): string[] {
   if (!existsSync(outRoot)) throw new UserError(`${outRoot}/ does not exist: run npm run synth first`);
   return readdirSync(outRoot, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    // An environment's directory has its kustomization.yaml; dist/argocd*/ and dist/helm/ do not.
+    .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
     .map((entry) => entry.name)
     .sort();
 }

@@ -129,6 +129,8 @@ describe(`an adopter's new environment and service`, () => {
       const check = command((io) => withOutdir(() => checkCommand(argv, io)));
       expect(check.code, `${argv.join(' ')}\n${check.out}${check.err}`).toBe(0);
       for (const name of environments) expect(check.out, argv.join(' ')).toMatch(new RegExp(`^${name}: 0 errors, 0 warnings in \\d+ objects$`, 'm'));
+      // Exactly the environments: dist/argocd*/ and dist/helm/ are not environments.
+      expect(check.out.match(/^[\w-]+: \d+ errors/gm)?.map((line) => line.split(':')[0]).sort(), argv.join(' ')).toEqual([...environments].sort());
     }
   });
 

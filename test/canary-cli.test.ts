@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../cli/canary.js';
 import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { ENVIRONMENTS } from './helpers.js';
+import { unusedName } from './setup/names.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'canary-cli-'));
 const configDir = join(scratch, 'environments');
@@ -80,9 +82,9 @@ describe('npm run canary (one command per step)', () => {
   });
 
   it('names an unknown environment and exits 1, without a stack trace', async () => {
-    const result = await canary('status', '--env', 'qa');
+    const result = await canary('status', '--env', unusedName('qa', ENVIRONMENTS));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('no such environment file (environments: dev, prod, staging)');
+    expect(result.stderr).toContain(`no such environment file (environments: ${ENVIRONMENTS.join(', ')})`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

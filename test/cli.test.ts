@@ -12,7 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
-import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { ENVIRONMENTS_DIR, listEnvironments } from '../config/load.js';
+import { unusedName } from './setup/names.js';
+import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { CDK8S_SCRATCH_DIR, synthCommand, synthTarget } from '../main.js';
 import { fileTree } from './helpers.js';
 
@@ -63,7 +65,7 @@ async function scenario(name: string): Promise<{ configDir: string; outdir: stri
   const configDir = join(scratch, name, 'environments');
   const outdir = join(scratch, name, 'dist');
   mkdirSync(configDir, { recursive: true });
-  cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+  cpSync(REFERENCE_CONFIG_DIR, configDir, { recursive: true });
   const first = await synth([], outdir, configDir);
   expect(first.code, first.stderr).toBe(0);
   return { configDir, outdir };
@@ -102,9 +104,10 @@ describe.concurrent('npm run synth', () => {
 
   it('names the known environments when one does not exist', async () => {
     const { configDir, outdir } = await scenario('missing');
-    const result = await synth(['--env', 'qa'], outdir, configDir);
+    const missing = unusedName('qa', listEnvironments(configDir));
+    const result = await synth(['--env', missing], outdir, configDir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('qa.yaml: invalid configuration\n  - no such environment file (environments: dev, prod, staging)');
+    expect(result.stderr).toContain(`${missing}.yaml: invalid configuration\n  - no such environment file (environments: ${listEnvironments(configDir).join(', ')})`);
   });
 
   it('synthesizes only the requested environment and removes files of objects that were removed', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, listEnvironments, loadEnvironment } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
-import { configFromYaml, problemsOf } from './helpers.js';
+import { configFromYaml, ENVIRONMENTS, problemsOf } from './helpers.js';
 
 
 describe('defaults (a file with only tier: prod)', () => {
@@ -153,7 +153,7 @@ describe('environment files', () => {
     try {
       loadEnvironment('nope');
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual(['no such environment file (environments: dev, prod, staging)']);
+      expect((error as ConfigError).problems).toEqual([`no such environment file (environments: ${ENVIRONMENTS.join(', ')})`]);
       expect((error as ConfigError).file).toMatch(/config\/environments\/nope\.yaml$/);
     }
   });
