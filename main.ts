@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './cli/command.js';
 import { GITOPS_FILE } from './config/gitops.js';
 import { ENVIRONMENTS_DIR, listEnvironments } from './config/load.js';
-import { writeEnvironments } from './lib/output.js';
-import { synthesize } from './lib/synth.js';
-import { validateRendered } from './lib/validate-rendered.js';
+import { writeEnvironments } from './core/output.js';
+import { synthesize } from './synth/synth.js';
+import { validateRendered } from './core/validate/rendered.js';
 
 /**
  * cdk8s.yaml's `output:`. `cdk8s synth` deletes its output directory before it starts the app

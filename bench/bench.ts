@@ -137,8 +137,8 @@ type Pipeline = Awaited<ReturnType<typeof importPipeline>>;
 async function importPipeline() {
   const [load, render, validate] = await Promise.all([
     import('../config/load.js'),
-    import('../lib/render.js'),
-    import('../lib/validate-rendered.js'),
+    import('../charts/render.js'),
+    import('../core/validate/rendered.js'),
   ]);
   return { ...load, ...render, ...validate };
 }
@@ -273,7 +273,7 @@ function benchCli(): void {
 
 /** `npm run synth:helm` in-process: variant renderings (two per config), merge and template writing. */
 async function benchHelm(pipeline: Pipeline): Promise<void> {
-  const { buildHelmChart } = await import('../lib/helm/chart.js');
+  const { buildHelmChart } = await import('../helm/chart.js');
   const environments = pipeline.listEnvironments().map((name) => pipeline.loadEnvironment(name));
   let variants = 0;
   const samples = sample(3, () => {

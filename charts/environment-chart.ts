@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentContext } from '../lib/context.js';
+import type { EnvironmentContext } from '../config/context.js';
 
 /**
  * A chart whose objects live in the environment namespace. Every chart becomes one file in

@@ -1,16 +1,16 @@
 import type { Construct } from 'constructs';
-import { annotateForArgoCd } from '../lib/argocd-annotations.js';
-import type { EnvironmentContext } from '../lib/context.js';
+import { annotateForArgoCd } from './argocd-annotations.js';
+import type { EnvironmentContext } from '../config/context.js';
 import type { EnvironmentChart } from './environment-chart.js';
-import { IngressChart } from './ingress.js';
-import { MongoDbChart } from './mongodb.js';
-import { NamespaceChart } from './namespace.js';
-import { NetworkPolicyChart } from './network-policies.js';
+import { IngressChart } from './routing/ingress.js';
+import { MongoDbChart } from './datastores/mongodb.js';
+import { NamespaceChart } from './security/namespace.js';
+import { NetworkPolicyChart } from './security/network-policies.js';
 import { LoggingChart } from './observability/logging-chart.js';
 import { MonitoringChart } from './observability/monitoring-chart.js';
-import { RedisChart } from './redis.js';
-import { WebServiceChart } from './web-service.js';
-import { WorkerChart } from './worker.js';
+import { RedisChart } from './datastores/redis.js';
+import { WebServiceChart } from './workloads/web-service.js';
+import { WorkerChart } from './workloads/worker.js';
 
 /** Every chart of one environment, in file order. */
 export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext): EnvironmentChart[] {

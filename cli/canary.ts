@@ -8,13 +8,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements } from '../lib/canary-analysis.js';
-import { environmentContext } from '../lib/context.js';
-import { writeEnvironments } from '../lib/output.js';
-import { applyEdits } from '../lib/yaml-edit.js';
-import { describeRelease, releaseTransition, type ReleaseCommand } from '../lib/release.js';
-import { renderEnvironment } from '../lib/render.js';
-import { validateRendered } from '../lib/validate-rendered.js';
+import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements } from '../delivery/canary-analysis.js';
+import { environmentContext } from '../config/context.js';
+import { writeEnvironments } from '../core/output.js';
+import { applyEdits } from '../delivery/yaml-edit.js';
+import { describeRelease, releaseTransition, type ReleaseCommand } from '../delivery/release.js';
+import { renderEnvironment } from '../charts/render.js';
+import { validateRendered } from '../core/validate/rendered.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UsageError, UserError, type CommandArgs, type Io } from './command.js';
 
 const COMMANDS = ['start', 'promote', 'rollback', 'switch', 'status', 'analyze'] as const;

@@ -1,7 +1,7 @@
 /**
  * npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]
  *
- * The policy report (lib/policy/): checks the objects of each environment against the security,
+ * The policy report (policy/): checks the objects of each environment against the security,
  * reliability and consistency rules and prints every violation object by object, with the rule
  * name, what is wrong and how to fix it. Exits 1 when there is any error; warnings are printed only.
  *
@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { KUSTOMIZATION_FILE } from '../lib/kustomize.js';
-import { checkObjects, countBySeverity, formatViolations, type Violation } from '../lib/policy/index.js';
-import { renderEnvironment, type Manifest } from '../lib/render.js';
+import { KUSTOMIZATION_FILE } from '../core/kustomize.js';
+import { checkObjects, countBySeverity, formatViolations, type Violation } from '../policy/index.js';
+import { renderEnvironment, type Manifest } from '../charts/render.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
 const CHECK = {

@@ -13,7 +13,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config/load.js';
-import { isEntryPoint } from '../lib/entry-point.js';
+import { isEntryPoint } from './entry-point.js';
 
 export const EXIT = { ok: 0, userError: 1, usage: 2, internal: 70 } as const;
 

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
 import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
-import { environmentContext } from '../lib/context.js';
-import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../lib/diff.js';
-import { renderEnvironment, type Manifest } from '../lib/render.js';
-import { outputDirectories, synthesize } from '../lib/synth.js';
+import { environmentContext } from '../config/context.js';
+import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../gitops/diff.js';
+import { renderEnvironment, type Manifest } from '../charts/render.js';
+import { outputDirectories, synthesize } from '../synth/synth.js';
 import { consoleIo, EXIT, printWarnings, runCommand, runAsScript, UsageError, UserError, type Io } from './command.js';
 
 const ENVIRONMENT_PLACEHOLDER = '<env>';

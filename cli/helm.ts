@@ -1,5 +1,5 @@
 /**
- * `npm run synth:helm`: writes the Helm chart to dist/helm/<app>/ (see lib/helm/chart.ts).
+ * `npm run synth:helm`: writes the Helm chart to dist/helm/<app>/ (see helm/chart.ts).
  * Every environment file is loaded and checked first: a bad config writes nothing.
  *
  *   npm run synth:helm [-- --config-dir <dir>] [--outdir <dir>]
@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments } from '../config/load.js';
-import { buildHelmChart, type HelmChart } from '../lib/helm/chart.js';
+import { buildHelmChart, type HelmChart } from '../helm/chart.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
 const OUTDIR = join('dist', 'helm');

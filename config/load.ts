@@ -9,7 +9,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
-import { deepMerge, isPlainObject, setOwnProperty } from '../lib/merge.js';
+import { deepMerge, isPlainObject, setOwnProperty } from './merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
 import { crossEnvironmentProblems, environmentProblems, type ConfigProblem, type EnvironmentSetProblem } from './rules.js';
 import { configSchema, TIERS, type Config } from './schema.js';

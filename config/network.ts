@@ -1,10 +1,10 @@
 /**
- * The `network` section of an environment: which NetworkPolicies charts/network-policies.ts emits.
+ * The `network` section of an environment: which NetworkPolicies charts/security/network-policies.ts emits.
  * Kept out of config/schema.ts (which imports it) so the network rules read in one place; it must
  * not import values from schema.ts (the modules would import each other).
  */
 import { z } from 'zod';
-import { cidrContains, parseCidr } from '../lib/network/cidr.js';
+import { cidrContains, parseCidr } from './cidr.js';
 import type { Config } from './schema.js';
 
 /** NetworkPolicy names the chart uses itself; a workload's policy is named like the workload. */

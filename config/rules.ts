@@ -4,16 +4,16 @@
  * objects the config becomes, and rules across environments. Each problem names the key path it
  * is about, so the loader can point at the line in the file; warnings do not stop synthesis.
  *
- * Generated names and settings come from the functions the charts use (lib/names.ts,
- * lib/connections.ts, lib/pod.ts, lib/labels.ts), so a rule cannot drift from what is rendered.
+ * Generated names and settings come from the functions the charts use (config/names.ts,
+ * config/connections.ts, charts/workloads/pod.ts, config/labels.ts), so a rule cannot drift from what is rendered.
  */
 import { posix } from 'node:path';
-import { IngressChart } from '../charts/ingress.js';
-import { connectionEnv } from '../lib/connections.js';
-import { environmentContext, loggingNamespace, type EnvironmentContext } from '../lib/context.js';
-import { recommendedLabels } from '../lib/labels.js';
-import { DATA_VOLUME, names, volumeNameForPath, webServiceSettings } from '../lib/names.js';
-import { workloadSettings } from '../lib/pod.js';
+import { IngressChart } from '../charts/routing/ingress.js';
+import { connectionEnv } from './connections.js';
+import { environmentContext, loggingNamespace, type EnvironmentContext } from './context.js';
+import { recommendedLabels } from './labels.js';
+import { DATA_VOLUME, names, volumeNameForPath, webServiceSettings } from './names.js';
+import { workloadSettings } from '../charts/workloads/pod.js';
 import type { Config, WebServiceConfig, WorkloadConfig } from './schema.js';
 
 export interface ConfigProblem {

@@ -8,8 +8,8 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { names, RELEASE_TRACKS } from '../lib/names.js';
-import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from '../lib/quantity.js';
+import { names, RELEASE_TRACKS } from './names.js';
+import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantity.js';
 import { networkIssues, networkSchema } from './network.js';
 
 // ---------------------------------------------------------------------------
@@ -91,7 +91,7 @@ const labelValue = z
 
 /**
  * CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted as text. Quantities
- * are kept in the API server's canonical form ("1000m" -> "1"; lib/quantity.ts) so re-applies show no drift.
+ * are kept in the API server's canonical form ("1000m" -> "1"; config/quantity.ts) so re-applies show no drift.
  */
 export const cpuQuantity = z
   .union([z.number().positive(), z.string()], { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' })

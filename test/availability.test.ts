@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxUnavailable, minimumReplicas, spreadsAcrossTopology, topologySpreadConstraints } from '../lib/availability.js';
-import { selectorMatches } from '../lib/objects.js';
+import { maxUnavailable, minimumReplicas, spreadsAcrossTopology, topologySpreadConstraints } from '../charts/workloads/availability.js';
+import { selectorMatches } from '../core/objects.js';
 import { configFromYaml, find, findAll, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

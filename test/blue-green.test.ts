@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { blueGreenTransition, colourWorkload, idleColour } from '../lib/blue-green.js';
-import type { Edit } from '../lib/canary.js';
-import { releaseTransition } from '../lib/release.js';
-import { validateManifests } from '../lib/validate.js';
+import { blueGreenTransition, colourWorkload, idleColour } from '../delivery/blue-green.js';
+import type { Edit } from '../delivery/canary.js';
+import { releaseTransition } from '../delivery/release.js';
+import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, find, findAll, objectsOf, renderYaml } from './helpers.js';
 
 const blueGreen = (settings: string) => `tier: prod\nservices:\n  backend:\n    blueGreen: ${settings}\n`;

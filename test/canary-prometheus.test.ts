@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canaryAlertRules, canaryQueries, decide, measure } from '../lib/canary-analysis.js';
+import { canaryAlertRules, canaryQueries, decide, measure } from '../delivery/canary-analysis.js';
 import { configFromYaml } from './helpers.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { checkRules, startPrometheus, type PrometheusServer } from './tools.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/load.js';
-import { SYNC_WAVE_ANNOTATION } from '../lib/argocd-annotations.js';
-import { currentWeight, describeStatus, nextStep, transition, type Edit } from '../lib/canary.js';
-import { canaryQueries, decide } from '../lib/canary-analysis.js';
-import { validateManifests } from '../lib/validate.js';
-import { applyEdits } from '../lib/yaml-edit.js';
+import { SYNC_WAVE_ANNOTATION } from '../charts/argocd-annotations.js';
+import { currentWeight, describeStatus, nextStep, transition, type Edit } from '../delivery/canary.js';
+import { canaryQueries, decide } from '../delivery/canary-analysis.js';
+import { validateManifests } from '../core/validate/index.js';
+import { applyEdits } from '../delivery/yaml-edit.js';
 import { configFromYaml, find, findAll, objectsOf, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

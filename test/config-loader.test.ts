@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_LIMITS, ConfigError, configDefaults, listEnvironments, loadEnvironment, loadGitOps, parseConfig, parseEnvironment, parseGitOps } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
-import { deepMerge } from '../lib/merge.js';
+import { deepMerge } from '../config/merge.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'config-loader-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

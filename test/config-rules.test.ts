@@ -3,18 +3,18 @@
  * schema accepts that would still become objects the API server refuses, or objects that collide
  * or silently misbehave. Each class checks the problem's key path and message and, where
  * practical, renders the offending config with the rules skipped to show the object really is
- * invalid (lib/validate.ts, the API server's metadata rules) or really collides.
+ * invalid (core/validate/index.ts, the API server's metadata rules) or really collides.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, listEnvironments, loadEnvironment, parseEnvironment } from '../config/load.js';
-import { synthesize } from '../lib/synth.js';
+import { synthesize } from '../synth/synth.js';
 import { CONFIGMAP_MAX_BYTES, crossEnvironmentProblems, environmentProblems, type ConfigProblem, type NamedConfig } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
-import { renderEnvironment, type RenderedEnvironment } from '../lib/render.js';
-import { validateObject } from '../lib/validate.js';
+import { renderEnvironment, type RenderedEnvironment } from '../charts/render.js';
+import { validateObject } from '../core/validate/index.js';
 import { configFromYaml, find, findAll, objectsOf, problemsOf } from './helpers.js';
 
 /** Environment files state their tier; these tests use prod unless they say otherwise. */
@@ -29,7 +29,7 @@ const reported = (text: string): string[] => problemsOf(file(text));
 const render = (config: Config, name = 'test'): RenderedEnvironment => renderEnvironment(name, config);
 const errors = (problems: ConfigProblem[]) => problems.filter((p) => p.severity === 'error');
 const at = (problems: ConfigProblem[], ...path: PropertyKey[]) => problems.filter((p) => JSON.stringify(p.path) === JSON.stringify(path));
-/** API-server rule violations of one rendered object (lib/validate.ts). */
+/** API-server rule violations of one rendered object (core/validate/index.ts). */
 const issuesOf = (object: unknown) => validateObject(object as Record<string, unknown>).map((i) => i.message);
 
 const IMAGE = 'image: { repository: acme/api, tag: "1.0.0" }';

@@ -1,5 +1,5 @@
 /**
- * lib/diff.ts (object and field comparison) and `npm run diff` against a scratch copy of the
+ * gitops/diff.ts (object and field comparison) and `npm run diff` against a scratch copy of the
  * config and of a synthesized dist/, never the committed one.
  */
 import { execFile } from 'node:child_process';
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { diffCommand } from '../cli/diff.js';
-import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, withPlaceholders } from '../lib/diff.js';
-import { writeEnvironments } from '../lib/output.js';
-import { synthesize } from '../lib/synth.js';
+import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, withPlaceholders } from '../gitops/diff.js';
+import { writeEnvironments } from '../core/output.js';
+import { synthesize } from '../synth/synth.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 
 const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
@@ -22,7 +22,7 @@ const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
 });
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } };
 
-describe('lib/diff.ts', () => {
+describe('gitops/diff.ts', () => {
   it('keys objects by kind/namespace/name (kind/name when cluster-scoped)', () => {
     expect(objectKey(deployment('a'))).toBe('Deployment/web/backend');
     expect(objectKey(namespace)).toBe('Namespace/web');

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
 import { withConfigReference } from '../config/reference.js';
-import { environmentDirectory, outputFileText, type OutputDirectory } from '../lib/output.js';
-import { synthesize } from '../lib/synth.js';
+import { environmentDirectory, outputFileText, type OutputDirectory } from '../core/output.js';
+import { synthesize } from '../synth/synth.js';
 import { ENVIRONMENTS, renderCommitted } from './helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;

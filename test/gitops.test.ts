@@ -4,15 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { APPLICATIONSET_DIRECTORY, ARGOCD_DIRECTORY, renderArgoCd, type DeliveredEnvironment } from '../charts/argocd.js';
+import { APPLICATIONSET_DIRECTORY, ARGOCD_DIRECTORY, renderArgoCd, type DeliveredEnvironment } from '../gitops/argocd-chart.js';
 import { ConfigError, loadEnvironment, loadGitOps, parseGitOps } from '../config/load.js';
-import { argoCdAnnotations, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWave } from '../lib/argocd-annotations.js';
-import { autoSync, RESOURCES_FINALIZER } from '../lib/argocd.js';
-import { deepMerge } from '../lib/merge.js';
-import type { OutputDirectory } from '../lib/output.js';
-import { renderEnvironment, toYaml, type Manifest } from '../lib/render.js';
-import { synthesize } from '../lib/synth.js';
-import { validateManifests } from '../lib/validate.js';
+import { argoCdAnnotations, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWave } from '../charts/argocd-annotations.js';
+import { autoSync, RESOURCES_FINALIZER } from '../gitops/argocd.js';
+import { deepMerge } from '../config/merge.js';
+import type { OutputDirectory } from '../core/output.js';
+import { renderEnvironment, toYaml, type Manifest } from '../charts/render.js';
+import { synthesize } from '../synth/synth.js';
+import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, problemsOf as problemsOfText, renderCommitted } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 
@@ -31,7 +31,7 @@ function argoCdFor(environments: Record<string, string>): { argocd: Manifest[]; 
 const byKind = (objects: Manifest[], kind: string): any[] => objects.filter((o) => o.kind === kind);
 const application = (objects: Manifest[], name: string): any => byKind(objects, 'Application').find((a) => a.metadata.name === name);
 
-describe('sync waves and hooks (lib/argocd-annotations.ts)', () => {
+describe('sync waves and hooks (charts/argocd-annotations.ts)', () => {
   it('puts an object in the wave of its file, Namespaces in wave 0, ServiceAccounts and ConfigMaps in wave 10', () => {
     expect(syncWave('Namespace', 0)).toBe(0);
     expect(syncWave('Namespace', 60)).toBe(0);

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../lib/render.js';
+import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../charts/render.js';
 
 /** Renders a checked-in environment. */
 export function renderCommitted(name: string): RenderedEnvironment {

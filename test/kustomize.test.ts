@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { objectKey } from '../lib/diff.js';
-import { kustomization, KUSTOMIZATION_FILE } from '../lib/kustomize.js';
-import { writeEnvironments } from '../lib/output.js';
-import type { Manifest } from '../lib/render.js';
-import { synthesize } from '../lib/synth.js';
+import { objectKey } from '../gitops/diff.js';
+import { kustomization, KUSTOMIZATION_FILE } from '../core/kustomize.js';
+import { writeEnvironments } from '../core/output.js';
+import type { Manifest } from '../charts/render.js';
+import { synthesize } from '../synth/synth.js';
 import { objectsOf } from './helpers.js';
 
 const run = promisify(execFile);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checksum, stableJson } from '../lib/checksum.js';
-import { connectionEnv } from '../lib/connections.js';
-import { imageReference, pullSecrets } from '../lib/image.js';
-import { labelValue, recommendedLabels, selectorLabels } from '../lib/labels.js';
-import { deepMerge } from '../lib/merge.js';
-import { statefulSetPodHosts, volumeNameForPath } from '../lib/names.js';
-import { bytesOf, cpuToMillicores, notAbove, redisMemory } from '../lib/quantity.js';
+import { checksum, stableJson } from '../core/checksum.js';
+import { connectionEnv } from '../config/connections.js';
+import { imageReference, pullSecrets } from '../charts/workloads/image.js';
+import { labelValue, recommendedLabels, selectorLabels } from '../config/labels.js';
+import { deepMerge } from '../config/merge.js';
+import { statefulSetPodHosts, volumeNameForPath } from '../config/names.js';
+import { bytesOf, cpuToMillicores, notAbove, redisMemory } from '../config/quantity.js';
 import { configFromYaml } from './helpers.js';
 
 describe('quantities', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../config/load.js';
-import { environmentContext, loggingNamespace } from '../lib/context.js';
-import { validateManifests } from '../lib/validate.js';
+import { environmentContext, loggingNamespace } from '../config/context.js';
+import { validateManifests } from '../core/validate/index.js';
 import { ENVIRONMENTS, find, findAll, objectsOf, podTemplates, renderCommitted, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/load.js';
-import { cidrContains, ipInCidr, parseCidr } from '../lib/network/cidr.js';
-import { isAllowed, type NetworkEndpoint, type PodEndpoint } from '../lib/network/evaluate.js';
-import { environmentContext } from '../lib/context.js';
-import { groupId, isMetricsPortName, LOGGING_WORKLOADS, policiesFromFlows, type Flow, type PodGroup } from '../lib/network/policies.js';
-import { isNetworkPolicy, type NetworkPolicy } from '../lib/network/types.js';
-import { metadataOf, podPorts, podTemplatesOf, type PodTemplate } from '../lib/objects.js';
-import type { RenderedEnvironment } from '../lib/render.js';
+import { cidrContains, ipInCidr, parseCidr } from '../config/cidr.js';
+import { isAllowed, type NetworkEndpoint, type PodEndpoint } from '../policy/network/evaluate.js';
+import { environmentContext } from '../config/context.js';
+import { groupId, isMetricsPortName, LOGGING_WORKLOADS, policiesFromFlows, type Flow, type PodGroup } from '../charts/security/policies.js';
+import { isNetworkPolicy, type NetworkPolicy } from '../policy/network/types.js';
+import { metadataOf, podPorts, podTemplatesOf, type PodTemplate } from '../core/objects.js';
+import type { RenderedEnvironment } from '../charts/render.js';
 import { configFromYaml, ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

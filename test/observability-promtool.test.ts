@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { AlertRule } from '../lib/observability/alerts.js';
-import { environmentContext } from '../lib/context.js';
-import { dashboardQueries, interpolateForPrometheus } from '../lib/grafana/dashboard.js';
-import { environmentAlertGroups } from '../lib/observability/alerts.js';
-import { environmentDashboards } from '../lib/observability/dashboards.js';
-import { renderEnvironment } from '../lib/render.js';
+import type { AlertRule } from '../observability/alerts.js';
+import { environmentContext } from '../config/context.js';
+import { dashboardQueries, interpolateForPrometheus } from '../observability/grafana.js';
+import { environmentAlertGroups } from '../observability/alerts.js';
+import { environmentDashboards } from '../observability/dashboards.js';
+import { renderEnvironment } from '../charts/render.js';
 import { configFromYaml, ENVIRONMENTS, findAll } from './helpers.js';
 import { checkRuleFiles, testRules } from './tools.js';
 

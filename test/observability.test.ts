@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { environmentContext } from '../lib/context.js';
-import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../lib/grafana/dashboard.js';
-import { alertmanagerConfigSpec } from '../lib/observability/alertmanager.js';
-import { environmentAlertGroups } from '../lib/observability/alerts.js';
-import { environmentDashboards } from '../lib/observability/dashboards.js';
-import { errorRatio, latencyQuantile, podsOf, selector } from '../lib/observability/promql.js';
-import { validateManifests } from '../lib/validate.js';
+import { environmentContext } from '../config/context.js';
+import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../observability/grafana.js';
+import { alertmanagerConfigSpec } from '../observability/alertmanager.js';
+import { environmentAlertGroups } from '../observability/alerts.js';
+import { environmentDashboards } from '../observability/dashboards.js';
+import { errorRatio, latencyQuantile, podsOf, selector } from '../observability/promql.js';
+import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf as problemsOfText, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

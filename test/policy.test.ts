@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../cli/check.js';
-import { metadataOf } from '../lib/objects.js';
-import { checkObjects, formatViolations, RULES, type Violation } from '../lib/policy/index.js';
-import { allowedDisruptions } from '../lib/policy/rules/availability.js';
-import { imageTag } from '../lib/policy/rules/containers.js';
-import { toYaml, type Manifest } from '../lib/render.js';
+import { metadataOf } from '../core/objects.js';
+import { checkObjects, formatViolations, RULES, type Violation } from '../policy/index.js';
+import { allowedDisruptions } from '../policy/rules/availability.js';
+import { imageTag } from '../policy/rules/containers.js';
+import { toYaml, type Manifest } from '../charts/render.js';
 import { ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
 import { REFERENCE_CONFIG_DIR, renderReference } from './setup/reference.js';
 
@@ -126,7 +126,7 @@ describe('rule details', () => {
       [
         'Deployment webapp-prod/backend (prod/30-backend.yaml)',
         '  error    no-privilege-escalation: container "backend": allowPrivilegeEscalation is not false',
-        '           fix: set securityContext.allowPrivilegeEscalation: false on every container (lib/security.ts containerSecurityContext)',
+        '           fix: set securityContext.allowPrivilegeEscalation: false on every container (charts/workloads/security.ts containerSecurityContext)',
         '  error    readiness-probe: container "backend" has no readinessProbe: it receives traffic before it can serve it, and a broken rollout looks healthy',
         '           fix: add a readinessProbe (services.<name>.probes.readiness in the config)',
       ].join('\n'),

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { validateManifests, validateObject } from '../lib/validate.js';
+import { validateManifests, validateObject } from '../core/validate/index.js';
 
 type Obj = Record<string, any>;
 

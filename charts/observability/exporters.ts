@@ -2,16 +2,16 @@
  * Prometheus exporters for the datastores, run as sidecars the way well-kept charts do (one per
  * pod, talking to its own server over localhost), scraped through a `metrics` port of the
  * datastore's Service. Credentials reach them only through secretKeyRef; the MongoDB URI is
- * composed by the kubelet ($(VAR) expansion, as in lib/connections.ts).
+ * composed by the kubelet ($(VAR) expansion, as in config/connections.ts).
  */
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { MongoConfig, RedisConfig } from '../../config/schema.js';
-import { secretEnv } from '../../lib/connections.js';
-import type { EnvironmentContext } from '../../lib/context.js';
-import { MONGODB_PORT, REDIS_PORT } from '../../lib/names.js';
-import type { DatastoreSidecar } from '../datastore.js';
-import { scrapeMonitor } from '../monitoring.js';
+import { secretEnv } from '../../config/connections.js';
+import type { EnvironmentContext } from '../../config/context.js';
+import { MONGODB_PORT, REDIS_PORT } from '../../config/names.js';
+import type { DatastoreSidecar } from '../datastores/datastore.js';
+import { scrapeMonitor } from './monitoring.js';
 
 export const MONGODB_EXPORTER_PORT = 9216;
 export const REDIS_EXPORTER_PORT = 9121;

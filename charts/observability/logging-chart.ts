@@ -1,14 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { toYamlDocument } from '../../lib/yaml.js';
-import { loggingNamespace, type EnvironmentContext } from '../../lib/context.js';
-import { recommendedLabels } from '../../lib/labels.js';
-import { lokiDatasource } from '../../lib/observability/logging.js';
+import { toYamlDocument } from '../../core/yaml.js';
+import { loggingNamespace, type EnvironmentContext } from '../../config/context.js';
+import { recommendedLabels } from '../../config/labels.js';
+import { lokiDatasource } from '../../observability/logging.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { Loki } from './loki.js';
 import { Promtail } from './promtail.js';
 
-export { loggingNamespace } from '../../lib/context.js';
+export { loggingNamespace } from '../../config/context.js';
 
 /**
  * The logging namespace. The shipper reads the nodes' log files through hostPath volumes, which

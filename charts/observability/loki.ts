@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { toYamlDocument } from '../../lib/yaml.js';
+import { toYamlDocument } from '../../core/yaml.js';
 import type { LogsConfig } from '../../config/schema.js';
-import { checksum } from '../../lib/checksum.js';
-import { serviceHost, type EnvironmentContext } from '../../lib/context.js';
-import { LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT, lokiConfig } from '../../lib/observability/logging.js';
-import { Datastore, datastoreService } from '../datastore.js';
+import { checksum } from '../../core/checksum.js';
+import { serviceHost, type EnvironmentContext } from '../../config/context.js';
+import { LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT, lokiConfig } from '../../observability/logging.js';
+import { Datastore, datastoreService } from '../datastores/datastore.js';
 
 const NAME = 'loki';
 const CONFIG_DIR = '/etc/loki';

@@ -1,14 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { AlertmanagerConfig, PrometheusRule } from '../../imports/monitoring.coreos.com.js';
-import type { EnvironmentContext } from '../../lib/context.js';
-import { dashboardJson } from '../../lib/grafana/dashboard.js';
-import { recommendedLabels } from '../../lib/labels.js';
-import { alertmanagerConfigSpec } from '../../lib/observability/alertmanager.js';
-import { environmentAlertGroups } from '../../lib/observability/alerts.js';
-import { environmentDashboards } from '../../lib/observability/dashboards.js';
+import type { EnvironmentContext } from '../../config/context.js';
+import { dashboardJson } from '../../observability/grafana.js';
+import { recommendedLabels } from '../../config/labels.js';
+import { alertmanagerConfigSpec } from '../../observability/alertmanager.js';
+import { environmentAlertGroups } from '../../observability/alerts.js';
+import { environmentDashboards } from '../../observability/dashboards.js';
 import { EnvironmentChart } from '../environment-chart.js';
-import { toRuleGroup } from '../monitoring.js';
+import { toRuleGroup } from './monitoring.js';
 
 /**
  * What the environment adds to the cluster's monitoring (kube-prometheus-stack): its alert rules,

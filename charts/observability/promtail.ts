@@ -1,15 +1,15 @@
 import { JsonPatch, type ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { toYamlDocument } from '../../lib/yaml.js';
+import { toYamlDocument } from '../../core/yaml.js';
 import type { LogsConfig } from '../../config/schema.js';
-import { checksum } from '../../lib/checksum.js';
-import type { EnvironmentContext } from '../../lib/context.js';
-import { imageReference, pullSecrets } from '../../lib/image.js';
-import { recommendedLabels, selectorLabels } from '../../lib/labels.js';
-import { POD_LOGS_DIR, PROMTAIL_HTTP_PORT, PROMTAIL_POSITIONS_DIR, promtailConfig } from '../../lib/observability/logging.js';
-import { resourceRequirements } from '../../lib/resources.js';
-import { hostReaderSecurityContexts } from '../../lib/security.js';
+import { checksum } from '../../core/checksum.js';
+import type { EnvironmentContext } from '../../config/context.js';
+import { imageReference, pullSecrets } from '../workloads/image.js';
+import { recommendedLabels, selectorLabels } from '../../config/labels.js';
+import { POD_LOGS_DIR, PROMTAIL_HTTP_PORT, PROMTAIL_POSITIONS_DIR, promtailConfig } from '../../observability/logging.js';
+import { resourceRequirements } from '../workloads/resources.js';
+import { hostReaderSecurityContexts } from '../workloads/security.js';
 
 const NAME = 'promtail';
 const CONFIG_DIR = '/etc/promtail';

@@ -11,10 +11,10 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../config/load.js';
-import { isEntryPoint } from '../../lib/entry-point.js';
-import { checkObjects } from '../../lib/policy/index.js';
-import { renderEnvironment, type Manifest } from '../../lib/render.js';
-import { validateObject } from '../../lib/validate.js';
+import { isEntryPoint } from '../../cli/entry-point.js';
+import { checkObjects } from '../../policy/index.js';
+import { renderEnvironment, type Manifest } from '../../charts/render.js';
+import { validateObject } from '../../core/validate/index.js';
 import { validOverlay } from './arbitraries.js';
 
 export interface ValidConfigsReport {

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadEnvironment } from '../../config/load.js';
-import { renderEnvironment, type RenderedEnvironment } from '../../lib/render.js';
+import { renderEnvironment, type RenderedEnvironment } from '../../charts/render.js';
 
 export type ReferenceEnvironment = 'dev' | 'staging' | 'prod';
 

@@ -1,0 +1,259 @@
+/**
+ * The NetworkPolicies of an environment, as pure functions of its config and its objects.
+ *
+ * In each namespace of the environment (the application namespace and, with logs.enabled, the
+ * logging namespace) one `default-deny` policy denies every pod all ingress (and, with
+ * network.egress.restrict, all egress); then each flow the config declares is allowed:
+ *
+ *   ingress controller -> http port of each web service that has Ingress paths
+ *   Prometheus         -> the http port of services that serve /metrics on it, Loki's http port,
+ *                         and every container port named "metrics" or "*-metrics", found in the
+ *                         synthesized objects, so exporter sidecars need no entry here
+ *   workload           -> MongoDB 27017 / Redis 6379, for each datastore it `uses`
+ *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
+ *   Promtail           -> Loki 3100 (push), and the API server (pod discovery)
+ *   Grafana            -> Loki 3100 (queries)
+ *   every pod          -> the cluster DNS on UDP/TCP 53 (egress restricted only)
+ *   workload           -> network.egress.allow addresses (egress restricted only)
+ *
+ * Policies are additive and a connection needs both the sender's egress and the receiver's
+ * ingress allowed (https://kubernetes.io/docs/concepts/services-networking/network-policies/),
+ * so one flow yields a rule in the sender's policy and one in the receiver's.
+ */
+import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
+import type { EnvironmentContext } from '../../config/context.js';
+import { recommendedLabels, selectorLabels } from '../../config/labels.js';
+import { MONGODB_PORT, names, REDIS_PORT } from '../../config/names.js';
+import { mapSelects, podPorts, podTemplatesOf, type Labels } from '../../core/objects.js';
+import { LOKI_HTTP_PORT } from '../../observability/logging.js';
+import type { Manifest } from '../render.js';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../../policy/network/types.js';
+
+/** Names of the logging stack's workloads (charts/observability/): the tests check they match its pods. */
+export const LOGGING_WORKLOADS = { loki: 'loki', promtail: 'promtail' } as const;
+
+/**
+ * Promtail discovers pods through the API server, whose address is cluster-specific (the control
+ * plane's IPs behind the `kubernetes` Service): any address, on the API server's usual ports.
+ */
+const API_SERVER_PORTS = [443, 6443];
+
+/** The pods of one workload, datastore or Job; its policy is named like it. */
+export interface PodGroup {
+  readonly namespace: string;
+  readonly name: string;
+  /** Matches exactly this group's pods (all tracks of a web service). */
+  readonly selector: Labels;
+}
+
+/** One end of a flow: a pod group (by groupId), pods selected by labels, or addresses outside the cluster. */
+export type Endpoint =
+  | { readonly group: string }
+  | { readonly namespaceSelector: Labels; readonly podSelector?: Labels }
+  | { readonly cidr: string; readonly except: readonly string[] };
+
+export interface PortSpec {
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+export interface Flow {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  readonly ports: readonly PortSpec[];
+}
+
+/** What the policies are derived from. */
+export interface NetworkInputs {
+  readonly env: EnvironmentContext;
+  /** Namespace of Loki and Promtail, when the environment ships logs. */
+  readonly loggingNamespace?: string;
+  /** The environment's other objects (metrics ports are read from their pod templates). */
+  readonly objects: readonly Manifest[];
+}
+
+export const groupId = (g: Pick<PodGroup, 'namespace' | 'name'>): string => `${g.namespace}/${g.name}`;
+const tcp = (port: number): PortSpec => ({ port, protocol: 'TCP' });
+const DNS_PORTS: readonly PortSpec[] = [{ port: 53, protocol: 'UDP' }, tcp(53)];
+const ANYWHERE = ['0.0.0.0/0', '::/0'];
+
+/** A container port Prometheus scrapes: "metrics", or "<something>-metrics" (e.g. "http-metrics"). */
+export function isMetricsPortName(name: string | undefined): boolean {
+  return name === 'metrics' || (name?.endsWith('-metrics') ?? false);
+}
+
+/** Every group of pods the environment runs. */
+export function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): PodGroup[] {
+  const { env, loggingNamespace } = inputs;
+  const { config } = env;
+  const group = (name: string, namespace = env.namespace): PodGroup => ({ namespace, name, selector: selectorLabels(env.labels, name) });
+  return [
+    ...Object.entries(config.services).filter(([, s]) => s.enabled).map(([name]) => group(name)),
+    ...Object.entries(config.workers).filter(([, w]) => w.enabled).map(([name]) => group(name)),
+    ...(config.mongodb.enabled ? [group(names.mongodb)] : []),
+    ...(config.mongodb.enabled && config.mongodb.replicaSet.enabled ? [group(names.mongodbInitJob)] : []),
+    ...(config.redis.enabled ? [group(names.redis)] : []),
+    ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS.promtail, loggingNamespace)] : []),
+  ];
+}
+
+/** The flows the config declares. */
+export function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Flow[] {
+  const { env, loggingNamespace } = inputs;
+  const { config } = env;
+  const { network } = config;
+  const app = (name: string) => ({ group: groupId({ namespace: env.namespace, name }) });
+  const flows: Flow[] = [];
+  for (const [name, service] of Object.entries(config.services)) {
+    if (!service.enabled) continue;
+    if (config.ingress.enabled && service.ingress.paths.length > 0) {
+      flows.push({ from: peerSelectors(network.ingressController), to: app(name), ports: [tcp(service.port)] });
+    }
+    if (service.metrics.enabled && (service.metrics.port === undefined || service.metrics.port === service.port)) {
+      flows.push({ from: peerSelectors(network.prometheus), to: app(name), ports: [tcp(service.port)] });
+    }
+  }
+  const workloads = [...Object.entries(config.services), ...Object.entries(config.workers)].filter(([, w]) => w.enabled);
+  for (const [name, workload] of workloads) {
+    if (workload.uses.includes('mongodb')) flows.push({ from: app(name), to: app(names.mongodb), ports: [tcp(MONGODB_PORT)] });
+    if (workload.uses.includes('redis')) flows.push({ from: app(name), to: app(names.redis), ports: [tcp(REDIS_PORT)] });
+  }
+  if (config.mongodb.enabled && config.mongodb.replicaSet.enabled) {
+    flows.push(
+      { from: app(names.mongodb), to: app(names.mongodb), ports: [tcp(MONGODB_PORT)] },
+      { from: app(names.mongodbInitJob), to: app(names.mongodb), ports: [tcp(MONGODB_PORT)] },
+    );
+  }
+  const enabled = new Set(workloads.map(([name]) => name));
+  for (const allow of network.egress.allow) {
+    for (const name of allow.workloads.filter((w) => enabled.has(w))) {
+      flows.push({ from: app(name), to: { cidr: allow.cidr, except: allow.except }, ports: allow.ports.map(tcp) });
+    }
+  }
+  if (loggingNamespace) {
+    const loki = { group: groupId({ namespace: loggingNamespace, name: LOGGING_WORKLOADS.loki }) };
+    const promtail = { group: groupId({ namespace: loggingNamespace, name: LOGGING_WORKLOADS.promtail }) };
+    flows.push(
+      { from: promtail, to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
+      { from: peerSelectors(network.grafana), to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
+      // Loki serves its own /metrics on the http port.
+      { from: peerSelectors(network.prometheus), to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
+      ...ANYWHERE.map((cidr) => ({ from: promtail, to: { cidr, except: [] }, ports: API_SERVER_PORTS.map(tcp) })),
+    );
+  }
+  return flows;
+}
+
+/** Prometheus -> every metrics port the synthesized pods declare, per group. */
+export function scrapeFlows(prometheus: PeerConfig, groups: readonly PodGroup[], objects: readonly Manifest[]): Flow[] {
+  const flows = new Map<string, Flow>();
+  for (const template of podTemplatesOf(objects)) {
+    const group = groups.find((g) => g.namespace === template.namespace && mapSelects(g.selector, template.labels));
+    if (!group) continue;
+    for (const port of podPorts(template.spec).filter((p) => isMetricsPortName(p.name))) {
+      const protocol = (port.protocol ?? 'TCP') as Protocol;
+      flows.set(`${groupId(group)}/${protocol}/${port.containerPort}`, {
+        from: peerSelectors(prometheus),
+        to: { group: groupId(group) },
+        ports: [{ port: port.containerPort, protocol }],
+      });
+    }
+  }
+  return [...flows.values()];
+}
+
+/** The NetworkPolicies of the environment. */
+export function networkPolicies(inputs: NetworkInputs): NetworkPolicy[] {
+  const groups = podGroups(inputs);
+  const flows = [...declaredFlows(inputs), ...scrapeFlows(inputs.env.config.network.prometheus, groups, inputs.objects)];
+  const namespaces = [inputs.env.namespace, ...(inputs.loggingNamespace ? [inputs.loggingNamespace] : [])];
+  return policiesFromFlows(inputs.env, namespaces, groups, flows);
+}
+
+export function policiesFromFlows(env: EnvironmentContext, namespaces: readonly string[], groups: readonly PodGroup[], flows: readonly Flow[]): NetworkPolicy[] {
+  const restrict = env.config.network.egress.restrict;
+  const byId = new Map(groups.map((g) => [groupId(g), g]));
+  const policy = (namespace: string, name: string, labelName: string, spec: NetworkPolicy['spec']): NetworkPolicy => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name,
+      namespace,
+      labels: recommendedLabels(env.labels, { name: labelName, component: 'network-policy', version: env.config.app.version }),
+    },
+    spec,
+  });
+
+  const policies: NetworkPolicy[] = [];
+  for (const namespace of namespaces) {
+    // Selects every pod and allows nothing: what no other policy allows is denied.
+    policies.push(policy(namespace, NAMESPACE_POLICY_NAMES.defaultDeny, env.config.app.name, { podSelector: {}, policyTypes: restrict ? ['Ingress', 'Egress'] : ['Ingress'] }));
+    if (restrict) {
+      const dns = renderPeer(peerSelectors(env.config.network.dns), namespace, byId);
+      policies.push(policy(namespace, NAMESPACE_POLICY_NAMES.dns, env.config.app.name, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [dns], ports: DNS_PORTS.map(renderPort) }] }));
+    }
+  }
+  for (const group of groups) {
+    const isGroup = (e: Endpoint) => 'group' in e && e.group === groupId(group);
+    const grants = (direction: 'from' | 'to') =>
+      flows.filter((f) => isGroup(direction === 'from' ? f.to : f.from)).map((f) => ({ peer: direction === 'from' ? f.from : f.to, ports: f.ports }));
+    const ingress = rules(grants('from'), group.namespace, byId);
+    const egress = restrict ? rules(grants('to'), group.namespace, byId) : [];
+    if (ingress.length === 0 && egress.length === 0) continue;
+    const policyTypes: PolicyType[] = [...(ingress.length ? ['Ingress' as const] : []), ...(egress.length ? ['Egress' as const] : [])];
+    policies.push(
+      policy(group.namespace, group.name, group.name, {
+        podSelector: { matchLabels: group.selector },
+        policyTypes,
+        ...(ingress.length ? { ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) } : {}),
+        ...(egress.length ? { egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) } : {}),
+      }),
+    );
+  }
+  return policies;
+}
+
+interface Rule {
+  readonly peers: NetworkPolicyPeer[];
+  readonly ports: NetworkPolicyPort[];
+}
+
+/** Rules for a list of grants: each peer's ports merged, then one rule per distinct set of ports. */
+function rules(grants: readonly { peer: Endpoint; ports: readonly PortSpec[] }[], namespace: string, groups: ReadonlyMap<string, PodGroup>): Rule[] {
+  const byPeer = new Map<string, { peer: NetworkPolicyPeer; ports: Map<string, PortSpec> }>();
+  for (const { peer, ports } of grants) {
+    const rendered = renderPeer(peer, namespace, groups);
+    const key = JSON.stringify(rendered);
+    const entry = byPeer.get(key) ?? { peer: rendered, ports: new Map() };
+    for (const p of ports) entry.ports.set(`${p.protocol}/${p.port}`, p);
+    byPeer.set(key, entry);
+  }
+  const byPorts = new Map<string, Rule>();
+  for (const { peer, ports } of byPeer.values()) {
+    const sorted = [...ports.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+    const key = JSON.stringify(sorted);
+    const rule = byPorts.get(key) ?? { peers: [], ports: sorted.map(renderPort) };
+    rule.peers.push(peer);
+    byPorts.set(key, rule);
+  }
+  return [...byPorts.values()];
+}
+
+/** A peer as a policy in `namespace` writes it: a podSelector alone means pods of its own namespace. */
+function renderPeer(endpoint: Endpoint, namespace: string, groups: ReadonlyMap<string, PodGroup>): NetworkPolicyPeer {
+  if ('group' in endpoint) {
+    const group = groups.get(endpoint.group);
+    if (!group) throw new Error(`no pod group "${endpoint.group}"`);
+    const podSelector = { matchLabels: group.selector };
+    return group.namespace === namespace ? { podSelector } : { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': group.namespace } }, podSelector };
+  }
+  if ('cidr' in endpoint) return { ipBlock: { cidr: endpoint.cidr, ...(endpoint.except.length ? { except: endpoint.except } : {}) } };
+  return {
+    namespaceSelector: { matchLabels: endpoint.namespaceSelector },
+    ...(endpoint.podSelector ? { podSelector: { matchLabels: endpoint.podSelector } } : {}),
+  };
+}
+
+function renderPort(p: PortSpec): NetworkPolicyPort {
+  return { protocol: p.protocol, port: p.port };
+}

@@ -1,0 +1,107 @@
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { HttpProbe, WebServiceConfig } from '../../config/schema.js';
+import { COLOURS, colourWorkload, type Colour } from '../../delivery/blue-green.js';
+import { spreadsAcrossTopology } from './availability.js';
+import { canaryWorkload } from '../../delivery/canary.js';
+import type { EnvironmentContext } from '../../config/context.js';
+import { EnvironmentChart } from '../environment-chart.js';
+import { canaryAlerts, serviceMonitor } from '../observability/monitoring.js';
+import { Workload, type DeploymentIdentity } from './workload.js';
+
+export interface WebServiceProps {
+  readonly name: string;
+  readonly service: WebServiceConfig;
+}
+
+/**
+ * An HTTP service: its Workload (Deployment, ConfigMap, HPA, ...) plus a ClusterIP Service and,
+ * while a canary runs, a `<name>-canary` Deployment and Service. Each Service selects one track
+ * only: a stable Service that also matched canary pods would send them extra traffic and skew
+ * the split the canary Ingress asks for.
+ */
+export class WebServiceChart extends EnvironmentChart {
+  constructor(scope: Construct, env: EnvironmentContext, props: WebServiceProps) {
+    super(scope, props.name, env, 30);
+    const { name, service } = props;
+    const separateMetricsPort = service.metrics.enabled && service.metrics.port !== undefined && service.metrics.port !== service.port;
+
+    const workload = new Workload(this, 'workload', {
+      name,
+      workload: service,
+      env,
+      extraSettings: { PORT: String(service.port) },
+      ports: [
+        { name: 'http', containerPort: service.port, protocol: 'TCP' },
+        ...(separateMetricsPort ? [{ name: 'metrics', containerPort: service.metrics.port!, protocol: 'TCP' }] : []),
+      ],
+      probes: {
+        livenessProbe: httpProbe(service.probes.liveness),
+        readinessProbe: httpProbe(service.probes.readiness),
+        startupProbe: httpProbe(service.probes.startup),
+      },
+      // Keep serving while the endpoint is removed from the Service and the ingress controller's
+      // upstreams; without the delay, in-flight and new requests fail during every rollout.
+      lifecycle: service.preStopDelaySeconds > 0 ? { preStop: { exec: { command: ['sleep', String(service.preStopDelaySeconds)] } } } : undefined,
+      terminationGracePeriodSeconds: service.terminationGracePeriodSeconds + service.preStopDelaySeconds,
+      topologySpread: spreadsAcrossTopology(service, env.config.tier),
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: {
+          maxSurge: intOrString(service.rollingUpdate.maxSurge),
+          maxUnavailable: intOrString(service.rollingUpdate.maxUnavailable),
+        },
+      },
+    });
+
+    let serving: DeploymentIdentity;
+    if (service.blueGreen.enabled) {
+      const colours = Object.fromEntries(
+        COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })]),
+      ) as Record<Colour, DeploymentIdentity>;
+      // The Service (and so the Ingress) sends all traffic to the active colour.
+      serving = { ...colours[service.blueGreen.active], name };
+    } else {
+      serving = workload.addDeployment(service, { track: 'stable' });
+    }
+    this.service('service', serving, service, separateMetricsPort);
+    if (service.canary.enabled) {
+      this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, separateMetricsPort);
+    }
+    if (env.config.monitoring.enabled && service.metrics.enabled) {
+      serviceMonitor(this, env, name, service, serving.labels);
+      if (service.canary.enabled) canaryAlerts(this, env, name, service, serving.labels);
+    }
+  }
+
+  private service(id: string, deployment: DeploymentIdentity, service: WebServiceConfig, separateMetricsPort: boolean): void {
+    new k8s.KubeService(this, id, {
+      metadata: { name: deployment.name, labels: deployment.labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: deployment.selector,
+        ports: [
+          { name: 'http', port: service.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+          ...(separateMetricsPort
+            ? [{ name: 'metrics', port: service.metrics.port!, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }]
+            : []),
+        ],
+      },
+    });
+  }
+}
+
+function httpProbe(probe: HttpProbe): k8s.Probe | undefined {
+  if (!probe.enabled) return undefined;
+  return {
+    httpGet: { path: probe.path, port: k8s.IntOrString.fromString('http') },
+    initialDelaySeconds: probe.initialDelaySeconds || undefined,
+    periodSeconds: probe.periodSeconds,
+    timeoutSeconds: probe.timeoutSeconds,
+    failureThreshold: probe.failureThreshold,
+  };
+}
+
+function intOrString(value: number | string): k8s.IntOrString {
+  return typeof value === 'number' ? k8s.IntOrString.fromNumber(value) : k8s.IntOrString.fromString(value);
+}

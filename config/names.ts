@@ -1,0 +1,45 @@
+/** Stable, readable object names: no hash suffixes, so DNS names and GitOps diffs stay clean. */
+import { COLOURS } from '../delivery/blue-green.js';
+
+export const MONGODB_PORT = 27017;
+export const REDIS_PORT = 6379;
+
+/** The extra Deployments of a web service being released: `<service>-canary`, `<service>-blue`, `<service>-green`. */
+export const RELEASE_TRACKS = ['canary', ...COLOURS] as const;
+export type ReleaseTrack = (typeof RELEASE_TRACKS)[number];
+
+/** volumeClaimTemplate of every datastore StatefulSet (MongoDB, Redis, Loki). */
+export const DATA_VOLUME = 'data';
+
+export const names = {
+  mongodb: 'mongodb',
+  mongodbInitJob: 'mongodb-rs-init',
+  redis: 'redis',
+  redisHeadless: 'redis-headless',
+  configMap: (workload: string) => `${workload}-config`,
+  volumeClaim: (workload: string, volume: string) => `${workload}-${volume}`,
+  tlsSecret: (app: string) => `${app}-tls`,
+  /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */
+  track: (service: string, track: ReleaseTrack) => `${service}-${track}`,
+  /**
+   * The claim the StatefulSet controller creates for one pod from a volumeClaimTemplate
+   * (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage).
+   */
+  statefulSetClaim: (template: string, statefulSet: string, ordinal: number) => `${template}-${statefulSet}-${ordinal}`,
+} as const;
+
+/** The settings the web-service chart adds to a service's ConfigMap besides its env: the port to listen on. */
+export function webServiceSettings(service: { readonly port: number }): Record<string, string> {
+  return { PORT: String(service.port) };
+}
+
+/** "/var/cache/nginx" -> "var-cache-nginx": a volume name for a writable path. */
+export function volumeNameForPath(path: string): string {
+  const slug = path.replace(/^\/+|\/+$/g, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  return `writable-${slug || 'root'}`.slice(0, 63).replace(/-+$/, '');
+}
+
+/** Pod DNS names of a StatefulSet behind a headless Service. */
+export function statefulSetPodHosts(statefulSet: string, headlessService: string, namespace: string, replicas: number): string[] {
+  return Array.from({ length: replicas }, (_, i) => `${statefulSet}-${i}.${headlessService}.${namespace}.svc.cluster.local`);
+}

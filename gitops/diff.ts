@@ -1,0 +1,115 @@
+/**
+ * Object-by-object comparison of two sets of manifests, with field-level changes: what
+ * `npm run diff` prints.
+ */
+import { isPlainObject } from '../config/merge.js';
+import type { Manifest } from '../charts/render.js';
+
+export interface FieldChange {
+  /** e.g. `spec.template.spec.containers[0].image` */
+  readonly path: string;
+  /** undefined: the field is absent on that side. */
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export interface ObjectChange {
+  readonly key: string;
+  readonly changes: FieldChange[];
+}
+
+export interface ManifestDiff {
+  /** Keys of objects only in `after`. */
+  readonly added: string[];
+  /** Keys of objects only in `before`. */
+  readonly removed: string[];
+  readonly changed: ObjectChange[];
+}
+
+/** kind/namespace/name (kind/name for cluster-scoped objects). */
+export function objectKey(object: Manifest): string {
+  const metadata = isPlainObject(object.metadata) ? object.metadata : {};
+  return [object.kind, metadata.namespace, metadata.name].filter((part) => part !== undefined && part !== '').join('/');
+}
+
+/** Matches objects by objectKey; `added` and `removed` are from `before` to `after`. */
+export function diffManifests(before: readonly Manifest[], after: readonly Manifest[]): ManifestDiff {
+  const beforeByKey = new Map(before.map((o) => [objectKey(o), o]));
+  const afterByKey = new Map(after.map((o) => [objectKey(o), o]));
+  const sorted = (keys: Iterable<string>) => [...keys].sort();
+  return {
+    added: sorted([...afterByKey.keys()].filter((k) => !beforeByKey.has(k))),
+    removed: sorted([...beforeByKey.keys()].filter((k) => !afterByKey.has(k))),
+    changed: sorted([...afterByKey.keys()].filter((k) => beforeByKey.has(k)))
+      .map((k) => ({ key: k, changes: diffValues(beforeByKey.get(k), afterByKey.get(k)) }))
+      .filter((c) => c.changes.length > 0),
+  };
+}
+
+export function isEmptyDiff(diff: ManifestDiff): boolean {
+  return diff.added.length === 0 && diff.removed.length === 0 && diff.changed.length === 0;
+}
+
+/** Leaf-level differences between two JSON values; lists are compared index by index. */
+export function diffValues(before: unknown, after: unknown, path: readonly (string | number)[] = []): FieldChange[] {
+  if (isPlainObject(before) && isPlainObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => diffValues(before[k], after[k], [...path, k]));
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    return Array.from({ length: Math.max(before.length, after.length) }, (_, i) => diffValues(before[i], after[i], [...path, i])).flat();
+  }
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  return [{ path: fieldPath(path), before, after }];
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `spec.containers[0].image`; keys that are not identifiers are quoted: `metadata.labels["app.kubernetes.io/name"]`. */
+export function fieldPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === 'number') return `${acc}[${key}]`;
+    if (!IDENTIFIER.test(key)) return `${acc}[${JSON.stringify(key)}]`;
+    return acc ? `${acc}.${key}` : key;
+  }, '');
+}
+
+export function formatValue(value: unknown): string {
+  return value === undefined ? '(absent)' : JSON.stringify(value);
+}
+
+/** Human-readable lines: `+ key` added, `- key` removed, `~ key` changed with one line per field. */
+export function formatDiff(diff: ManifestDiff): string[] {
+  return [
+    ...diff.added.map((k) => `+ ${k}`),
+    ...diff.removed.map((k) => `- ${k}`),
+    ...diff.changed.flatMap((c) => [`~ ${c.key}`, ...c.changes.map((f) => `    ${f.path}: ${formatValue(f.before)} -> ${formatValue(f.after)}`)]),
+  ];
+}
+
+export function summary(diff: ManifestDiff): string {
+  return `${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`;
+}
+
+/**
+ * Replaces each key of `replacements` by its value wherever it appears as a whole name or as the
+ * part of a derived one ("webapp-prod", "loki-webapp-prod-logging", not "webapp-production") in
+ * strings and map keys, and drops metadata.namespace: makes two environments' objects
+ * comparable, matched by kind/name. Longer keys are replaced first.
+ */
+export function withPlaceholders(objects: readonly Manifest[], replacements: Readonly<Record<string, string>>): Manifest[] {
+  const patterns = Object.keys(replacements)
+    .sort((a, b) => b.length - a.length)
+    .map((from) => [new RegExp(`(?<![A-Za-z0-9])${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), replacements[from]] as const);
+  const replace = (value: unknown): unknown => {
+    if (typeof value === 'string') return patterns.reduce((s, [pattern, to]) => s.replace(pattern, to), value);
+    if (Array.isArray(value)) return value.map(replace);
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k), replace(v)]));
+    return value;
+  };
+  return objects.map((o) => {
+    const copy = replace(o) as Manifest;
+    if (isPlainObject(copy.metadata)) delete copy.metadata.namespace;
+    return copy;
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * One rendering of the environment, read as a template: the same constructs are synthesized twice,
+ * once with the real config and once with every knob replaced by a marker, and each value of the
+ * real output that the marker output explains (the same text once markers are substituted) becomes
+ * a reference to the chart value. Structure always comes from the real output: a construct may
+ * compare a number (replicas > 1) and take another branch with a marker.
+ */
+import { App } from 'cdk8s';
+import { buildEnvironmentCharts } from '../charts/stack.js';
+import type { Config } from '../config/schema.js';
+import { checksum } from '../core/checksum.js';
+import { environmentContext } from '../config/context.js';
+import { isPlainObject } from '../config/merge.js';
+import type { Manifest } from '../charts/render.js';
+import { CHART_ONLY, configValue, withValueAt, type Knob } from './knobs.js';
+
+/** Where a value comes from: a chart value, or the release name (app.kubernetes.io/instance). */
+export type Ref = { readonly knob: Knob } | { readonly release: true };
+
+export type Part = string | Ref;
+
+/** A node of one variant's output, with knob references in place of the values they produced. */
+export type VNode =
+  | { readonly t: 'lit'; readonly v: string | number | boolean | null }
+  | { readonly t: 'str'; readonly parts: readonly Part[] }
+  | { readonly t: 'num'; readonly ref: Ref }
+  /** Entries by key; a key made from values (e.g. "<release>-overview.json") also has its parts. */
+  | { readonly t: 'map'; readonly entries: readonly (readonly [string, VNode, (readonly Part[])?])[] }
+  | { readonly t: 'list'; readonly items: readonly VNode[] }
+  /** sha256 of a ConfigMap's data (or of one key of it), as core/checksum.ts computes it. */
+  | { readonly t: 'checksum'; readonly configMap: string; readonly key?: string };
+
+/** The rendered files of one variant: file name -> its objects (each a 'map' node). */
+export type VariantOutput = Map<string, VNode[]>;
+
+const STRING_MARKER = /zzk(\d{4})zz/g;
+const NUMBER_MARKER_BASE = 7_340_000_000;
+const NUMBER_MARKER = /7340(\d{6})/g;
+const RELEASE = 9999;
+
+const stringMarker = (i: number) => `zzk${String(i).padStart(4, '0')}zz`;
+
+/** Renders `config` for real and with markers, and reads the real output as a template. */
+export function renderVariant(name: string, config: Config, knobs: readonly Knob[]): VariantOutput {
+  const real = render(name, config);
+  const marked = render(stringMarker(environmentKnob(knobs)), markerConfig(config, knobs), stringMarker(RELEASE));
+  const values = new Map<number, unknown>(knobs.map((knob, i) => [i, knob.values[0] === CHART_ONLY.environment ? name : configValue(config, knob)]));
+  values.set(RELEASE, environmentContext(name, config).labels.instance);
+  const reader = new Reader(knobs, values);
+  const output: VariantOutput = new Map();
+  for (const [file, objects] of real) {
+    const markedObjects = marked.get(file) ?? [];
+    output.set(
+      file,
+      objects.map((object) => reader.read(object, markedObjects.find((m) => sameObject(object, m, reader)), [file])),
+    );
+  }
+  return withChecksums(output, real);
+}
+
+function environmentKnob(knobs: readonly Knob[]): number {
+  return knobs.findIndex((k) => k.values[0] === CHART_ONLY.environment);
+}
+
+function render(name: string, config: Config, instance?: string): Map<string, Manifest[]> {
+  const context = environmentContext(name, config);
+  const env = instance ? { ...context, labels: { ...context.labels, instance } } : context;
+  const charts = buildEnvironmentCharts(new App({ outdir: '.' }), env);
+  return new Map(charts.map((chart) => [chart.fileName, chart.toJson() as Manifest[]]));
+}
+
+/** The config with each knob that has a value replaced by its marker. */
+export function markerConfig(config: Config, knobs: readonly Knob[]): Config {
+  let marked = config;
+  knobs.forEach((knob, i) => {
+    if (knob.config.length === 0 || knob.kind === 'boolean') return;
+    if (configValue(config, knob) === undefined) return;
+    marked = withValueAt(marked, knob.config, knob.kind === 'number' ? NUMBER_MARKER_BASE + i : stringMarker(i));
+  });
+  return marked;
+}
+
+function sameObject(real: Manifest, marked: Manifest, reader: Reader): boolean {
+  const meta = (o: Manifest) => (o.metadata ?? {}) as Record<string, unknown>;
+  const same = (key: string) => reader.substitute(String(meta(marked)[key] ?? '')) === String(meta(real)[key] ?? '');
+  return real.kind === marked.kind && same('name') && same('namespace');
+}
+
+class Reader {
+  constructor(
+    private readonly knobs: readonly Knob[],
+    private readonly values: ReadonlyMap<number, unknown>,
+  ) {}
+
+  read(real: unknown, marked: unknown, path: readonly (string | number)[]): VNode {
+    if (Array.isArray(real)) {
+      const markedItems = Array.isArray(marked) && marked.length === real.length ? marked : [];
+      return { t: 'list', items: real.map((item, i) => this.read(item, markedItems[i], [...path, i])) };
+    }
+    if (isPlainObject(real)) {
+      const markedMap = isPlainObject(marked) ? marked : {};
+      return {
+        t: 'map',
+        entries: Object.entries(real).map(([k, v]) => {
+          if (k in markedMap) return [k, this.read(v, markedMap[k], [...path, k])] as const;
+          const markedKey = Object.keys(markedMap).find((m) => m !== k && this.substitute(m) === k);
+          if (markedKey === undefined) return [k, this.read(v, undefined, [...path, k])] as const;
+          const parts = this.parts(markedKey);
+          return [partsText(parts), this.read(v, markedMap[markedKey], [...path, k]), parts] as const;
+        }),
+      };
+    }
+    if (typeof marked === 'number' && marked !== real) {
+      const i = marked - NUMBER_MARKER_BASE;
+      if (this.knobs[i]?.kind === 'number' && this.values.get(i) === real) return { t: 'num', ref: { knob: this.knobs[i] } };
+    }
+    if (typeof marked === 'string' && typeof real === 'string' && marked !== real && this.substitute(marked) === real) {
+      return { t: 'str', parts: this.parts(marked) };
+    }
+    if (typeof real === 'string' || typeof real === 'number' || typeof real === 'boolean' || real === null) return { t: 'lit', v: real };
+    throw new Error(`${path.join('.')}: cannot read ${typeof real}`);
+  }
+
+  substitute(text: string): string {
+    return this.parts(text)
+      .map((p) => (typeof p === 'string' ? p : String('release' in p ? this.values.get(RELEASE) : this.values.get(this.knobs.indexOf(p.knob)))))
+      .join('');
+  }
+
+  private parts(text: string): Part[] {
+    const parts: Part[] = [];
+    let last = 0;
+    const pattern = new RegExp(`${STRING_MARKER.source}|${NUMBER_MARKER.source}`, 'g');
+    for (const match of text.matchAll(pattern)) {
+      const i = Number(match[1] ?? match[2]);
+      const ref: Ref | undefined = match[1] !== undefined && i === RELEASE ? { release: true } : this.knobs[i] ? { knob: this.knobs[i] } : undefined;
+      if (!ref) continue;
+      if (match.index > last) parts.push(text.slice(last, match.index));
+      parts.push(ref);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) parts.push(text.slice(last));
+    return parts;
+  }
+}
+
+/**
+ * Replaces every `checksum/config` pod annotation by what it is the checksum of: the data of a
+ * ConfigMap of the environment, or one key of it (the chart computes it with sha256sum).
+ */
+function withChecksums(output: VariantOutput, real: Map<string, Manifest[]>): VariantOutput {
+  const sources = new Map<string, { configMap: string; key?: string }>();
+  for (const [file, objects] of real) {
+    objects.forEach((object, i) => {
+      if (object.kind !== 'ConfigMap') return;
+      const data = (object.data ?? {}) as Record<string, string>;
+      const name = templateText(output.get(file)![i], ['metadata', 'name']);
+      sources.set(checksum(data), { configMap: name });
+      for (const [key, value] of Object.entries(data)) sources.set(checksum(value), { configMap: name, key });
+    });
+  }
+  const replace = (node: VNode, path: string[]): VNode => {
+    if (node.t === 'map') {
+      return {
+        t: 'map',
+        entries: node.entries.map(([k, v, keyParts]) => {
+          if (k === 'checksum/config' && path.at(-1) === 'annotations' && v.t === 'lit') {
+            const source = sources.get(String(v.v));
+            if (!source) throw new Error(`${path.join('.')}: checksum/config matches no ConfigMap of the environment`);
+            return [k, { t: 'checksum', ...source }] as const;
+          }
+          return [k, replace(v, [...path, k]), keyParts] as const;
+        }),
+      };
+    }
+    if (node.t === 'list') return { t: 'list', items: node.items.map((item) => replace(item, path)) };
+    return node;
+  };
+  return new Map([...output].map(([file, objects]) => [file, objects.map((o) => replace(o, [file]))]));
+}
+
+/** The text of a scalar node with references written as ${values.path}: the same in every variant. */
+export function templateText(node: VNode | undefined, path: readonly string[] = []): string {
+  let current = node;
+  for (const key of path) current = current?.t === 'map' ? current.entries.find(([k]) => k === key)?.[1] : undefined;
+  if (!current) return '';
+  if (current.t === 'lit') return String(current.v);
+  if (current.t === 'str') return partsText(current.parts);
+  if (current.t === 'num') return refName(current.ref);
+  return JSON.stringify(current);
+}
+
+export function partsText(parts: readonly Part[]): string {
+  return parts.map((p) => (typeof p === 'string' ? p : refName(p))).join('');
+}
+
+export function refName(ref: Ref): string {
+  return 'release' in ref ? '${release}' : `\${${ref.knob.values.join('.')}}`;
+}

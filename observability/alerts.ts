@@ -1,0 +1,157 @@
+/**
+ * The alert rules of one environment as plain data (what promtool and the PrometheusRule CRD
+ * read): the KPIs of every web service that exposes metrics, the health of the namespace's pods,
+ * autoscalers and volumes, and the datastore exporters. `{{ $labels.x }}` and `{{ $value }}` are
+ * Prometheus alert templating, rendered by Prometheus when the alert fires.
+ */
+import type { Config } from '../config/schema.js';
+import { names } from '../config/names.js';
+import { errorRatio, latencyQuantile, selector, serviceUp, type HttpScope } from './promql.js';
+
+/** A Prometheus alerting rule as promtool and the PrometheusRule CRD spell it. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+/** The runbook of an alert: the configured base URL plus #<alert name in lowercase>. */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl}#${alert.toLowerCase()}`;
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: AlertRule[];
+}
+
+type Severity = 'critical' | 'warning';
+
+/** The web services whose requests are measured: enabled, with metrics. */
+export function measuredServices(config: Config, namespace: string): HttpScope[] {
+  return Object.entries(config.services)
+    .filter(([, s]) => s.enabled && s.metrics.enabled)
+    .map(([service, s]) => ({ namespace, service, metrics: s.canary.analysis }));
+}
+
+const percent = (share: number) => `${+(share * 100).toFixed(4)}%`;
+
+export function environmentAlertGroups(config: Config, namespace: string): RuleGroup[] {
+  const a = config.monitoring.alerts;
+  const alert = (name: string, severity: Severity, expr: string, holdFor: string, labels: Record<string, string>, summary: string, description: string): AlertRule => ({
+    alert: name,
+    expr,
+    for: holdFor,
+    labels: { severity, namespace, ...labels },
+    annotations: { summary, description, runbook_url: runbookUrl(a.runbookBaseUrl, name) },
+  });
+  const ns = selector([['namespace', '=', namespace]]);
+
+  const webServices = measuredServices(config, namespace).flatMap((s) => [
+    alert(
+      'WebServiceHighErrorRate',
+      'critical',
+      `(${errorRatio(s, a.errorRate.window)}) > ${a.errorRate.max}`,
+      a.errorRate.for,
+      { service: s.service },
+      `${s.service} fails {{ $value | humanizePercentage }} of requests`,
+      `${s.service} in ${namespace} answered {{ $value | humanizePercentage }} of requests with 5xx over the last ${a.errorRate.window}; the objective is below ${percent(a.errorRate.max)}.`,
+    ),
+    alert(
+      'WebServiceHighLatency',
+      'warning',
+      `(${latencyQuantile(0.95, s, a.latency.window)}) > ${a.latency.p95Seconds}`,
+      a.latency.for,
+      { service: s.service },
+      `${s.service} p95 latency is {{ $value | humanizeDuration }}`,
+      `95% of requests to ${s.service} in ${namespace} took up to {{ $value | humanizeDuration }} over the last ${a.latency.window}; the objective is ${a.latency.p95Seconds * 1000} ms.`,
+    ),
+    alert(
+      'WebServiceDown',
+      'critical',
+      `absent(${serviceUp(s)})`,
+      a.serviceDown.for,
+      { service: s.service },
+      `${s.service} has no running target`,
+      `Prometheus has not scraped any pod of ${s.service} in ${namespace} successfully for ${a.serviceDown.for}: the service is down, or its ServiceMonitor is not selected.`,
+    ),
+  ]);
+
+  const workloads = [
+    alert(
+      'PodCrashLooping',
+      'warning',
+      `increase(kube_pod_container_status_restarts_total${ns}[${a.crashLooping.window}]) > ${a.crashLooping.restarts}`,
+      a.crashLooping.for,
+      {},
+      'Pod {{ $labels.pod }} is crash-looping',
+      `Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in the last ${a.crashLooping.window}.`,
+    ),
+    alert(
+      'PodNotReady',
+      'warning',
+      // Pending/Unknown pods may have no Ready condition at all; completed Job pods are not ready by design.
+      `sum by (namespace, pod) (kube_pod_status_phase{namespace="${namespace}",phase=~"Pending|Unknown"}) > 0` +
+        ` or (sum by (namespace, pod) (kube_pod_status_ready{namespace="${namespace}",condition="false"}) > 0` +
+        ` unless on (namespace, pod) kube_pod_status_phase{namespace="${namespace}",phase="Succeeded"} == 1)`,
+      a.podNotReady.for,
+      {},
+      'Pod {{ $labels.pod }} is not ready',
+      `{{ $labels.namespace }}/{{ $labels.pod }} has not been ready for more than ${a.podNotReady.for}.`,
+    ),
+    alert(
+      'HpaMaxedOut',
+      'warning',
+      `kube_horizontalpodautoscaler_status_current_replicas${ns} >= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas${ns}`,
+      a.hpaMaxedOut.for,
+      {},
+      'HPA {{ $labels.horizontalpodautoscaler }} is at its maximum',
+      `{{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has run at its maximum of {{ $value }} replicas for ${a.hpaMaxedOut.for}: it cannot absorb more load.`,
+    ),
+    alert(
+      'PersistentVolumeFillingUp',
+      'warning',
+      `kubelet_volume_stats_used_bytes${ns} / kubelet_volume_stats_capacity_bytes${ns} > ${a.volumeUsage.max}`,
+      a.volumeUsage.for,
+      {},
+      'Volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full',
+      `PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full (alert above ${percent(a.volumeUsage.max)}).`,
+    ),
+  ];
+
+  const exporters = (
+    [
+      ['MongoDB', names.mongodb, 'mongodb_up', config.mongodb.enabled && config.mongodb.metrics.enabled],
+      ['Redis', names.redis, 'redis_up', config.redis.enabled && config.redis.metrics.enabled],
+    ] as const
+  )
+    .filter(([, , , enabled]) => enabled)
+    .flatMap(([product, service, upMetric]) => [
+      alert(
+        `${product}ExporterDown`,
+        'warning',
+        `up${selector([['namespace', '=', namespace], ['service', '=', service], ['endpoint', '=', 'metrics']])} == 0`,
+        a.exporterDown.for,
+        { service },
+        `${product} exporter in {{ $labels.pod }} cannot be scraped`,
+        `Prometheus cannot scrape the ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }}: ${product} metrics and alerts are blind.`,
+      ),
+      alert(
+        `${product}Down`,
+        'critical',
+        `${upMetric}${ns} == 0`,
+        a.exporterDown.for,
+        { service },
+        `${product} in {{ $labels.pod }} is down`,
+        `The ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }} cannot reach ${product}.`,
+      ),
+    ]);
+
+  return [
+    { name: `${namespace}.web-services`, rules: webServices },
+    { name: `${namespace}.workloads`, rules: workloads },
+    { name: `${namespace}.datastores`, rules: exporters },
+  ].filter((group) => group.rules.length > 0);
+}

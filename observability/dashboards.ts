@@ -1,0 +1,235 @@
+/**
+ * The Grafana dashboards of one environment: application overview (the KPIs and saturation of
+ * the web services), canary vs stable (per track, one row per service), and infrastructure
+ * (namespace resources, volumes, MongoDB, Redis). Every query uses the PromQL of ./promql.ts,
+ * so the dashboards show exactly what the alerts evaluate.
+ */
+import type { EnvironmentContext } from '../config/context.js';
+import { buildDashboard, row, stat, timeseries, type DashboardModel, type PanelSpec, type Query } from './grafana.js';
+import { measuredServices } from './alerts.js';
+import { errorRatio, latencyQuantile, podsOf, requestRate, selector, sumBy, type HttpScope, type Matcher } from './promql.js';
+
+const W = '$__rate_interval';
+
+export interface EnvironmentDashboard {
+  /** Short name, e.g. "overview": part of the ConfigMap name and of the uid. */
+  readonly slug: string;
+  readonly model: DashboardModel;
+}
+
+export function environmentDashboards(env: EnvironmentContext): EnvironmentDashboard[] {
+  const spec = (slug: string, title: string, description: string, panels: PanelSpec[]): EnvironmentDashboard => ({
+    slug,
+    model: buildDashboard({
+      uid: `${env.labels.instance}-${slug}`.slice(0, 40),
+      title: `${title} (${env.labels.instance})`,
+      description,
+      tags: [env.config.app.name, env.name, 'cdk8s-platform'],
+      panels,
+    }),
+  });
+  const dashboards = [
+    spec('overview', 'Application overview', 'Requests, errors, latency and saturation of the web services.', applicationOverview(env)),
+    spec('canary', 'Canary vs stable', 'Each web service\'s canary track against its stable track.', canaryVsStable(env)),
+    spec('infrastructure', 'Infrastructure', 'Namespace resources, volumes and datastores.', infrastructure(env)),
+  ];
+  // Without a web service that exposes metrics there is no canary to compare.
+  return dashboards.filter((d) => d.model.panels.length > 0);
+}
+
+/** One query per measured service, labelled with the service name (and `legend`'s suffix). */
+const perService = (services: HttpScope[], expr: (s: HttpScope) => string, legend: (s: HttpScope) => string = () => ''): Query[] =>
+  services.map((s) => ({ expr: expr(s), legend: `${s.service}${legend(s)}` }));
+
+function applicationOverview(env: EnvironmentContext): PanelSpec[] {
+  const { namespace, config } = env;
+  const services = measuredServices(config, namespace);
+  const alerts = config.monitoring.alerts;
+  const workloads = [...Object.entries(config.services), ...Object.entries(config.workers)].filter(([, w]) => w.enabled).map(([name]) => name);
+  const containers: Matcher[] = [['namespace', '=', namespace], ['container', '=~', workloads.join('|')]];
+  const cpu = sumBy(['pod'], `rate(container_cpu_usage_seconds_total${selector(containers)}[${W}])`);
+  const memory = sumBy(['pod'], `container_memory_working_set_bytes${selector(containers)}`);
+  const limit = (resource: string) => sumBy(['pod'], `kube_pod_container_resource_limits${selector([...containers, ['resource', '=', resource]])}`);
+
+  const kpis: PanelSpec[] = services.length
+    ? [
+        row('Traffic and errors'),
+        timeseries('Request rate', perService(services, (s) => requestRate(s, W)), { unit: 'reqps', min: 0 }),
+        timeseries('Error rate (5xx)', perService(services, (s) => errorRatio(s, W)), {
+          unit: 'percentunit',
+          min: 0,
+          description: `Share of requests answered 5xx; the objective is below ${alerts.errorRate.max * 100}%.`,
+          thresholds: [{ value: alerts.errorRate.max, color: 'red' }],
+        }),
+        stat('Availability over the time range', perService(services, (s) => `1 - (${errorRatio(s, '$__range')})`), {
+          unit: 'percentunit',
+          baseColor: 'red',
+          thresholds: [{ value: 1 - alerts.errorRate.max, color: 'green' }],
+        }),
+        timeseries('Responses by status', perService(services, (s) => requestRate(s, W, [s.metrics.statusLabel]), (s) => ` {{${s.metrics.statusLabel}}}`), {
+          unit: 'reqps',
+          min: 0,
+          width: 24,
+          stacked: true,
+        }),
+        row('Latency'),
+        timeseries('p50 latency', perService(services, (s) => latencyQuantile(0.5, s, W)), { unit: 's', min: 0 }),
+        timeseries('p95 latency', perService(services, (s) => latencyQuantile(0.95, s, W)), {
+          unit: 's',
+          min: 0,
+          description: `The objective is below ${alerts.latency.p95Seconds * 1000} ms.`,
+          thresholds: [{ value: alerts.latency.p95Seconds, color: 'red' }],
+        }),
+        timeseries('p99 latency', perService(services, (s) => latencyQuantile(0.99, s, W)), { unit: 's', min: 0 }),
+      ]
+    : [];
+
+  return [
+    ...kpis,
+    row('Saturation'),
+    timeseries('CPU by pod (cores)', [{ expr: cpu, legend: '{{pod}}' }], { unit: 'short', min: 0, width: 12 }),
+    usedOfLimit('CPU used of limit', `${cpu} / ${limit('cpu')}`, 'Near 100% the container is throttled.'),
+    timeseries('Memory by pod', [{ expr: memory, legend: '{{pod}}' }], { unit: 'bytes', min: 0, width: 12 }),
+    usedOfLimit('Memory used of limit', `${memory} / ${limit('memory')}`, 'At 100% the container is OOM-killed.'),
+    row('Pods'),
+    timeseries('Container restarts (1h)', [{ expr: sumBy(['pod'], `increase(kube_pod_container_status_restarts_total${selector(containers)}[1h])`), legend: '{{pod}}' }], {
+      unit: 'short',
+      min: 0,
+      width: 12,
+    }),
+    timeseries(
+      'Available replicas',
+      [
+        { expr: sumBy(['deployment'], `kube_deployment_status_replicas_available${selector([['namespace', '=', namespace]])}`), legend: '{{deployment}}' },
+        { expr: sumBy(['horizontalpodautoscaler'], `kube_horizontalpodautoscaler_spec_max_replicas${selector([['namespace', '=', namespace]])}`), legend: '{{horizontalpodautoscaler}} HPA max' },
+      ],
+      { unit: 'short', min: 0, width: 12 },
+    ),
+  ];
+}
+
+function canaryVsStable(env: EnvironmentContext): PanelSpec[] {
+  const { namespace, config } = env;
+  return measuredServices(config, namespace).flatMap((s): PanelSpec[] => {
+    const a = config.services[s.service].canary.analysis;
+    const track = (t: 'stable' | 'canary') => ({ ...s, track: t });
+    const byTrack = (expr: string): Query[] => [{ expr, legend: '{{track}}' }];
+    const perTrack = (expr: (deployment: string) => string): Query[] => [
+      { expr: expr(s.service), legend: 'stable' },
+      { expr: expr(`${s.service}-canary`), legend: 'canary' },
+    ];
+    const ready = (deployment: string) => `sum(kube_pod_status_ready${selector([...podsOf(deployment, namespace), ['condition', '=', 'true']])})`;
+    return [
+      row(`${s.service}: canary vs stable`),
+      timeseries('Canary share of requests', [{ expr: `${requestRate(track('canary'), W)} / ${requestRate(s, W)}`, legend: 'canary' }], { unit: 'percentunit', min: 0, max: 1 }),
+      timeseries('Request rate', byTrack(requestRate(s, W, ['track'])), { unit: 'reqps', min: 0 }),
+      timeseries('Error rate (5xx)', byTrack(errorRatio(s, W, ['track'])), {
+        unit: 'percentunit',
+        min: 0,
+        description: `Rollback above ${a.maxErrorRate * 100}% for the canary.`,
+        thresholds: [{ value: a.maxErrorRate, color: 'red' }],
+      }),
+      timeseries('Canary error rate above stable', [{ expr: `(${errorRatio(track('canary'), W)}) - (${errorRatio(track('stable'), W)})`, legend: 'canary - stable' }], {
+        unit: 'percentunit',
+        description: `Rollback above ${a.maxErrorRateIncrease * 100} percentage points.`,
+        thresholds: [{ value: a.maxErrorRateIncrease, color: 'red' }],
+      }),
+      timeseries('p50 latency', byTrack(latencyQuantile(0.5, s, W, ['track'])), { unit: 's', min: 0 }),
+      timeseries('p95 latency', byTrack(latencyQuantile(0.95, s, W, ['track'])), {
+        unit: 's',
+        min: 0,
+        thresholds: [{ value: a.maxP95LatencySeconds, color: 'red' }],
+      }),
+      timeseries('Canary p95 / stable p95', [{ expr: `(${latencyQuantile(0.95, track('canary'), W)}) / (${latencyQuantile(0.95, track('stable'), W)})`, legend: 'ratio' }], {
+        unit: 'none',
+        min: 0,
+        description: `Rollback above ${a.maxLatencyRatio}x.`,
+        thresholds: [{ value: a.maxLatencyRatio, color: 'red' }],
+      }),
+      timeseries('CPU (cores)', perTrack((d) => `sum(rate(container_cpu_usage_seconds_total${selector(podsOf(d, namespace, s.service))}[${W}]))`), { unit: 'short', min: 0 }),
+      timeseries('Memory', perTrack((d) => `sum(container_memory_working_set_bytes${selector(podsOf(d, namespace, s.service))})`), { unit: 'bytes', min: 0 }),
+      timeseries('Ready pods', perTrack(ready), { unit: 'short', min: 0 }),
+    ];
+  });
+}
+
+function infrastructure(env: EnvironmentContext): PanelSpec[] {
+  const { namespace, config } = env;
+  const ns = selector([['namespace', '=', namespace]]);
+  const containers = selector([['namespace', '=', namespace], ['container', '!=', ''], ['container', '!=', 'POD']]);
+  const resource = (metric: string, name: string) => `sum(${metric}${selector([['namespace', '=', namespace], ['resource', '=', name]])})`;
+  const usedVsReserved = (used: string, name: string): Query[] => [
+    { expr: used, legend: 'used' },
+    { expr: resource('kube_pod_container_resource_requests', name), legend: 'requests' },
+    { expr: resource('kube_pod_container_resource_limits', name), legend: 'limits' },
+  ];
+  const mongo = config.mongodb.enabled && config.mongodb.metrics.enabled;
+  const redis = config.redis.enabled && config.redis.metrics.enabled;
+  return [
+    row('Namespace resources'),
+    timeseries('CPU: used, requested, limit (cores)', usedVsReserved(`sum(rate(container_cpu_usage_seconds_total${containers}[${W}]))`, 'cpu'), { unit: 'short', min: 0, width: 12 }),
+    timeseries('Memory: used, requested, limit', usedVsReserved(`sum(container_memory_working_set_bytes${containers})`, 'memory'), { unit: 'bytes', min: 0, width: 12 }),
+    timeseries('CPU by pod, top 10 (cores)', [{ expr: `topk(10, ${sumBy(['pod'], `rate(container_cpu_usage_seconds_total${containers}[${W}])`)})`, legend: '{{pod}}' }], { unit: 'short', min: 0 }),
+    timeseries('Memory by pod, top 10', [{ expr: `topk(10, ${sumBy(['pod'], `container_memory_working_set_bytes${containers}`)})`, legend: '{{pod}}' }], { unit: 'bytes', min: 0 }),
+    timeseries(
+      'Network',
+      [
+        { expr: `sum(rate(container_network_receive_bytes_total${ns}[${W}]))`, legend: 'received' },
+        { expr: `sum(rate(container_network_transmit_bytes_total${ns}[${W}]))`, legend: 'sent' },
+      ],
+      { unit: 'Bps', min: 0 },
+    ),
+    timeseries('Volume usage', [{ expr: `kubelet_volume_stats_used_bytes${ns} / kubelet_volume_stats_capacity_bytes${ns}`, legend: '{{persistentvolumeclaim}}' }], {
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      width: 24,
+      thresholds: [{ value: config.monitoring.alerts.volumeUsage.max, color: 'orange' }],
+    }),
+    ...(mongo
+      ? [
+          row('MongoDB'),
+          stat('MongoDB up', [{ expr: `mongodb_up${ns}`, legend: '{{pod}}' }], { unit: 'none', width: 6, baseColor: 'red', thresholds: [{ value: 1, color: 'green' }] }),
+          timeseries('Operations by type', [{ expr: sumBy(['legacy_op_type'], `rate(mongodb_ss_opcounters${ns}[${W}])`), legend: '{{legacy_op_type}}' }], { unit: 'ops', min: 0, width: 6 }),
+          timeseries('Connections', [{ expr: sumBy(['pod'], `mongodb_ss_connections${selector([['namespace', '=', namespace], ['conn_type', '=', 'current']])}`), legend: '{{pod}}' }], {
+            unit: 'short',
+            min: 0,
+            width: 6,
+          }),
+          // serverStatus reports resident memory in MiB.
+          timeseries('Resident memory', [{ expr: `mongodb_ss_mem_resident${ns} * 1024 * 1024`, legend: '{{pod}}' }], { unit: 'bytes', min: 0, width: 6 }),
+        ]
+      : []),
+    ...(redis
+      ? [
+          row('Redis'),
+          stat('Redis up', [{ expr: `redis_up${ns}`, legend: '{{pod}}' }], { unit: 'none', width: 6, baseColor: 'red', thresholds: [{ value: 1, color: 'green' }] }),
+          timeseries('Commands', [{ expr: `sum(rate(redis_commands_processed_total${ns}[${W}]))`, legend: 'commands' }], { unit: 'ops', min: 0, width: 6 }),
+          timeseries(
+            'Memory',
+            [
+              { expr: `sum(redis_memory_used_bytes${ns})`, legend: 'used' },
+              { expr: `sum(redis_memory_max_bytes${ns}) > 0`, legend: 'maxmemory' },
+            ],
+            { unit: 'bytes', min: 0, width: 6 },
+          ),
+          timeseries(
+            'Keyspace hit ratio',
+            [{ expr: `sum(rate(redis_keyspace_hits_total${ns}[${W}])) / (sum(rate(redis_keyspace_hits_total${ns}[${W}])) + sum(rate(redis_keyspace_misses_total${ns}[${W}])))`, legend: 'hits' }],
+            { unit: 'percentunit', min: 0, max: 1, width: 6 },
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** Per-pod usage as a share of the container limit, orange from 80%. */
+function usedOfLimit(title: string, expr: string, description: string) {
+  return timeseries(title, [{ expr, legend: '{{pod}}' }], {
+    unit: 'percentunit',
+    min: 0,
+    width: 12,
+    description,
+    thresholds: [{ value: 0.8, color: 'orange' }],
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Pod Security Standards, "restricted" profile
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted), plus a
+ * read-only root filesystem and the host-access checks of the "baseline" profile. A container's
+ * own securityContext wins over the pod's for the fields both have.
+ */
+import type { Container, PodTemplate } from '../../core/objects.js';
+import type { Rule } from '../types.js';
+import { containerFindings, field, templatesInScope } from './helpers.js';
+
+const restricted = { exemptPrivilegedNamespaces: true } as const;
+
+/** A securityContext field as it applies to a container: its own, else the pod's. */
+function effective<T>(container: Container, template: PodTemplate, key: string): T | undefined {
+  return field<T>(container, 'securityContext', key) ?? field<T>(template.spec, 'securityContext', key);
+}
+
+export const runAsNonRoot: Rule = {
+  name: 'run-as-non-root',
+  severity: 'error',
+  fix: 'set securityContext.runAsNonRoot: true on the pod (charts/workloads/security.ts podSecurityContext) and never false on a container',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c, t) => (effective<boolean>(c, t, 'runAsNonRoot') === true ? undefined : 'may run as root: runAsNonRoot is not true')),
+};
+
+export const runAsNumericUser: Rule = {
+  name: 'run-as-numeric-user',
+  severity: 'error',
+  fix: 'set securityContext.runAsUser (and runAsGroup) to the image\'s non-zero UID, e.g. securityContext.runAsUser in the workload config',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c, t) => {
+      const user = effective<unknown>(c, t, 'runAsUser');
+      if (user === undefined) return 'runAsUser is not set: the kubelet cannot verify runAsNonRoot for an image whose USER is a name';
+      return typeof user === 'number' && Number.isInteger(user) && user > 0 ? undefined : `runAsUser is ${JSON.stringify(user)}, not a non-zero UID`;
+    }),
+};
+
+export const noPrivilegeEscalation: Rule = {
+  name: 'no-privilege-escalation',
+  severity: 'error',
+  fix: 'set securityContext.allowPrivilegeEscalation: false on every container (charts/workloads/security.ts containerSecurityContext)',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c) =>
+      field(c, 'securityContext', 'allowPrivilegeEscalation') === false ? undefined : 'allowPrivilegeEscalation is not false',
+    ),
+};
+
+export const dropAllCapabilities: Rule = {
+  name: 'drop-all-capabilities',
+  severity: 'error',
+  fix: 'set securityContext.capabilities.drop: [ALL] on every container; add back at most NET_BIND_SERVICE',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c) => {
+      const drop = field<string[]>(c, 'securityContext', 'capabilities', 'drop') ?? [];
+      const added = (field<string[]>(c, 'securityContext', 'capabilities', 'add') ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
+      if (!drop.includes('ALL')) return 'capabilities.drop does not include ALL';
+      return added.length ? `adds capabilities ${added.join(', ')}` : undefined;
+    }),
+};
+
+export const seccompProfile: Rule = {
+  name: 'seccomp-profile',
+  severity: 'error',
+  fix: 'set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile)',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c, t) => {
+      const type = field<string>(c, 'securityContext', 'seccompProfile', 'type') ?? field<string>(t.spec, 'securityContext', 'seccompProfile', 'type');
+      return type === 'RuntimeDefault' || type === 'Localhost' ? undefined : `seccompProfile is ${type ?? 'not set'}, not RuntimeDefault`;
+    }),
+};
+
+export const readOnlyRootFilesystem: Rule = {
+  name: 'read-only-root-filesystem',
+  severity: 'warning',
+  fix: 'set readOnlyRootFilesystem: true and give the paths the process writes an emptyDir (`writablePaths` in the workload config)',
+  check: (inv) =>
+    containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'readOnlyRootFilesystem') === true ? undefined : 'the root filesystem is writable')),
+};
+
+export const noPrivilegedContainers: Rule = {
+  name: 'no-privileged-containers',
+  severity: 'error',
+  fix: 'remove securityContext.privileged (and grant only the capabilities the process needs)',
+  check: (inv) => containerFindings(inv, {}, (c) => (field(c, 'securityContext', 'privileged') === true ? 'runs privileged' : undefined)),
+};
+
+export const noHostNamespaces: Rule = {
+  name: 'no-host-namespaces',
+  severity: 'error',
+  fix: 'remove hostNetwork, hostPID and hostIPC from the pod spec',
+  check: (inv) =>
+    inv.templates.flatMap((t) => {
+      const shared = (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((key) => t.spec[key] === true);
+      return shared.length ? [{ object: t.object, message: `shares the node's namespaces: ${shared.join(', ')}` }] : [];
+    }),
+};
+
+export const noHostPath: Rule = {
+  name: 'no-host-path',
+  severity: 'error',
+  fix: 'use an emptyDir or a PersistentVolumeClaim; only a log shipper in a namespace that enforces the "privileged" profile may mount host paths',
+  check: (inv) =>
+    templatesInScope(inv, restricted).flatMap((t) =>
+      (field<{ name: string; hostPath?: { path: string } }[]>(t.spec, 'volumes') ?? [])
+        .filter((v) => v.hostPath)
+        .map((v) => ({ object: t.object, message: `volume "${v.name}" mounts the host path ${v.hostPath!.path}` })),
+    ),
+};
+
+export const podSecurityRules: readonly Rule[] = [
+  runAsNonRoot,
+  runAsNumericUser,
+  noPrivilegeEscalation,
+  dropAllCapabilities,
+  seccompProfile,
+  readOnlyRootFilesystem,
+  noPrivilegedContainers,
+  noHostNamespaces,
+  noHostPath,
+];
