@@ -15,7 +15,8 @@ import { ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } 
 import type { Config } from '../config/schema.js';
 import { KUSTOMIZATION_FILE } from '../core/kustomize.js';
 import { checkObjects, countBySeverity, formatViolations, type Violation } from '../policy/index.js';
-import { renderEnvironment, type Manifest } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
 const CHECK = {

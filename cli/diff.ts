@@ -16,7 +16,8 @@ import { GITOPS_FILE } from '../config/gitops.js';
 import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
 import { environmentContext } from '../config/context.js';
 import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../gitops/diff.js';
-import { renderEnvironment, type Manifest } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import { outputDirectories, synthesize } from '../synth/synth.js';
 import { consoleIo, EXIT, printWarnings, runCommand, runAsScript, UsageError, UserError, type Io } from './command.js';
 

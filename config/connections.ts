@@ -6,7 +6,8 @@
  * so no secret value is ever written into a manifest. Passwords must be URL-safe for the URIs to parse.
  */
 import type { k8s } from 'cdk8s-plus-27';
-import type { Config } from './schema.js';
+import type { Config, WorkloadConfig } from './schema.js';
+import type { EnvironmentContext } from './context.js';
 import { serviceHost } from './context.js';
 import { MONGODB_PORT, names, REDIS_PORT, statefulSetPodHosts } from './names.js';
 
@@ -52,4 +53,11 @@ export function connectionEnv(uses: readonly Datastore[], config: Config, namesp
 
 export function secretEnv(name: string, secretName: string, key: string): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}
+
+/** The non-secret settings of a workload, sorted by key: what goes into its ConfigMap (`extra`: e.g. PORT, under the workload's own env). */
+export function workloadSettings(workload: WorkloadConfig, env: EnvironmentContext, extra: Record<string, string> = {}): Record<string, string> {
+  const { plain } = connectionEnv(workload.uses, env.config, env.namespace);
+  const settings = { ...plain, ...extra, ...workload.env };
+  return Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

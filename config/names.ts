@@ -1,8 +1,11 @@
 /** Stable, readable object names: no hash suffixes, so DNS names and GitOps diffs stay clean. */
-import { COLOURS } from '../delivery/blue-green.js';
 
 export const MONGODB_PORT = 27017;
 export const REDIS_PORT = 6379;
+
+/** The two colours of a blue-green service (delivery/blue-green.ts switches between them). */
+export const COLOURS = ['blue', 'green'] as const;
+export type Colour = (typeof COLOURS)[number];
 
 /** The extra Deployments of a web service being released: `<service>-canary`, `<service>-blue`, `<service>-green`. */
 export const RELEASE_TRACKS = ['canary', ...COLOURS] as const;

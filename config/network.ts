@@ -1,11 +1,10 @@
 /**
  * The `network` section of an environment: which NetworkPolicies charts/security/network-policies.ts emits.
  * Kept out of config/schema.ts (which imports it) so the network rules read in one place; it must
- * not import values from schema.ts (the modules would import each other).
+ * not import schema.ts, not even its types (the modules would import each other).
  */
 import { z } from 'zod';
 import { cidrContains, parseCidr } from './cidr.js';
-import type { Config } from './schema.js';
 
 /** NetworkPolicy names the chart uses itself; a workload's policy is named like the workload. */
 export const NAMESPACE_POLICY_NAMES = { defaultDeny: 'default-deny', dns: 'allow-dns' } as const;
@@ -91,7 +90,14 @@ export interface NetworkIssue {
 }
 
 /** Cross-field checks of the network section against the rest of the config. */
-export function networkIssues(config: Config): NetworkIssue[] {
+/** The parts of a config networkIssues reads (structural, so this module need not import schema.ts). */
+interface NetworkedConfig {
+  readonly services: Readonly<Record<string, { readonly enabled: boolean }>>;
+  readonly workers: Readonly<Record<string, { readonly enabled: boolean }>>;
+  readonly network: NetworkConfig;
+}
+
+export function networkIssues(config: NetworkedConfig): NetworkIssue[] {
   const issues: NetworkIssue[] = [];
   const workloads = new Map<string, boolean>([
     ...Object.entries(config.services).map(([name, s]) => [name, s.enabled] as const),

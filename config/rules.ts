@@ -8,12 +8,11 @@
  * config/connections.ts, charts/workloads/pod.ts, config/labels.ts), so a rule cannot drift from what is rendered.
  */
 import { posix } from 'node:path';
-import { IngressChart } from '../charts/routing/ingress.js';
-import { connectionEnv } from './connections.js';
+import { ingressNeeded } from './routes.js';
+import { connectionEnv, workloadSettings } from './connections.js';
 import { environmentContext, loggingNamespace, type EnvironmentContext } from './context.js';
 import { recommendedLabels } from './labels.js';
 import { DATA_VOLUME, names, volumeNameForPath, webServiceSettings } from './names.js';
-import { workloadSettings } from '../charts/workloads/pod.js';
 import type { Config, WebServiceConfig, WorkloadConfig } from './schema.js';
 
 export interface ConfigProblem {
@@ -97,7 +96,7 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
       });
     } else instances.set(instance, named);
 
-    if (IngressChart.needed(env)) {
+    if (ingressNeeded(env)) {
       const host = named.config.ingress.host;
       const sameHost = hosts.get(host);
       if (sameHost) {
@@ -195,7 +194,7 @@ function generatedVariables(env: EnvironmentContext, w: WorkloadEntry): Map<stri
 
 /** The ConfigMap data of a workload, as the chart writes it, and its size as the API server counts it (UTF-8 bytes of the values). */
 function settingsSize(env: EnvironmentContext, w: WorkloadEntry): { bytes: number; largest?: string } {
-  const settings = workloadSettings({ name: w.name, workload: w.workload, env, extraSettings: extraSettings(w) });
+  const settings = workloadSettings(w.workload, env, extraSettings(w));
   let bytes = 0;
   let largest: [string, number] | undefined;
   for (const [key, value] of Object.entries(settings)) {
@@ -323,7 +322,7 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
   }
 
   // Ingresses: the environment's, named app.name, and one <service>-canary per running canary.
-  if (IngressChart.needed(env)) {
+  if (ingressNeeded(env)) {
     for (const [name, service] of Object.entries(config.services)) {
       if (service.enabled && service.canary.enabled && names.track(name, 'canary') === config.app.name) {
         problems.push(error(['app', 'name'], `"${config.app.name}" names the environment's Ingress, and the canary Ingress of service "${name}" has the same name; choose another app.name`));

@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { names, RELEASE_TRACKS } from './names.js';
+import { COLOURS, names, RELEASE_TRACKS } from './names.js';
 import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantity.js';
 import { networkIssues, networkSchema } from './network.js';
 
@@ -360,7 +360,7 @@ export const webServiceSchema = z
     blueGreen: z
       .strictObject({
         enabled: z.boolean().default(false).describe('Run two Deployments, <name>-blue and <name>-green; the Service selects the active one.'),
-        active: z.enum(['blue', 'green']).default('blue').describe('The colour that serves traffic (runs image.tag). Managed by `npm run canary -- switch`.'),
+        active: z.enum(COLOURS).default('blue').describe('The colour that serves traffic (runs image.tag). Managed by `npm run canary -- switch`.'),
         idleTag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('What the idle colour runs: the next version before a switch, the previous one after.'),
         idleDigest: z.string().regex(IMAGE_DIGEST).optional(),
       })

@@ -1,4 +1,4 @@
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from './manifest.js';
 
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';
 

@@ -3,7 +3,7 @@
  * pod templates of workloads, their containers and ports, and label-selector matching. Used by the
  * NetworkPolicy derivation, the policy report and the tests.
  */
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from './manifest.js';
 
 export type Labels = Record<string, string>;
 

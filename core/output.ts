@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomization, KUSTOMIZATION_FILE } from './kustomize.js';
-import type { RenderedEnvironment, RenderedFile } from '../charts/render.js';
+import type { RenderedEnvironment, RenderedFile } from './manifest.js';
 import { assertReadsAsWritten, toYaml } from './yaml.js';
 
 /** A directory of dist/: an environment with its kustomization.yaml, or the Argo CD objects. */

@@ -11,8 +11,7 @@
 import type { WebServiceConfig } from '../config/schema.js';
 import type { Edit, Transition } from './canary.js';
 
-export const COLOURS = ['blue', 'green'] as const;
-export type Colour = (typeof COLOURS)[number];
+import type { Colour } from '../config/names.js';
 
 export function idleColour(service: WebServiceConfig): Colour {
   return service.blueGreen.active === 'blue' ? 'green' : 'blue';

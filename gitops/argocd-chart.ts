@@ -5,7 +5,7 @@ import { AppProject, Application } from '../imports/argoproj.io.js';
 import { annotateForArgoCd } from '../charts/argocd-annotations.js';
 import { applicationSet, applicationTarget, appProject, environmentApplication, ROOT_APPLICATION_FILE, rootApplication } from './argocd.js';
 import type { OutputDirectory } from '../core/output.js';
-import type { Manifest, RenderedFile } from '../charts/render.js';
+import type { Manifest, RenderedFile } from '../core/manifest.js';
 
 /** Synced by the root Application: the AppProject and one Application per environment. */
 export const ARGOCD_DIRECTORY = 'argocd';

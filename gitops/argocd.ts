@@ -10,7 +10,7 @@ import type { GitOpsConfig } from '../config/gitops.js';
 import type { ArgoCdEnvironmentConfig, Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import { MANAGED_BY } from '../config/labels.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 
 /** Deleting an Application deletes its resources first (https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/#about-the-deletion-finalizer). */
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';

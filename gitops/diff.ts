@@ -3,7 +3,7 @@
  * `npm run diff` prints.
  */
 import { isPlainObject } from '../config/merge.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 
 export interface FieldChange {
   /** e.g. `spec.template.spec.containers[0].image` */

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { checksum } from '../core/checksum.js';
 import { environmentContext } from '../config/context.js';
 import { isPlainObject } from '../config/merge.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import { CHART_ONLY, configValue, withValueAt, type Knob } from './knobs.js';
 
 /** Where a value comes from: a chart value, or the release name (app.kubernetes.io/instance). */

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { describeObject } from '../core/objects.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import { inventory } from './inventory.js';
 import { availabilityRules } from './rules/availability.js';
 import { containerRules } from './rules/containers.js';

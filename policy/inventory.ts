@@ -2,9 +2,9 @@
  * The objects under check, indexed for the rules: by kind and namespace, their pod templates, the
  * namespaces that admit privileged pods, and how many replicas a workload runs at least.
  */
-import { isNetworkPolicy, type NetworkPolicy } from './network/types.js';
+import { isNetworkPolicy, type NetworkPolicy } from '../core/network-policy.js';
 import { mapSelects, metadataOf, podTemplatesOf, selectorMatches, type LabelSelector, type PodTemplate } from '../core/objects.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 
 /** The Pod Security level a namespace enforces (https://kubernetes.io/docs/concepts/security/pod-security-admission/). */
 export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';

@@ -1,6 +1,6 @@
 /** The vocabulary of the policy report (`npm run check`). */
 import type { Config } from '../config/schema.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import type { Inventory } from './inventory.js';
 
 export type Severity = 'error' | 'warning';

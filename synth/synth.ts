@@ -3,7 +3,8 @@ import { renderArgoCd } from '../gitops/argocd-chart.js';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments, loadGitOps } from '../config/load.js';
 import { GITOPS_FILE } from '../config/gitops.js';
 import { environmentDirectory, type OutputDirectory } from '../core/output.js';
-import { renderEnvironment, type RenderedEnvironment } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { RenderedEnvironment } from '../core/manifest.js';
 
 export interface SynthesisOptions {
   /** Directory of the environment files. */

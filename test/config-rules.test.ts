@@ -13,7 +13,8 @@ import { ConfigError, listEnvironments, loadEnvironment, parseEnvironment } from
 import { synthesize } from '../synth/synth.js';
 import { CONFIGMAP_MAX_BYTES, crossEnvironmentProblems, environmentProblems, type ConfigProblem, type NamedConfig } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
-import { renderEnvironment, type RenderedEnvironment } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { RenderedEnvironment } from '../core/manifest.js';
 import { validateObject } from '../core/validate/index.js';
 import { configFromYaml, find, findAll, objectsOf, problemsOf } from './helpers.js';
 

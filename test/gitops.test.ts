@@ -10,7 +10,9 @@ import { argoCdAnnotations, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, SYNC
 import { autoSync, RESOURCES_FINALIZER } from '../gitops/argocd.js';
 import { deepMerge } from '../config/merge.js';
 import type { OutputDirectory } from '../core/output.js';
-import { renderEnvironment, toYaml, type Manifest } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
+import { toYaml } from '../core/yaml.js';
 import { synthesize } from '../synth/synth.js';
 import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, problemsOf as problemsOfText, renderCommitted } from './helpers.js';

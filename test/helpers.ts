@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { renderEnvironment, type Manifest, type RenderedEnvironment } from '../charts/render.js';
+import { renderEnvironment } from '../charts/render.js';
+import type { Manifest, RenderedEnvironment } from '../core/manifest.js';
 
 /** Renders a checked-in environment. */
 export function renderCommitted(name: string): RenderedEnvironment {

@@ -12,7 +12,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { objectKey } from '../gitops/diff.js';
 import { kustomization, KUSTOMIZATION_FILE } from '../core/kustomize.js';
 import { writeEnvironments } from '../core/output.js';
-import type { Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
 import { synthesize } from '../synth/synth.js';
 import { objectsOf } from './helpers.js';
 

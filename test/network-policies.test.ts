@@ -4,9 +4,9 @@ import { cidrContains, ipInCidr, parseCidr } from '../config/cidr.js';
 import { isAllowed, type NetworkEndpoint, type PodEndpoint } from '../policy/network/evaluate.js';
 import { environmentContext } from '../config/context.js';
 import { groupId, isMetricsPortName, LOGGING_WORKLOADS, policiesFromFlows, type Flow, type PodGroup } from '../charts/security/policies.js';
-import { isNetworkPolicy, type NetworkPolicy } from '../policy/network/types.js';
+import { isNetworkPolicy, type NetworkPolicy } from '../core/network-policy.js';
 import { metadataOf, podPorts, podTemplatesOf, type PodTemplate } from '../core/objects.js';
-import type { RenderedEnvironment } from '../charts/render.js';
+import type { RenderedEnvironment } from '../core/manifest.js';
 import { configFromYaml, ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
 import { renderReference } from './setup/reference.js';
 

@@ -7,7 +7,8 @@ import { metadataOf } from '../core/objects.js';
 import { checkObjects, formatViolations, RULES, type Violation } from '../policy/index.js';
 import { allowedDisruptions } from '../policy/rules/availability.js';
 import { imageTag } from '../policy/rules/containers.js';
-import { toYaml, type Manifest } from '../charts/render.js';
+import type { Manifest } from '../core/manifest.js';
+import { toYaml } from '../core/yaml.js';
 import { ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
 import { REFERENCE_CONFIG_DIR, renderReference } from './setup/reference.js';
 

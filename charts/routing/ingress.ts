@@ -1,10 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { CanaryConfig, IngressConfig, WebServiceConfig } from '../../config/schema.js';
+import type { CanaryConfig, IngressConfig } from '../../config/schema.js';
 import { currentWeight } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels } from '../../config/labels.js';
 import { names } from '../../config/names.js';
+import { ingressNeeded, ingressRoutes, type IngressRoute } from '../../config/routes.js';
 import { EnvironmentChart } from '../environment-chart.js';
 
 /**
@@ -53,21 +54,6 @@ export function canaryAnnotations(canary: CanaryConfig): Record<string, string> 
   return annotations;
 }
 
-export interface IngressRoute {
-  readonly service: string;
-  readonly servicePort: number;
-  readonly path: string;
-  readonly pathType: string;
-}
-
-/** The routes of all enabled web services, longest path first (readable; nginx orders them itself). */
-export function ingressRoutes(services: Record<string, WebServiceConfig>): IngressRoute[] {
-  return Object.entries(services)
-    .filter(([, s]) => s.enabled)
-    .flatMap(([name, s]) => s.ingress.paths.map((p) => ({ service: name, servicePort: s.servicePort, path: p.path, pathType: p.pathType })))
-    .sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : 1));
-}
-
 /**
  * One Ingress for the environment host, routing each path to its web service, and one canary
  * Ingress (same host, the service's paths, `<service>-canary` backend) per running canary.
@@ -107,7 +93,7 @@ export class IngressChart extends EnvironmentChart {
   }
 
   static needed(env: EnvironmentContext): boolean {
-    return env.config.ingress.enabled && ingressRoutes(env.config.services).length > 0;
+    return ingressNeeded(env);
   }
 }
 

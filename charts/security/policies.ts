@@ -26,8 +26,8 @@ import { recommendedLabels, selectorLabels } from '../../config/labels.js';
 import { MONGODB_PORT, names, REDIS_PORT } from '../../config/names.js';
 import { mapSelects, podPorts, podTemplatesOf, type Labels } from '../../core/objects.js';
 import { LOKI_HTTP_PORT } from '../../observability/logging.js';
-import type { Manifest } from '../render.js';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../../policy/network/types.js';
+import type { Manifest } from '../../core/manifest.js';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../../core/network-policy.js';
 
 /** Names of the logging stack's workloads (charts/observability/): the tests check they match its pods. */
 export const LOGGING_WORKLOADS = { loki: 'loki', promtail: 'promtail' } as const;

@@ -5,7 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import type { WorkloadConfig } from '../../config/schema.js';
-import { connectionEnv } from '../../config/connections.js';
+import { connectionEnv, workloadSettings } from '../../config/connections.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { imageReference, pullSecrets } from './image.js';
 import { names, volumeNameForPath } from '../../config/names.js';
@@ -26,9 +26,8 @@ export interface WorkloadPodOptions {
 }
 
 /** The non-secret settings of a workload: what goes into its ConfigMap. */
-export function workloadSettings(opts: WorkloadPodOptions): Record<string, string> {
-  const { plain } = connectionEnv(opts.workload.uses, opts.env.config, opts.env.namespace);
-  return sortKeys({ ...plain, ...opts.extraSettings, ...opts.workload.env });
+export function podSettings(opts: WorkloadPodOptions): Record<string, string> {
+  return workloadSettings(opts.workload, opts.env, opts.extraSettings);
 }
 
 export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
@@ -79,8 +78,4 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
 
 function nonEmpty<T>(items: T[]): T[] | undefined {
   return items.length ? items : undefined;
-}
-
-function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

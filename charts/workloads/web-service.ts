@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HttpProbe, WebServiceConfig } from '../../config/schema.js';
-import { COLOURS, colourWorkload, type Colour } from '../../delivery/blue-green.js';
+import { COLOURS, type Colour } from '../../config/names.js';
+import { colourWorkload } from '../../delivery/blue-green.js';
 import { spreadsAcrossTopology } from './availability.js';
 import { canaryWorkload } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';

@@ -6,7 +6,7 @@ import { checksum } from '../../core/checksum.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels, type Track } from '../../config/labels.js';
 import { names } from '../../config/names.js';
-import { workloadPodSpec, workloadSettings, type WorkloadPodOptions } from './pod.js';
+import { workloadPodSpec, podSettings, type WorkloadPodOptions } from './pod.js';
 import { Autoscaler } from './autoscaler.js';
 import { disruptionBudget } from './disruption-budget.js';
 
@@ -48,7 +48,7 @@ export class Workload extends Construct {
       automountServiceAccountToken: false,
     });
 
-    const settings = workloadSettings(props);
+    const settings = podSettings(props);
     this.settingsChecksum = checksum(settings);
     new k8s.KubeConfigMap(this, 'config', { metadata: { name: names.configMap(name), ...metadata }, data: settings });
 

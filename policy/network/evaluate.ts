@@ -16,7 +16,7 @@
  */
 import { selectorMatches, type ContainerPort, type Labels } from '../../core/objects.js';
 import { ipInCidr, parseCidr } from '../../config/cidr.js';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from './types.js';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../../core/network-policy.js';
 
 /** A pod, as policies see it. */
 export interface PodEndpoint {

@@ -3,7 +3,7 @@
  * never block a drain (https://kubernetes.io/docs/tasks/run-application/configure-pdb/).
  */
 import { describeObject, metadataOf, type LabelSelector, type PodTemplate } from '../../core/objects.js';
-import type { Manifest } from '../../charts/render.js';
+import type { Manifest } from '../../core/manifest.js';
 import { minimumReplicas, templatesMatching, type Inventory } from '../inventory.js';
 import type { Finding, Rule } from '../types.js';
 import { field } from './helpers.js';

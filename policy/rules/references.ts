@@ -1,6 +1,6 @@
 /** References between objects that must resolve: Service -> pods, Ingress -> Service, HPA -> workload. */
 import { metadataOf, podPorts } from '../../core/objects.js';
-import type { Manifest } from '../../charts/render.js';
+import type { Manifest } from '../../core/manifest.js';
 import { autoscalerOf, templatesSelectedBy } from '../inventory.js';
 import type { Finding, Rule } from '../types.js';
 import { field } from './helpers.js';

@@ -13,7 +13,8 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../config/load.js';
 import { isEntryPoint } from '../../cli/entry-point.js';
 import { checkObjects } from '../../policy/index.js';
-import { renderEnvironment, type Manifest } from '../../charts/render.js';
+import { renderEnvironment } from '../../charts/render.js';
+import type { Manifest } from '../../core/manifest.js';
 import { validateObject } from '../../core/validate/index.js';
 import { validOverlay } from './arbitraries.js';
 

@@ -6,7 +6,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadEnvironment } from '../../config/load.js';
-import { renderEnvironment, type RenderedEnvironment } from '../../charts/render.js';
+import { renderEnvironment } from '../../charts/render.js';
+import type { RenderedEnvironment } from '../../core/manifest.js';
 
 export type ReferenceEnvironment = 'dev' | 'staging' | 'prod';
 

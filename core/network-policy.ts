@@ -1,5 +1,5 @@
 /** NetworkPolicy (networking.k8s.io/v1) as plain JSON, the shape both the chart emits and dist/ holds. */
-import type { LabelSelector, Labels } from '../../core/objects.js';
+import type { LabelSelector, Labels } from './objects.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type PolicyType = 'Ingress' | 'Egress';
