@@ -1,0 +1,373 @@
+/**
+ * Custom resources, validated with ajv against the CRD's openAPIV3Schema (YAML files in
+ * imports/crds, one CRD per file). The structural schema is converted first: `x-kubernetes-*`
+ * keywords are stripped, int-or-string becomes `anyOf: [integer, string]`, `nullable` is folded
+ * into `type`, and objects with `properties` get `additionalProperties: false` unless they carry
+ * `x-kubernetes-preserve-unknown-fields` (so typos are caught). A CRD file is only parsed when an
+ * object of one of its kinds is validated.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { splitApiVersion } from './builtin.js';
+import { isObj, type Checker, type Json, type RawError } from './types.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The CRDs custom resources are validated against, copied from upstream (imports/crds/README.md). */
+export const CRD_DIR = fileURLToPath(new URL('../../imports/crds/', import.meta.url));
+
+// ---------------------------------------------------------------------------
+// Custom resources (CRDs in imports/crds)
+// ---------------------------------------------------------------------------
+
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  unicodeRegExp: false, // CRD patterns are RE2/Go syntax, closer to non-unicode JS regexps
+  validateSchema: false,
+  addUsedSchema: false,
+  code: { optimize: false }, // roughly halves compile time of the big CRD schemas
+});
+const isInt = (n: number): boolean => Number.isInteger(n);
+ajv.addFormat('int32', { type: 'number', validate: (n: number) => isInt(n) && n >= -2147483648 && n <= 2147483647 });
+ajv.addFormat('int64', { type: 'number', validate: isInt });
+ajv.addFormat('float', { type: 'number', validate: () => true });
+ajv.addFormat('double', { type: 'number', validate: () => true });
+ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/);
+ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => isIPv4(s) });
+ajv.addFormat('ipv6', { type: 'string', validate: (s: string) => isIPv6(s) });
+const knownFormats = new Set(['int32', 'int64', 'float', 'double', 'byte', 'date-time', 'ipv4', 'ipv6']);
+
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+/** ObjectMeta, minimally, for custom resources (name/namespace/label syntax is checked in code). */
+const crMetadataSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    generateName: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: stringMap,
+    annotations: stringMap,
+    finalizers: { type: 'array', items: { type: 'string' } },
+    ownerReferences: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['apiVersion', 'kind', 'name', 'uid'],
+        additionalProperties: false,
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          name: { type: 'string' },
+          uid: { type: 'string' },
+          controller: { type: 'boolean' },
+          blockOwnerDeletion: { type: 'boolean' },
+        },
+      },
+    },
+    uid: { type: 'string' },
+    resourceVersion: { type: 'string' },
+    generation: { type: 'integer' },
+    creationTimestamp: { type: ['string', 'null'] },
+    deletionTimestamp: { type: 'string' },
+    deletionGracePeriodSeconds: { type: 'integer' },
+    managedFields: { type: 'array', items: { type: 'object' } },
+    selfLink: { type: 'string' },
+  },
+};
+
+const DROPPED_KEYWORDS = new Set(['description', 'example', 'default', 'nullable', 'externalDocs', '$schema']);
+
+/** Converts a Kubernetes structural schema node into a plain JSON schema for ajv. */
+function convertSchema(node: unknown, structural: boolean): unknown {
+  if (!isObj(node)) return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key.startsWith('x-kubernetes-') || DROPPED_KEYWORDS.has(key)) continue;
+    switch (key) {
+      case 'properties':
+      case 'patternProperties':
+      case 'definitions':
+        out[key] = isObj(value)
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convertSchema(v, structural)]))
+          : value;
+        break;
+      case 'items':
+        out[key] = Array.isArray(value) ? value.map((v) => convertSchema(v, structural)) : convertSchema(value, structural);
+        break;
+      case 'additionalProperties':
+        out[key] = typeof value === 'boolean' ? value : convertSchema(value, structural);
+        break;
+      case 'allOf':
+      case 'anyOf':
+      case 'oneOf':
+        // Branches only add value validation; never inject additionalProperties:false there.
+        out[key] = Array.isArray(value) ? value.map((v) => convertSchema(v, false)) : value;
+        break;
+      case 'not':
+        out[key] = convertSchema(value, false);
+        break;
+      case 'pattern':
+        if (typeof value === 'string' && isValidRegExp(value)) out[key] = value;
+        break;
+      case 'format':
+        if (typeof value === 'string') {
+          if (!knownFormats.has(value)) {
+            ajv.addFormat(value, true); // unknown format: accept anything
+            knownFormats.add(value);
+          }
+          out[key] = value;
+        }
+        break;
+      default:
+        out[key] = value;
+    }
+  }
+  if (node['x-kubernetes-int-or-string'] === true) {
+    if (out.anyOf === undefined && out.oneOf === undefined) out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+    delete out.type;
+  }
+  if (node.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  }
+  if (
+    structural &&
+    node['x-kubernetes-preserve-unknown-fields'] !== true &&
+    isObj(out.properties) &&
+    out.additionalProperties === undefined
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+const regexpValidity = new Map<string, boolean>();
+function isValidRegExp(pattern: string): boolean {
+  let ok = regexpValidity.get(pattern);
+  if (ok === undefined) {
+    try {
+      new RegExp(pattern);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    regexpValidity.set(pattern, ok);
+  }
+  return ok;
+}
+
+const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
+const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
+const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not']);
+const MIN_SHARED_SUBSCHEMA = 1000; // characters of JSON; smaller ones are cheaper inline
+
+/**
+ * Moves every large subschema into $defs, once per distinct content, and refers to it: ajv then
+ * compiles it once. Some CRDs repeat big subschemas many times (the ApplicationSet CRD embeds the
+ * Application spec in each of its generators), which otherwise doubles their compile time.
+ */
+function shareSubschemas(root: Json): Json {
+  const names = new Map<string, string>();
+  const $defs: Json = {};
+  const visit = (node: unknown): unknown => {
+    if (!isObj(node)) return node;
+    const out: Json = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (SUBSCHEMA_MAPS.has(key) && isObj(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, share(v)]));
+      else if (SUBSCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map(share);
+      else if (SUBSCHEMAS.has(key) && isObj(value)) out[key] = share(value);
+      else out[key] = value;
+    }
+    return out;
+  };
+  const share = (node: unknown): unknown => {
+    const schema = visit(node);
+    const text = JSON.stringify(schema);
+    if (text.length < MIN_SHARED_SUBSCHEMA) return schema;
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `s${names.size}`;
+      names.set(text, name);
+      $defs[name] = schema;
+    }
+    return { $ref: `#/$defs/${name}` };
+  };
+  return { ...(visit(root) as Json), $defs };
+}
+
+type CrdLookup = { checker: Checker } | { problem: string } | null;
+
+interface CrdVersion {
+  served: boolean;
+  schema?: unknown;
+}
+interface CrdInfo {
+  group: string;
+  kind: string;
+  versions: Map<string, CrdVersion>;
+}
+
+/** Upstream CRD files put metadata, group and names before the versions and their schemas; this much holds them. */
+const CRD_HEAD_BYTES = 16 * 1024;
+
+function readHead(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(CRD_HEAD_BYTES);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unquote(s: string): string {
+  return s.replace(/^["']|["']$/g, '');
+}
+
+/** Repository-relative path for messages (absolute outside the repository). */
+export function shownPath(path: string): string {
+  const r = relative(REPO_ROOT, path);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? path : r;
+}
+
+/** "ENOENT: no such file or directory" from a Node fs error, without the path (the message names it). */
+function fsReason(e: unknown): string {
+  return e instanceof Error ? e.message.replace(/, \w+( '[^']*')?$/, '') : String(e);
+}
+
+/** A CRD file that cannot be read or parsed; the message is one line naming the file. */
+class CrdFileError extends Error {}
+
+/**
+ * The CRDs of one directory, one CustomResourceDefinition per file. Indexing reads only the head
+ * of each file (group and kind); a file is YAML-parsed, and a schema compiled, only when an object
+ * of one of its kinds is validated (the Argo CD ApplicationSet CRD alone is 1.4 MB). Unreadable or
+ * broken files become one-line problems naming the file.
+ */
+export class CrdCatalog {
+  private index: { files: Map<string, string>; problem?: string } | undefined; // "group|kind" -> file
+  private readonly parsed = new Map<string, CrdInfo[]>();
+  private readonly lookups = new Map<string, CrdLookup>();
+
+  constructor(readonly dir: string) {}
+
+  /** Group, kind and file name of every CRD in the directory; parses no file of the usual layout. */
+  indexed(): { group: string; kind: string; file: string }[] {
+    return [...this.fileIndex().files].map(([key, file]) => {
+      const [group = '', kind = ''] = key.split('|');
+      return { group, kind, file: basename(file) };
+    });
+  }
+
+  /** Names of the files YAML-parsed so far. */
+  parsedFiles(): string[] {
+    return [...this.parsed.keys()].map((file) => basename(file)).sort();
+  }
+
+  /** The checker for a custom resource kind, a problem, or null when no CRD defines it. */
+  lookup(apiVersion: string, kind: string): CrdLookup {
+    const key = `${apiVersion}|${kind}`;
+    let result = this.lookups.get(key);
+    if (result === undefined) {
+      result = this.compile(apiVersion, kind);
+      this.lookups.set(key, result);
+    }
+    return result;
+  }
+
+  private compile(apiVersion: string, kind: string): CrdLookup {
+    const { group, version } = splitApiVersion(apiVersion);
+    if (!group) return null;
+    const index = this.fileIndex();
+    const file = index.files.get(`${group}|${kind}`);
+    if (file === undefined) return index.problem ? { problem: `no schema for ${apiVersion}/${kind}: ${index.problem}` } : null;
+    let info: CrdInfo | undefined;
+    try {
+      info = this.parse(file).find((c) => c.group === group && c.kind === kind);
+    } catch (e) {
+      return { problem: (e as Error).message };
+    }
+    if (!info) return { problem: `${shownPath(file)} does not define ${group}/${kind}` };
+    const v = info.versions.get(version);
+    if (!v) return { problem: `apiVersion: ${group}/${kind} has no version "${version}" (CRD serves: ${[...info.versions.keys()].join(', ')})` };
+    if (!v.served) return { problem: `apiVersion: version "${version}" of ${group}/${kind} is not served` };
+    const converted = convertSchema(isObj(v.schema) ? v.schema : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, true) as Json;
+    converted.properties = { ...(isObj(converted.properties) ? converted.properties : {}), metadata: crMetadataSchema };
+    try {
+      const fn: ValidateFunction = ajv.compile(shareSubschemas(converted));
+      return { checker: (data) => (fn(data) ? [] : ((fn.errors ?? []) as RawError[])) };
+    } catch (e) {
+      return { problem: `could not compile the CRD schema for ${apiVersion}/${kind}: ${(e as Error).message}` };
+    }
+  }
+
+  private fileIndex(): { files: Map<string, string>; problem?: string } {
+    if (this.index) return this.index;
+    const files = new Map<string, string>();
+    const problems: string[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    } catch (e) {
+      problems.push(`cannot read the CRD directory ${shownPath(this.dir)}/: ${fsReason(e)}`);
+    }
+    for (const name of names) {
+      const file = join(this.dir, name);
+      try {
+        const head = readHead(file);
+        const group = /^ {2}group:[ \t]*(\S+)[ \t]*$/m.exec(head)?.[1];
+        const kind = /^ {2}names:[ \t]*\n(?:^ {4}.*\n)*?^ {4}kind:[ \t]*(\S+)[ \t]*$/m.exec(head)?.[1];
+        if (/^kind:[ \t]*["']?CustomResourceDefinition["']?[ \t]*$/m.test(head) && group && kind) {
+          files.set(`${unquote(group)}|${unquote(kind)}`, file);
+        } else {
+          // Unusual layout: fall back to a real parse of the file.
+          for (const info of this.parse(file)) files.set(`${info.group}|${info.kind}`, file);
+        }
+      } catch (e) {
+        problems.push(e instanceof CrdFileError ? e.message : `cannot read CRD file ${shownPath(file)}: ${fsReason(e)}`);
+      }
+    }
+    this.index = problems.length ? { files, problem: problems.join('; ') } : { files };
+    return this.index;
+  }
+
+  private parse(file: string): CrdInfo[] {
+    let infos = this.parsed.get(file);
+    if (infos) return infos;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CrdFileError(`cannot read CRD file ${shownPath(file)}: ${fsReason(e)}`);
+    }
+    infos = [];
+    for (const doc of parseAllDocuments(text)) {
+      const error = doc.errors[0];
+      if (error) throw new CrdFileError(`${shownPath(file)}: not valid YAML: ${error.message.split('\n')[0]}`);
+      const crd: unknown = doc.toJS({ maxAliasCount: -1 });
+      if (!isObj(crd) || crd.kind !== 'CustomResourceDefinition' || !isObj(crd.spec)) continue;
+      const spec = crd.spec;
+      const names = isObj(spec.names) ? spec.names : {};
+      if (typeof spec.group !== 'string' || typeof names.kind !== 'string') continue;
+      const versions = new Map<string, CrdVersion>();
+      for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
+        if (!isObj(v) || typeof v.name !== 'string') continue;
+        const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : isObj(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
+        versions.set(v.name, { served: v.served !== false, schema });
+      }
+      infos.push({ group: spec.group, kind: names.kind, versions });
+    }
+    this.parsed.set(file, infos);
+    return infos;
+  }
+}
+
+export const bundledCrds = new CrdCatalog(CRD_DIR);
+
