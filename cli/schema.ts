@@ -1,7 +1,7 @@
 /**
  * Writes config/schema.json (the JSON Schema of an environment file, for editors:
  * `# yaml-language-server: $schema=../schema.json`), config/gitops.schema.json (the same for
- * config/gitops.yaml) and the config reference in README.md.
+ * config/gitops.yaml) and the config reference in docs/configuration.md.
  * `npm run schema` regenerates them; a test fails when any is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,9 +23,9 @@ export function schemaCommand(argv: string[], io: Io = consoleIo): number {
     writeFileSync(gitopsSchemaFile, `${JSON.stringify(gitopsFileJsonSchema(), null, 2)}\n`);
     io.out(`wrote ${gitopsSchemaFile}`);
 
-    const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
-    writeFileSync(readmeFile, withConfigReference(readFileSync(readmeFile, 'utf8')));
-    io.out(`updated the config reference in ${readmeFile}`);
+    const referenceFile = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
+    writeFileSync(referenceFile, withConfigReference(readFileSync(referenceFile, 'utf8')));
+    io.out(`updated the config reference in ${referenceFile}`);
     return 0;
   }, io);
 }

@@ -73,7 +73,7 @@ export const networkSchema = z
       })
       .prefault({}),
   })
-  .describe('NetworkPolicies of the environment (and logging) namespace; see README, Security.');
+  .describe('NetworkPolicies of the environment (and logging) namespace; see docs/security.md.');
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
 /** The namespaceSelector/podSelector pair of a peer. */

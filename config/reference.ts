@@ -1,5 +1,5 @@
 /**
- * The config reference in README.md, generated from the JSON Schema (itself generated from the
+ * The config reference in docs/configuration.md, generated from the JSON Schema (itself generated from the
  * zod schema), so the documentation cannot drift from what the loader accepts.
  */
 import { environmentFileJsonSchema } from './json-schema.js';
@@ -39,11 +39,11 @@ export function configReferenceMarkdown(): string {
   ].join('\n');
 }
 
-/** Replaces the generated block between the markers of a README text. */
+/** Replaces the generated block between the markers of a page's text (docs/configuration.md). */
 export function withConfigReference(readme: string): string {
   const start = readme.indexOf(REFERENCE_START);
   const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) throw new Error('README.md lacks the config reference markers');
+  if (start < 0 || end < start) throw new Error('docs/configuration.md lacks the config reference markers');
   return `${readme.slice(0, start + REFERENCE_START.length)}\n${configReferenceMarkdown()}\n${readme.slice(end)}`;
 }
 

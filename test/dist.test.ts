@@ -40,17 +40,17 @@ describe('committed output is what the config produces', () => {
     expect(committed).toEqual(environmentFileJsonSchema());
   });
 
-  it('every environment file points editors at the JSON Schema (its first line, a convention the README states)', () => {
+  it('every environment file points editors at the JSON Schema (its first line, a convention docs/configuration.md states)', () => {
     for (const name of ENVIRONMENTS) {
       const firstLine = readFileSync(join(root, 'config', 'environments', `${name}.yaml`), 'utf8').split('\n')[0];
-      expect(firstLine, `config/environments/${name}.yaml must start with the line the README's "Configuration" shows`).toBe('# yaml-language-server: $schema=../schema.json');
+      expect(firstLine, `config/environments/${name}.yaml must start with the line docs/configuration.md shows`).toBe('# yaml-language-server: $schema=../schema.json');
     }
   });
 });
 
-describe('README', () => {
+describe('docs/configuration.md', () => {
   it('holds the current config reference (run `npm run schema`)', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const readme = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8');
     expect(readme).toBe(withConfigReference(readme));
   });
 });
