@@ -515,7 +515,7 @@ export const alertsSchema = z
     enabled: z.boolean().default(true).describe('Emit the environment PrometheusRule (50-monitoring.yaml).'),
     runbookBaseUrl: z
       .url()
-      .default('https://github.com/example/cdk8s-platform/blob/main/README.md')
+      .default('https://github.com/example/cdk8s-platform/blob/main/docs/runbooks.md')
       .describe('Each alert links to this URL plus #<alert name in lowercase> (runbook_url).'),
     errorRate: z
       .strictObject({

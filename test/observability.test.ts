@@ -128,7 +128,7 @@ describe('alert rules', () => {
       expect(Object.keys(r.annotations).sort(), r.alert).toEqual(['description', 'runbook_url', 'summary']);
       // absent() returns a sample without labels or a meaningful value: nothing to template.
       if (!r.expr.startsWith('absent(')) expect(`${r.annotations.summary} ${r.annotations.description}`, r.alert).toMatch(/\{\{ \$(value|labels\.\w+)( \| \w+)? \}\}/);
-      expect(r.annotations.runbook_url).toBe(`https://github.com/example/cdk8s-platform/blob/main/README.md#${r.alert.toLowerCase()}`);
+      expect(r.annotations.runbook_url).toBe(`https://github.com/example/cdk8s-platform/blob/main/docs/runbooks.md#${r.alert.toLowerCase()}`);
     }
   });
 
