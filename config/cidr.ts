@@ -24,7 +24,7 @@ export function parseCidr(text: string): Cidr | undefined {
   return { version: address.version, network: address.value & mask(address.version, prefix), prefix };
 }
 
-export function parseIp(text: string): { version: 4 | 6; value: bigint } | undefined {
+function parseIp(text: string): { version: 4 | 6; value: bigint } | undefined {
   if (isIPv4(text)) return { version: 4, value: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
   if (!isIPv6(text) || text.includes('.')) return undefined; // IPv4-mapped notation: not worth supporting here
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];

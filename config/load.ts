@@ -17,7 +17,7 @@ import { configSchema, TIERS, type Config } from './schema.js';
 export const ENVIRONMENTS_DIR = fileURLToPath(new URL('./environments/', import.meta.url));
 const ENVIRONMENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Directories of dist/ that hold Argo CD objects, not an environment. */
-export const RESERVED_ENVIRONMENT_NAMES: readonly string[] = ['argocd', 'argocd-applicationset'];
+const RESERVED_ENVIRONMENT_NAMES: readonly string[] = ['argocd', 'argocd-applicationset'];
 
 /**
  * Limits on a config file. A real environment file is a few KB and about 6 levels deep; each limit
@@ -611,7 +611,7 @@ function keyName(value: unknown): string {
   return value === null ? '' : String(value);
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
@@ -620,6 +620,6 @@ function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-export function environmentNameOf(file: string): string {
+function environmentNameOf(file: string): string {
   return basename(file, '.yaml');
 }

@@ -48,7 +48,6 @@ const egressAllowSchema = z
     ports: z.array(z.number().int().min(1).max(65535)).min(1).describe('TCP ports.'),
   })
   .describe('Egress to addresses outside the cluster (NetworkPolicy ipBlock), e.g. an external API on 443.');
-export type EgressAllowConfig = z.infer<typeof egressAllowSchema>;
 
 export const networkSchema = z
   .strictObject({
@@ -74,7 +73,7 @@ export const networkSchema = z
       .prefault({}),
   })
   .describe('NetworkPolicies of the environment (and logging) namespace; see docs/security.md.');
-export type NetworkConfig = z.infer<typeof networkSchema>;
+type NetworkConfig = z.infer<typeof networkSchema>;
 
 /** The namespaceSelector/podSelector pair of a peer. */
 export function peerSelectors(peer: PeerConfig): { namespaceSelector: Record<string, string>; podSelector?: Record<string, string> } {

@@ -45,7 +45,7 @@ const LABEL_VALUE_MAX = 63;
  * Namespaces Kubernetes creates and uses itself
  * (https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces).
  */
-export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** The API server refuses a ConfigMap whose values total more than 1 MiB (core.MaxSecretSize). */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;

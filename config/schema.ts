@@ -56,7 +56,7 @@ const objectName = (example: string) =>
  * while a canary runs there is also a `<name>-canary` Service, which must fit 63 characters too.
  */
 const SERVICE_NAME_MAX = 63 - names.track('', 'canary').length;
-export const serviceName = z
+const serviceName = z
   .string()
   .max(SERVICE_NAME_MAX, { error: `must be at most ${SERVICE_NAME_MAX} characters, so that the canary Service "<name>-canary" fits the 63 characters of a Service name; rename the service` })
   .regex(DNS_1035_LABEL, {
@@ -93,13 +93,13 @@ const labelValue = z
  * CPU as Kubernetes writes it ("250m", "1.5"); a bare YAML number (2) is accepted as text. Quantities
  * are kept in the API server's canonical form ("1000m" -> "1"; config/quantity.ts) so re-applies show no drift.
  */
-export const cpuQuantity = z
+const cpuQuantity = z
   .union([z.number().positive(), z.string()], { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' })
   .transform(String)
   .pipe(z.string().regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' }))
   .transform(canonicalQuantity);
 
-export const byteQuantity = z
+const byteQuantity = z
   .string()
   .regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' })
   .transform(canonicalQuantity);
@@ -113,7 +113,7 @@ const envVarName = z.string().regex(ENV_VAR_NAME, { error: 'must be an environme
 // Building blocks shared by workloads.
 // ---------------------------------------------------------------------------
 
-export const imageSchema = z
+const imageSchema = z
   .strictObject({
     registry: z
       .string()
@@ -139,7 +139,7 @@ export const imageSchema = z
 
 const resourceAmounts = z.strictObject({ cpu: cpuQuantity, memory: byteQuantity });
 
-export const resourcesSchema = z
+const resourcesSchema = z
   .strictObject({
     requests: resourceAmounts.describe('What the scheduler reserves for each container.'),
     limits: resourceAmounts.describe('The most each container may use (memory over the limit is OOM-killed).'),
@@ -233,7 +233,7 @@ const workloadFields = {
   autoscaling: autoscalingSchema.prefault({ enabled: false }),
 };
 
-export const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
+const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
 
 // What Kubernetes refuses in an Exact or Prefix Ingress path (validateHTTPIngressPath in
 // pkg/apis/networking/validation/validation.go).
@@ -280,7 +280,7 @@ export const canaryAnalysisSchema = z
   })
   .describe('Thresholds of `npm run canary -- analyze` and of the canary alert rules (defaults: the reference rollback triggers).');
 
-export const canarySchema = z
+const canarySchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Run a canary track. Managed by `npm run canary`.'),
     tag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('Image tag of the canary (same registry and repository as stable).'),
@@ -404,9 +404,8 @@ const exporterSchema = (repository: string, tag: string) =>
       resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
     })
     .prefault({});
-export type ExporterConfig = z.infer<ReturnType<typeof exporterSchema>>;
 
-export const mongodbSchema = z
+const mongodbSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     image: imageSchema.prefault({ registry: 'docker.io', repository: 'library/mongo', tag: '7.0' }),
@@ -445,7 +444,7 @@ export const mongodbSchema = z
   })
   .describe('MongoDB StatefulSet (official image) with a headless Service.');
 
-export const redisSchema = z
+const redisSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     image: imageSchema.prefault({ registry: 'docker.io', repository: 'library/redis', tag: '7' }),
@@ -470,7 +469,7 @@ export const redisSchema = z
 // Ingress
 // ---------------------------------------------------------------------------
 
-export const ingressSchema = z
+const ingressSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     className: objectName('nginx').default('nginx').describe('IngressClass of the controller that serves the Ingress.'),
@@ -510,7 +509,7 @@ const promDuration = z.string().regex(/^[0-9]+(ms|s|m|h|d)$/, { error: 'must be 
 const share = (what: string, value: number) => z.number().gt(0).lt(1).default(value).describe(what);
 const holdFor = (value: string) => promDuration.default(value).describe('How long the condition must hold before the alert fires.');
 
-export const alertsSchema = z
+const alertsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Emit the environment PrometheusRule (50-monitoring.yaml).'),
     runbookBaseUrl: z
@@ -547,9 +546,8 @@ export const alertsSchema = z
     exporterDown: z.strictObject({ for: holdFor('5m') }).prefault({}).describe('A datastore exporter cannot be scraped or cannot reach its datastore.'),
   })
   .describe('Alert rules of the environment; thresholds default to the KPIs (error rate < 0.1%, p95 < 500 ms).');
-export type AlertsConfig = z.infer<typeof alertsSchema>;
 
-export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
 const receiverSchema = z
   .strictObject({
@@ -583,7 +581,7 @@ const receiverSchema = z
   .describe('Where alerts are sent; URLs and keys come only from Secrets in the environment namespace.');
 export type ReceiverConfig = z.infer<typeof receiverSchema>;
 
-export const grafanaSchema = z
+const grafanaSchema = z
   .strictObject({
     dashboards: z
       .strictObject({
@@ -601,7 +599,7 @@ export const grafanaSchema = z
   })
   .describe('Grafana picks dashboards and datasources up from labelled ConfigMaps (sidecar).');
 
-export const logsSchema = z
+const logsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Loki and a log shipper DaemonSet, in their own namespace.'),
     namespace: dnsLabel
@@ -690,7 +688,7 @@ export const gitRevision = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
 
-export const argocdSchema = z
+const argocdSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Generate an Argo CD Application for this environment (dist/argocd/).'),
     autoSync: z

@@ -17,12 +17,12 @@ export interface NetworkPolicyPeer {
   readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
 }
 
-export interface NetworkPolicyIngressRule {
+interface NetworkPolicyIngressRule {
   readonly from?: readonly NetworkPolicyPeer[];
   readonly ports?: readonly NetworkPolicyPort[];
 }
 
-export interface NetworkPolicyEgressRule {
+interface NetworkPolicyEgressRule {
   readonly to?: readonly NetworkPolicyPeer[];
   readonly ports?: readonly NetworkPolicyPort[];
 }

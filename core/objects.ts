@@ -7,7 +7,7 @@ import type { Manifest } from './manifest.js';
 
 export type Labels = Record<string, string>;
 
-export interface LabelSelectorRequirement {
+interface LabelSelectorRequirement {
   readonly key: string;
   readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
   readonly values?: readonly string[];
@@ -111,7 +111,7 @@ const TEMPLATE_PATHS: Record<string, readonly string[]> = {
 /** Kinds whose objects have a pod template. */
 export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(Object.keys(TEMPLATE_PATHS));
 
-export function podTemplateOf(object: Manifest): PodTemplate | undefined {
+function podTemplateOf(object: Manifest): PodTemplate | undefined {
   const path = TEMPLATE_PATHS[String(object.kind)];
   if (!path) return undefined;
   let template: unknown = object;

@@ -13,7 +13,7 @@ export interface OutputDirectory {
 }
 
 /** The config file of an environment as the generated files name it. */
-export function environmentSource(name: string): string {
+function environmentSource(name: string): string {
   return `config/environments/${name}.yaml`;
 }
 

@@ -62,7 +62,7 @@ export function toYaml(objects: readonly unknown[]): string {
   return objects.map(toYamlDocument).join('---\n');
 }
 
-export class MisreadYamlError extends Error {
+class MisreadYamlError extends Error {
   constructor(
     readonly file: string,
     readonly problems: readonly string[],
@@ -103,7 +103,7 @@ export function assertReadsAsWritten(file: string, text: string, objects: readon
 }
 
 /** Path and values of the first place where `read` differs from `meant` (JSON data model), or undefined. */
-export function firstDifference(meant: unknown, read: unknown, path: string): string | undefined {
+function firstDifference(meant: unknown, read: unknown, path: string): string | undefined {
   const at = path || '(document)';
   if (Array.isArray(meant)) {
     if (!Array.isArray(read)) return `${at}: expected a list, read ${describe(read)}`;

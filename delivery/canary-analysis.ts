@@ -99,7 +99,7 @@ export function formatMeasurements(m: CanaryMeasurements): string {
 export const VERDICT_EXIT_CODES: Record<Verdict, number> = { promote: 0, hold: 3, rollback: 4 };
 
 /** Runs an instant query against the Prometheus HTTP API; undefined when the result is empty or NaN. */
-export async function queryScalar(prometheusUrl: string, query: string, at?: Date, timeoutMs = 10_000): Promise<number | undefined> {
+async function queryScalar(prometheusUrl: string, query: string, at?: Date, timeoutMs = 10_000): Promise<number | undefined> {
   const url = new URL('api/v1/query', prometheusUrl.endsWith('/') ? prometheusUrl : `${prometheusUrl}/`);
   url.searchParams.set('query', query);
   if (at) url.searchParams.set('time', String(at.getTime() / 1000));

@@ -28,7 +28,7 @@ export function nextStep(canary: CanaryConfig): number | undefined {
   return canary.steps.find((s) => s > currentWeight(canary));
 }
 
-export function percent(weight: number, total: number): string {
+function percent(weight: number, total: number): string {
   return `${Math.round((weight / total) * 1000) / 10}%`;
 }
 

@@ -29,7 +29,7 @@ export const ROOT_APPLICATION_FILE = 'root.yaml';
  *   fail the whole dry run.
  * - PruneLast=true: removed objects are deleted only after everything else is synced and healthy.
  */
-export const SYNC_OPTIONS: readonly string[] = ['CreateNamespace=false', 'ServerSideApply=true', 'SkipDryRunOnMissingResource=true', 'PruneLast=true'];
+const SYNC_OPTIONS: readonly string[] = ['CreateNamespace=false', 'ServerSideApply=true', 'SkipDryRunOnMissingResource=true', 'PruneLast=true'];
 
 const AUTOMATED_SYNC = { prune: true, selfHeal: true } as const;
 
@@ -59,13 +59,13 @@ export function applicationTarget(gitops: GitOpsConfig, environment: string, con
   };
 }
 
-export interface GroupKind {
+interface GroupKind {
   readonly group: string;
   readonly kind: string;
 }
 
 /** The API group/kinds of `objects`, cluster-scoped (no namespace) and namespaced, sorted and unique. */
-export function resourceKinds(objects: readonly Manifest[]): { cluster: GroupKind[]; namespaced: GroupKind[] } {
+function resourceKinds(objects: readonly Manifest[]): { cluster: GroupKind[]; namespaced: GroupKind[] } {
   const collect = (namespaced: boolean): GroupKind[] => {
     const keys = new Set(
       objects

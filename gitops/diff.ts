@@ -13,7 +13,7 @@ export interface FieldChange {
   readonly after?: unknown;
 }
 
-export interface ObjectChange {
+interface ObjectChange {
   readonly key: string;
   readonly changes: FieldChange[];
 }
@@ -74,7 +74,7 @@ export function fieldPath(path: readonly (string | number)[]): string {
   }, '');
 }
 
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
 }
 

@@ -38,7 +38,7 @@ function baseEnvironment(environments: readonly Environment[]): Environment {
 }
 
 /** Value paths (prefixes of `knob.values`) that are optional in the schema and so guard a switch. */
-export function optionalGuards(knob: Knob): string[][] {
+function optionalGuards(knob: Knob): string[][] {
   if (knob.config.length === 0) return [];
   const offset = knob.config.length - knob.values.length;
   return fieldAt(configSchema, knob.config)
@@ -177,7 +177,7 @@ function withHelmLabels(text: string, chart: string): string {
 }
 
 /** What `-f values-<env>.yaml` must say over values.yaml: changed leaves, and null for removed keys. */
-export function valuesDiff(base: unknown, target: unknown): unknown {
+function valuesDiff(base: unknown, target: unknown): unknown {
   if (isPlainObject(base) && isPlainObject(target)) {
     const diff: Record<string, unknown> = {};
     for (const key of new Set([...Object.keys(base), ...Object.keys(target)])) {
@@ -194,7 +194,7 @@ export function valuesDiff(base: unknown, target: unknown): unknown {
 }
 
 /** The zod schema of the chart values: the config schema's own fields, at the knobs' places. */
-export function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
+function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
   type Tree = { [key: string]: Tree | z.ZodType };
   let tree: Tree = {};
   for (const knob of knobs) {
@@ -217,7 +217,7 @@ export function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
   return toSchema(tree, []);
 }
 
-export function valuesJsonSchema(knobs: readonly Knob[]): Record<string, unknown> {
+function valuesJsonSchema(knobs: readonly Knob[]): Record<string, unknown> {
   const schema = z.toJSONSchema(chartValuesSchema(knobs), { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...schema, title: 'cdk8s-platform Helm chart values', description: 'Generated from config/schema.ts by `npm run synth:helm`.' };
 }

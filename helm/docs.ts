@@ -11,7 +11,7 @@ const CHART_ONLY_DOCS: Record<string, string> = {
 };
 
 /** What a knob's value means: the config schema's description, or a word on the chart-only ones. */
-export function knobDescription(knob: Knob): string {
+function knobDescription(knob: Knob): string {
   if (knob.config.length === 0) return CHART_ONLY_DOCS[knob.values[0]] ?? '';
   const described = fieldAt(configSchema, knob.config).description;
   if (described) return described;

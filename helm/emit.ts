@@ -21,11 +21,11 @@ export interface EmitContext {
 }
 
 /** Escapes literal template delimiters of content. */
-export function escapeDelimiters(text: string): string {
+function escapeDelimiters(text: string): string {
   return text.replace(/\{\{/g, '{{ "{{" }}');
 }
 
-export function conditionText(condition: Condition, switches: readonly Switch[]): string {
+function conditionText(condition: Condition, switches: readonly Switch[]): string {
   const literal = ({ s, negated }: { s: number; negated: boolean }) => {
     const expr = switches[s].expr;
     const simple = /^[.\w]+$/.test(expr);

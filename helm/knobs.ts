@@ -10,7 +10,7 @@
 import type { Config } from '../config/schema.js';
 import { isPlainObject } from '../config/merge.js';
 
-export type KnobKind = 'string' | 'number' | 'boolean' | 'tier';
+type KnobKind = 'string' | 'number' | 'boolean' | 'tier';
 
 export interface Knob {
   /** Path in the chart values, e.g. ["services", "backend", "image", "tag"]. */

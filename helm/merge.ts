@@ -9,7 +9,7 @@ import type { Part, Ref, VNode, VariantOutput } from './variant.js';
 import { partsText, refName, templateText } from './variant.js';
 
 /** A literal of a condition: switch `s`, or its negation. */
-export interface Literal {
+interface Literal {
   readonly s: number;
   readonly negated: boolean;
 }
@@ -34,7 +34,7 @@ export type TNode =
   | { readonly t: 'map'; readonly entries: readonly MapEntry[] }
   | { readonly t: 'list'; readonly items: readonly (readonly Branch[])[] };
 
-export interface MapEntry {
+interface MapEntry {
   readonly key: string;
   /** A key made from values, e.g. "{{ .Release.Name }}-overview.json". */
   readonly keyParts?: readonly Part[];
@@ -192,7 +192,7 @@ function itemKey(item: VNode): string {
 }
 
 /** A node as text, with references by name: equal text, equal template. */
-export function canonical(node: VNode | TNode): string {
+function canonical(node: VNode | TNode): string {
   switch (node.t) {
     case 'lit':
       return `${typeof node.v}:${String(node.v)}`;

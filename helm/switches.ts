@@ -21,7 +21,7 @@ export function valuesRef(path: readonly string[]): string {
 }
 
 /** Go templates' truth: false, 0, nil, empty strings, maps and lists are false. */
-export function truthy(value: unknown): boolean {
+function truthy(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
   if (Array.isArray(value)) return value.length > 0;
   if (isPlainObject(value)) return Object.keys(value).length > 0;

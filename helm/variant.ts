@@ -70,7 +70,7 @@ function render(name: string, config: Config, instance?: string): Map<string, Ma
 }
 
 /** The config with each knob that has a value replaced by its marker. */
-export function markerConfig(config: Config, knobs: readonly Knob[]): Config {
+function markerConfig(config: Config, knobs: readonly Knob[]): Config {
   let marked = config;
   knobs.forEach((knob, i) => {
     if (knob.config.length === 0 || knob.kind === 'boolean') return;

@@ -12,7 +12,7 @@ import {
 import type { MonitoringConfig, ReceiverConfig, SecretKeyRef } from '../config/schema.js';
 
 /** Takes the alerts that no receiver wants (Alertmanager needs a receiver on the root route). */
-export const NULL_RECEIVER = 'null';
+const NULL_RECEIVER = 'null';
 
 const secret = (ref: SecretKeyRef) => ({ name: ref.secretName, key: ref.key });
 

@@ -7,7 +7,7 @@
  */
 
 /** Grafana unit ids (https://github.com/grafana/grafana/blob/main/packages/grafana-data/src/valueFormats/categories.ts). */
-export type Unit = 'reqps' | 'percentunit' | 's' | 'bytes' | 'Bps' | 'short' | 'ops' | 'none';
+type Unit = 'reqps' | 'percentunit' | 's' | 'bytes' | 'Bps' | 'short' | 'ops' | 'none';
 
 export interface Query {
   readonly expr: string;
@@ -15,9 +15,9 @@ export interface Query {
   readonly legend?: string;
 }
 
-export type Color = 'green' | 'orange' | 'red';
+type Color = 'green' | 'orange' | 'red';
 
-export interface Threshold {
+interface Threshold {
   readonly value: number;
   readonly color: Color;
 }
@@ -70,7 +70,7 @@ export const row = (title: string): RowPanel => ({ kind: 'row', title });
 
 /** Grafana's JSON model, as far as this builder writes it. */
 export type DashboardModel = Record<string, unknown> & { uid: string; panels: PanelModel[] };
-export type PanelModel = Record<string, unknown> & { id: number; type: string; title: string; targets?: { refId: string; expr: string }[] };
+type PanelModel = Record<string, unknown> & { id: number; type: string; title: string; targets?: { refId: string; expr: string }[] };
 
 const GRID_COLUMNS = 24;
 const DEFAULT_WIDTH = 8;

@@ -72,7 +72,7 @@ export function lokiConfig(opts: { retentionPeriod: string }): LokiConfig {
   };
 }
 
-export interface RelabelConfig {
+interface RelabelConfig {
   source_labels?: string[];
   separator?: string;
   regex?: string;

@@ -8,7 +8,7 @@
  */
 import type { Track } from '../config/labels.js';
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+type MatchOp = '=' | '!=' | '=~' | '!~';
 export type Matcher = readonly [label: string, op: MatchOp, value: string];
 
 /** `{a="x",b=~"y|z"}`; JSON string escaping is valid PromQL string escaping. */
@@ -22,7 +22,7 @@ export function sumBy(labels: readonly string[], expr: string): string {
 }
 
 /** Names of the HTTP metrics a service exposes (prom-client / express-prom-bundle by default). */
-export interface HttpMetrics {
+interface HttpMetrics {
   readonly requestsMetric: string;
   readonly durationMetric: string;
   readonly statusLabel: string;

@@ -7,7 +7,7 @@ import { mapSelects, metadataOf, podTemplatesOf, selectorMatches, type LabelSele
 import type { Manifest } from '../core/manifest.js';
 
 /** The Pod Security level a namespace enforces (https://kubernetes.io/docs/concepts/security/pod-security-admission/). */
-export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 
 export interface Inventory {
   readonly objects: readonly Manifest[];

@@ -28,7 +28,7 @@ export function configFromYaml(yamlText: string): Config {
  * top-level `tier` gets `tier: prod` appended, which keeps the line numbers of the text. Texts
  * with a tier, broken YAML and anything else are returned as they are.
  */
-export function withTier(yamlText: string): string {
+function withTier(yamlText: string): string {
   if (/^tier\s*:/m.test(yamlText)) return yamlText;
   let doc;
   try {

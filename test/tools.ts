@@ -16,7 +16,7 @@ export interface ToolResult {
 }
 
 /** Runs promtool; a missing binary is an error, not a skipped check. */
-export function promtool(args: string[]): ToolResult {
+function promtool(args: string[]): ToolResult {
   try {
     const output = execFileSync('promtool', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { code: 0, output };
@@ -28,7 +28,7 @@ export function promtool(args: string[]): ToolResult {
 }
 
 /** Writes rule groups to a rules file in a temp dir and returns its path. */
-export function writeRulesFile(groups: unknown[], dir = mkdtempSync(join(tmpdir(), 'rules-'))): string {
+function writeRulesFile(groups: unknown[], dir = mkdtempSync(join(tmpdir(), 'rules-'))): string {
   const file = join(dir, 'rules.yaml');
   writeFileSync(file, stringify({ groups }));
   return file;

@@ -13,7 +13,7 @@ import { EnvironmentChart } from '../environment-chart.js';
  * (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/).
  * Annotation values must be strings.
  */
-export function ingressAnnotations(ingress: IngressConfig): Record<string, string> {
+function ingressAnnotations(ingress: IngressConfig): Record<string, string> {
   const annotations: Record<string, string> = {};
   if (ingress.tls.enabled) {
     annotations['cert-manager.io/cluster-issuer'] = ingress.tls.clusterIssuer;
@@ -39,7 +39,7 @@ const CANARY = 'nginx.ingress.kubernetes.io/canary';
  * Only one canary Ingress per host and path is honoured, and most other annotations (TLS, rate
  * limits, ...) are ignored on it: the main Ingress's settings apply to canary traffic too.
  */
-export function canaryAnnotations(canary: CanaryConfig): Record<string, string> {
+function canaryAnnotations(canary: CanaryConfig): Record<string, string> {
   const annotations: Record<string, string> = {
     [CANARY]: 'true',
     [`${CANARY}-weight`]: String(currentWeight(canary)),

@@ -47,12 +47,12 @@ export interface PodGroup {
 }
 
 /** One end of a flow: a pod group (by groupId), pods selected by labels, or addresses outside the cluster. */
-export type Endpoint =
+type Endpoint =
   | { readonly group: string }
   | { readonly namespaceSelector: Labels; readonly podSelector?: Labels }
   | { readonly cidr: string; readonly except: readonly string[] };
 
-export interface PortSpec {
+interface PortSpec {
   readonly port: number;
   readonly protocol: Protocol;
 }
@@ -83,7 +83,7 @@ export function isMetricsPortName(name: string | undefined): boolean {
 }
 
 /** Every group of pods the environment runs. */
-export function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): PodGroup[] {
+function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): PodGroup[] {
   const { env, loggingNamespace } = inputs;
   const { config } = env;
   const group = (name: string, namespace = env.namespace): PodGroup => ({ namespace, name, selector: selectorLabels(env.labels, name) });
@@ -98,7 +98,7 @@ export function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'
 }
 
 /** The flows the config declares. */
-export function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Flow[] {
+function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Flow[] {
   const { env, loggingNamespace } = inputs;
   const { config } = env;
   const { network } = config;
@@ -145,7 +145,7 @@ export function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamesp
 }
 
 /** Prometheus -> every metrics port the synthesized pods declare, per group. */
-export function scrapeFlows(prometheus: PeerConfig, groups: readonly PodGroup[], objects: readonly Manifest[]): Flow[] {
+function scrapeFlows(prometheus: PeerConfig, groups: readonly PodGroup[], objects: readonly Manifest[]): Flow[] {
   const flows = new Map<string, Flow>();
   for (const template of podTemplatesOf(objects)) {
     const group = groups.find((g) => g.namespace === template.namespace && mapSelects(g.selector, template.labels));

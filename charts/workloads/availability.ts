@@ -23,7 +23,7 @@ export function maxUnavailable(replicas: number, opts: { quorum?: boolean } = {}
   return allowed >= 1 ? allowed : undefined;
 }
 
-export const TOPOLOGY_KEYS = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'] as const;
+const TOPOLOGY_KEYS = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'] as const;
 
 /**
  * Spread the pods of one Deployment (or StatefulSet) evenly over zones, then nodes. ScheduleAnyway

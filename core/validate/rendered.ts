@@ -1,7 +1,7 @@
 import type { OutputDirectory } from '../output.js';
 import { validateManifests } from './index.js';
 
-export class InvalidManifestsError extends Error {
+class InvalidManifestsError extends Error {
   constructor(readonly problems: string[]) {
     super(`synthesized objects failed schema validation (a bug in cdk8s-platform, not in your config):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'InvalidManifestsError';

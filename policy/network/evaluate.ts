@@ -28,7 +28,7 @@ export interface PodEndpoint {
 }
 
 /** An address outside the cluster. */
-export interface ExternalEndpoint {
+interface ExternalEndpoint {
   readonly ip: string;
 }
 
@@ -43,7 +43,7 @@ export interface Connection {
 
 const isPod = (e: NetworkEndpoint): e is PodEndpoint => 'namespace' in e;
 
-export function policyTypes(policy: NetworkPolicy): readonly PolicyType[] {
+function policyTypes(policy: NetworkPolicy): readonly PolicyType[] {
   return policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? (['Egress'] as const) : [])];
 }
 

@@ -27,7 +27,7 @@ function replicasOf(inv: Inventory, templates: PodTemplate[]): number | undefine
   return counts.some((c) => c === undefined) ? undefined : counts.reduce<number>((sum, c) => sum + c!, 0);
 }
 
-export const pdbSelectsPods: Rule = {
+const pdbSelectsPods: Rule = {
   name: 'pdb-selects-pods',
   severity: 'warning',
   fix: 'use the selector of the workload the budget protects',
@@ -35,7 +35,7 @@ export const pdbSelectsPods: Rule = {
     inv.ofKind('PodDisruptionBudget').flatMap((pdb): Finding[] => (matchedBy(inv, pdb).length ? [] : [{ object: pdb, message: 'selects no pod template of the namespace' }])),
 };
 
-export const pdbSingleReplica: Rule = {
+const pdbSingleReplica: Rule = {
   name: 'pdb-single-replica',
   severity: 'error',
   fix: 'remove the budget, or run at least two replicas (minReplicas when autoscaled): a budget on one pod blocks or is meaningless for every drain',
@@ -49,7 +49,7 @@ export const pdbSingleReplica: Rule = {
     }),
 };
 
-export const pdbAllowsEviction: Rule = {
+const pdbAllowsEviction: Rule = {
   name: 'pdb-allows-eviction',
   severity: 'error',
   fix: 'use maxUnavailable: 1 (or a minAvailable below the replica count) so a drain can always evict a pod',
@@ -62,7 +62,7 @@ export const pdbAllowsEviction: Rule = {
     }),
 };
 
-export const pdbOverlap: Rule = {
+const pdbOverlap: Rule = {
   name: 'pdb-overlap',
   severity: 'error',
   fix: 'give each workload one budget with its own selector: the eviction API refuses pods that more than one budget selects',

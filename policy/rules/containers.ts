@@ -26,13 +26,13 @@ function probeRule(probe: 'readinessProbe' | 'livenessProbe', rule: Omit<Rule, '
   };
 }
 
-export const readinessProbe = probeRule(
+const readinessProbe = probeRule(
   'readinessProbe',
   { name: 'readiness-probe', severity: 'error', fix: 'add a readinessProbe (services.<name>.probes.readiness in the config)' },
   'it receives traffic before it can serve it, and a broken rollout looks healthy',
 );
 
-export const livenessProbe = probeRule(
+const livenessProbe = probeRule(
   'livenessProbe',
   { name: 'liveness-probe', severity: 'warning', fix: 'add a livenessProbe (services.<name>.probes.liveness in the config)' },
   'a hung process is never restarted',
@@ -48,7 +48,7 @@ const RESOURCES = [
 /** Init and app containers (ephemeral containers cannot have resources). */
 const initAndApp = (spec: PodSpec): Container[] => [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
 
-export const resources: Rule = {
+const resources: Rule = {
   name: 'resources',
   severity: 'error',
   fix: 'set resources.requests and resources.limits (cpu and memory) on every container, init containers and sidecars included',
@@ -67,7 +67,7 @@ export function imageTag(image: string): string | undefined {
   return colon < 0 ? undefined : lastSegment.slice(colon + 1);
 }
 
-export const pinnedImages: Rule = {
+const pinnedImages: Rule = {
   name: 'pinned-images',
   severity: 'error',
   relaxedIn: ['dev'],

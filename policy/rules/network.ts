@@ -5,7 +5,7 @@ import type { Rule } from '../types.js';
  * Every pod is isolated for ingress by some NetworkPolicy: a pod no policy selects accepts
  * connections from anywhere in the cluster.
  */
-export const networkPolicyCoverage: Rule = {
+const networkPolicyCoverage: Rule = {
   name: 'network-policy-coverage',
   severity: 'error',
   fix: 'keep network.policies on (its default-deny policy selects every pod), or add a NetworkPolicy selecting these pods with policyTypes [Ingress]',

@@ -15,7 +15,7 @@ function effective<T>(container: Container, template: PodTemplate, key: string):
   return field<T>(container, 'securityContext', key) ?? field<T>(template.spec, 'securityContext', key);
 }
 
-export const runAsNonRoot: Rule = {
+const runAsNonRoot: Rule = {
   name: 'run-as-non-root',
   severity: 'error',
   fix: 'set securityContext.runAsNonRoot: true on the pod (charts/workloads/security.ts podSecurityContext) and never false on a container',
@@ -23,7 +23,7 @@ export const runAsNonRoot: Rule = {
     containerFindings(inv, restricted, (c, t) => (effective<boolean>(c, t, 'runAsNonRoot') === true ? undefined : 'may run as root: runAsNonRoot is not true')),
 };
 
-export const runAsNumericUser: Rule = {
+const runAsNumericUser: Rule = {
   name: 'run-as-numeric-user',
   severity: 'error',
   fix: 'set securityContext.runAsUser (and runAsGroup) to the image\'s non-zero UID, e.g. securityContext.runAsUser in the workload config',
@@ -35,7 +35,7 @@ export const runAsNumericUser: Rule = {
     }),
 };
 
-export const noPrivilegeEscalation: Rule = {
+const noPrivilegeEscalation: Rule = {
   name: 'no-privilege-escalation',
   severity: 'error',
   fix: 'set securityContext.allowPrivilegeEscalation: false on every container (charts/workloads/security.ts containerSecurityContext)',
@@ -45,7 +45,7 @@ export const noPrivilegeEscalation: Rule = {
     ),
 };
 
-export const dropAllCapabilities: Rule = {
+const dropAllCapabilities: Rule = {
   name: 'drop-all-capabilities',
   severity: 'error',
   fix: 'set securityContext.capabilities.drop: [ALL] on every container; add back at most NET_BIND_SERVICE',
@@ -58,7 +58,7 @@ export const dropAllCapabilities: Rule = {
     }),
 };
 
-export const seccompProfile: Rule = {
+const seccompProfile: Rule = {
   name: 'seccomp-profile',
   severity: 'error',
   fix: 'set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile)',
@@ -69,7 +69,7 @@ export const seccompProfile: Rule = {
     }),
 };
 
-export const readOnlyRootFilesystem: Rule = {
+const readOnlyRootFilesystem: Rule = {
   name: 'read-only-root-filesystem',
   severity: 'warning',
   fix: 'set readOnlyRootFilesystem: true and give the paths the process writes an emptyDir (`writablePaths` in the workload config)',
@@ -77,14 +77,14 @@ export const readOnlyRootFilesystem: Rule = {
     containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'readOnlyRootFilesystem') === true ? undefined : 'the root filesystem is writable')),
 };
 
-export const noPrivilegedContainers: Rule = {
+const noPrivilegedContainers: Rule = {
   name: 'no-privileged-containers',
   severity: 'error',
   fix: 'remove securityContext.privileged (and grant only the capabilities the process needs)',
   check: (inv) => containerFindings(inv, {}, (c) => (field(c, 'securityContext', 'privileged') === true ? 'runs privileged' : undefined)),
 };
 
-export const noHostNamespaces: Rule = {
+const noHostNamespaces: Rule = {
   name: 'no-host-namespaces',
   severity: 'error',
   fix: 'remove hostNetwork, hostPID and hostIPC from the pod spec',
@@ -95,7 +95,7 @@ export const noHostNamespaces: Rule = {
     }),
 };
 
-export const noHostPath: Rule = {
+const noHostPath: Rule = {
   name: 'no-host-path',
   severity: 'error',
   fix: 'use an emptyDir or a PersistentVolumeClaim; only a log shipper in a namespace that enforces the "privileged" profile may mount host paths',

@@ -13,7 +13,7 @@ interface ServicePort {
 
 const selectorOf = (service: Manifest) => field<Record<string, string>>(service, 'spec', 'selector');
 
-export const serviceSelectsPods: Rule = {
+const serviceSelectsPods: Rule = {
   name: 'service-selects-pods',
   severity: 'error',
   fix: 'make spec.selector equal the selector labels of the workload\'s pod template (name + instance, and track for web services)',
@@ -27,7 +27,7 @@ export const serviceSelectsPods: Rule = {
     }),
 };
 
-export const serviceTargetPorts: Rule = {
+const serviceTargetPorts: Rule = {
   name: 'service-target-ports',
   severity: 'error',
   fix: 'name the container port like the Service\'s targetPort (or fix the targetPort)',
@@ -45,7 +45,7 @@ interface IngressBackend {
   service?: { name: string; port?: { name?: string; number?: number } };
 }
 
-export const ingressBackends: Rule = {
+const ingressBackends: Rule = {
   name: 'ingress-backends',
   severity: 'error',
   fix: 'point the backend at an existing Service of the namespace and one of its ports, by name or number',
@@ -68,7 +68,7 @@ export const ingressBackends: Rule = {
     }),
 };
 
-export const autoscalerTargets: Rule = {
+const autoscalerTargets: Rule = {
   name: 'autoscaler-targets',
   severity: 'error',
   fix: 'set scaleTargetRef to the kind and name of a Deployment or StatefulSet of the namespace',
@@ -79,7 +79,7 @@ export const autoscalerTargets: Rule = {
     }),
 };
 
-export const autoscaledReplicas: Rule = {
+const autoscaledReplicas: Rule = {
   name: 'autoscaled-replicas',
   severity: 'error',
   fix: 'omit spec.replicas on a workload an HPA scales: every apply or Argo CD sync would reset the HPA\'s choice',

@@ -32,7 +32,7 @@ export interface ValidConfigsReport {
  * most of their objects, and validation is a pure function of the object.
  */
 const verdicts = new Map<string, string[]>();
-export function schemaProblems(objects: readonly Manifest[]): string[] {
+function schemaProblems(objects: readonly Manifest[]): string[] {
   const seen = new Set<string>();
   return objects.flatMap((o) => {
     const json = JSON.stringify(o);
@@ -46,7 +46,7 @@ export function schemaProblems(objects: readonly Manifest[]): string[] {
   });
 }
 
-export function checkValidConfigs(seed: number, numRuns: number): ValidConfigsReport {
+function checkValidConfigs(seed: number, numRuns: number): ValidConfigsReport {
   const started = performance.now();
   let objects = 0;
   const result = fc.check(

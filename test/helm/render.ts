@@ -24,12 +24,12 @@ export interface Helm {
  * `.Capabilities.KubeVersion` when a test does not choose one: the chart's minimum. helm's own
  * default is the Kubernetes version it was built against, which differs between helm releases.
  */
-export const DEFAULT_KUBE_VERSION = 'v1.27.0';
+const DEFAULT_KUBE_VERSION = 'v1.27.0';
 
 let rendererPath: string | undefined;
 
 /** Builds helm-render if needed (the binary is cached by content in .cache/) and returns its path. */
-export function ensureRenderer(): string {
+function ensureRenderer(): string {
   if (rendererPath === undefined) {
     const output = run('bash', [buildScript], 'build-renderer.sh failed');
     const lines = output.trim().split('\n');
@@ -39,7 +39,7 @@ export function ensureRenderer(): string {
 }
 
 /** The first executable `name` on PATH, like `command -v`. */
-export function onPath(name: string): string | undefined {
+function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     try {
       accessSync(join(dir, name), constants.X_OK);
@@ -90,7 +90,7 @@ export interface HelmTemplateOptions {
   readonly apiVersions?: readonly string[];
 }
 
-export interface RenderedDocument {
+interface RenderedDocument {
   /** The template it came from, as in Helm's `# Source:` line: `<chart>/templates/<file>`. */
   readonly source: string;
   readonly object: Record<string, unknown>;
@@ -144,7 +144,7 @@ export function helmTemplate(chartDir: string, opts: HelmTemplateOptions, helm: 
  * Splits helm's output at its `---\n# Source: <file>` headers and parses each block; a block
  * may hold more than one YAML document (Helm leaves `---\n---` pairs alone), empty ones are dropped.
  */
-export function parseTemplateOutput(stdout: string): RenderedDocument[] {
+function parseTemplateOutput(stdout: string): RenderedDocument[] {
   const documents: RenderedDocument[] = [];
   for (const block of stdout.split(/^---\n(?=# Source: )/m)) {
     const header = /^# Source: (.*)\n/.exec(block);
