@@ -36,10 +36,10 @@ function timeMs(action: () => void): number {
   return performance.now() - start;
 }
 
-async function timeMsAsync(action: () => Promise<void>): Promise<number> {
+async function timeMsAsync<T>(action: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const start = performance.now();
-  await action();
-  return performance.now() - start;
+  const result = await action();
+  return { ms: performance.now() - start, result };
 }
 
 /** Runs `action` once to warm up, then `runs` times; returns the timed samples. */
@@ -192,11 +192,7 @@ function benchImportFloor(): number {
 }
 
 async function benchInProcess(floorMs: number): Promise<Pipeline> {
-  let pipeline: Pipeline | undefined;
-  const importMs = await timeMsAsync(async () => {
-    pipeline = await importPipeline();
-  });
-  const loadedPipeline = pipeline!;
+  const { ms: importMs, result: loadedPipeline } = await timeMsAsync(importPipeline);
   const coldRunMs = timeMs(() => synthesizeAll(loadedPipeline));
   const warm = Array.from({ length: IN_PROCESS_RUNS }, () => timeMs(() => synthesizeAll(loadedPipeline)));
   const environments = loadedPipeline.listEnvironments();

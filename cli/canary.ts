@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements } from '../delivery/canary-analysis.js';
+import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements, type Decision } from '../delivery/canary-analysis.js';
 import { environmentContext } from '../config/context.js';
 import { writeEnvironments } from '../core/output.js';
 import { applyEdits } from '../delivery/yaml-edit.js';
@@ -61,26 +61,25 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
   if (!isCommand(command)) throw new UsageError(`unknown command '${command}'`);
   const envName = values.env;
   if (!envName) throw new UsageError('--env is required');
-  if (command === 'start' && !values['image-tag']) throw new UsageError('start needs --image-tag <tag>');
-  if (command === 'analyze' && !values.prometheus) throw new UsageError('analyze needs --prometheus <url>');
+  const request = requestOf(command, values);
   const when = values.at === undefined ? undefined : parseTime(values.at);
   const outRoot = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   const { file, config, warnings } = loadEnvironment(envName, values['config-dir']);
   printWarnings(io, warnings);
   const service = pickService(config, values.service);
 
-  switch (command) {
+  switch (request.command) {
     case 'status':
       io.out(describeRelease(service, config.services[service]));
       return 0;
     case 'start':
-      return change(io, envName, file, outRoot, service, { kind: 'start', tag: values['image-tag']! });
+      return change(io, envName, file, outRoot, service, { kind: 'start', tag: request.tag });
     case 'promote':
     case 'rollback':
     case 'switch':
-      return change(io, envName, file, outRoot, service, { kind: command });
+      return change(io, envName, file, outRoot, service, { kind: request.command });
     case 'analyze': {
-      const verdict = await analyze(io, envName, config, service, values.prometheus!, when);
+      const verdict = await analyze(io, envName, config, service, request.prometheus, when);
       if (values.apply && verdict !== 'hold') {
         const code = change(io, envName, file, outRoot, service, { kind: verdict === 'promote' ? 'promote' : 'rollback' });
         if (code !== 0) return code;
@@ -91,6 +90,22 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
 }
 
 const isCommand = (name: string): name is Command => (COMMANDS as readonly string[]).includes(name);
+
+/** A command with the option it requires: start its image tag, analyze the Prometheus URL. */
+type Request = { command: 'start'; tag: string } | { command: 'analyze'; prometheus: string } | { command: Exclude<Command, 'start' | 'analyze'> };
+
+function requestOf(command: Command, values: CommandArgs<typeof CANARY.options>['values']): Request {
+  switch (command) {
+    case 'start':
+      if (!values['image-tag']) throw new UsageError('start needs --image-tag <tag>');
+      return { command, tag: values['image-tag'] };
+    case 'analyze':
+      if (!values.prometheus) throw new UsageError('analyze needs --prometheus <url>');
+      return { command, prometheus: values.prometheus };
+    default:
+      return { command };
+  }
+}
 
 /** --at: RFC 3339 or Unix seconds. */
 function parseTime(at: string): Date {
@@ -139,7 +154,7 @@ async function analyze(io: Io, envName: string, config: Config, service: string,
   const canary = config.services[service].canary;
   if (!canary.enabled) throw new UserError(`${envName}/${service}: no canary is running, nothing to analyze`);
   const queries = canaryQueries(service, environmentContext(envName, config).namespace, canary.analysis);
-  let decision;
+  let decision: Decision;
   let measured: CanaryMeasurements = {};
   try {
     measured = await measure(prometheus, queries, when);

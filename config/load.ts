@@ -4,7 +4,7 @@
  * column when the key is in the file) and what is expected; nothing is thrown past it, whatever
  * the input: reading is bounded in size, depth and alias expansion, and linear in the file's size.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -118,7 +118,11 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
 export function loadEnvironments(names: readonly string[], dir = ENVIRONMENTS_DIR): LoadedEnvironment[] {
   const loaded = names.map((name) => loadEnvironment(name, dir));
   const problems = crossEnvironmentProblems(loaded);
-  const located = (p: EnvironmentSetProblem) => `${loaded.find((env) => env.file === p.file)!.where(p.path)}: ${p.message}`;
+  const located = (p: EnvironmentSetProblem) => {
+    const env = loaded.find((candidate) => candidate.file === p.file);
+    if (!env) throw new Error(`a problem of ${p.file}, which is none of the environments loaded`);
+    return `${env.where(p.path)}: ${p.message}`;
+  };
   const failing = problems.find((p) => p.severity === 'error');
   if (failing) throw new ConfigError(failing.file, problems.filter((p) => p.severity === 'error' && p.file === failing.file).map(located));
   return loaded.map((env) => ({
@@ -175,7 +179,7 @@ function readConfigFile(file: string, missing: () => string): string {
     const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error));
     return new ConfigError(file, [`cannot be read (${reason})`]);
   };
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(file);
   } catch (error) {
@@ -362,8 +366,8 @@ function scanTokens(tokens: readonly CST.Token[]): TokenScan {
   const scan: TokenScan = { unclosed: [] };
   const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
   const push = (token: CST.Token | null | undefined, level: number) => token && stack.push([token, level]);
-  while (stack.length) {
-    const [token, level] = stack.pop()!;
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [token, level] = top;
     switch (token.type) {
       case 'directive':
         if (token.source.startsWith('%YAML')) scan.yamlDirective = Math.min(scan.yamlDirective ?? token.offset, token.offset);
@@ -527,11 +531,11 @@ class DataBuilder {
       this.problem(path, at, `alias *${alias.source} is inside the value it names (&${alias.source}), which would make it endless`);
     } else if (level + built.height > CONFIG_LIMITS.depth) {
       this.problem(path, at, `${TOO_DEEP}, counting what alias *${alias.source} stands for`);
-    } else if ((this.values += built.values) > CONFIG_LIMITS.values) {
+    } else {
+      this.values += built.values;
+      if (this.values <= CONFIG_LIMITS.values) return built;
       this.problem(path, at, `aliases expand the file to more than ${CONFIG_LIMITS.values.toLocaleString('en')} values (an alias bomb?): write the values out instead`);
       throw new TooManyValues();
-    } else {
-      return built;
     }
     return { value: null, height: 0 };
   }

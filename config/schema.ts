@@ -686,7 +686,7 @@ const defaultServices = {
 /** A branch, tag or commit, as Argo CD's targetRevision takes it. */
 export const gitRevision = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
 
 const argocdSchema = z
   .strictObject({

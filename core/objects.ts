@@ -37,6 +37,9 @@ export function selectorMatches(selector: LabelSelector, labels: Labels): boolea
           return has;
         case 'DoesNotExist':
           return !has;
+        default:
+          // Not an operator of the API (it rejects the object): the expression selects nothing.
+          return false;
       }
     })
   );

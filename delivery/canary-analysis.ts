@@ -72,15 +72,16 @@ export function decide(m: CanaryMeasurements, a: CanaryAnalysis): Decision {
   if (m.canaryRequests === undefined || m.canaryRequests < a.minRequests) {
     hold.push(`only ${Math.round(m.canaryRequests ?? 0)} canary requests in the last ${a.window} (need ${a.minRequests})`);
   }
-  if (m.canaryErrorRate === undefined) hold.push('no canary error-rate data');
-  if (m.canaryP95 === undefined) hold.push('no canary latency data');
-  if (hold.length) return { verdict: 'hold', reasons: hold };
+  const { canaryErrorRate, canaryP95 } = m;
+  if (canaryErrorRate === undefined) hold.push('no canary error-rate data');
+  if (canaryP95 === undefined) hold.push('no canary latency data');
+  if (hold.length || canaryErrorRate === undefined || canaryP95 === undefined) return { verdict: 'hold', reasons: hold };
 
   return {
     verdict: 'promote',
     reasons: [
-      `canary error rate ${pct(m.canaryErrorRate!)} (stable ${m.stableErrorRate === undefined ? 'n/a' : pct(m.stableErrorRate)})`,
-      `canary p95 ${secs(m.canaryP95!)} (stable ${m.stableP95 === undefined ? 'n/a' : secs(m.stableP95)})`,
+      `canary error rate ${pct(canaryErrorRate)} (stable ${m.stableErrorRate === undefined ? 'n/a' : pct(m.stableErrorRate)})`,
+      `canary p95 ${secs(canaryP95)} (stable ${m.stableP95 === undefined ? 'n/a' : secs(m.stableP95)})`,
     ],
   };
 }

@@ -67,13 +67,16 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
   files.set('Chart.yaml', chartYaml(chartName, packageJson.version, base.config));
   files.set('.helmignore', HELMIGNORE);
-  files.set('values.yaml', emitValuesYaml(baseValues, knobs, `Defaults: the ${base.name} environment (config/environments/${base.name}.yaml).`));
-  assertReadsAsWritten('values.yaml', files.get('values.yaml')!, [baseValues]);
+  /** A values file, which must read back as the values it was written from. */
+  const setValuesFile = (file: string, text: string, values: unknown) => {
+    files.set(file, text);
+    assertReadsAsWritten(file, text, [values]);
+  };
+  setValuesFile('values.yaml', emitValuesYaml(baseValues, knobs, `Defaults: the ${base.name} environment (config/environments/${base.name}.yaml).`), baseValues);
   for (const env of environments) {
     const diff = valuesDiff(baseValues, chartValuesOf(env.name, env.config, knobs)) ?? {};
     const file = `values-${env.name}.yaml`;
-    files.set(file, `# What ${env.name} (config/environments/${env.name}.yaml) changes in values.yaml.\n# helm upgrade --install ${env.config.app.name}-${env.name} dist/helm/${chartName} -f dist/helm/${chartName}/${file}\n${toYamlDocument(diff)}`);
-    assertReadsAsWritten(file, files.get(file)!, [diff]);
+    setValuesFile(file, `# What ${env.name} (config/environments/${env.name}.yaml) changes in values.yaml.\n# helm upgrade --install ${env.config.app.name}-${env.name} dist/helm/${chartName} -f dist/helm/${chartName}/${file}\n${toYamlDocument(diff)}`, diff);
   }
   files.set('values.schema.json', `${JSON.stringify(valuesJsonSchema(knobs), null, 2)}\n`);
   files.set('templates/_helpers.tpl', helpersTemplate(chartName));
@@ -119,13 +122,13 @@ function collectChecksums(file: TemplateFile, found: (configMap: string) => void
   for (const branches of file) for (const b of branches) visit(b.node);
 }
 
-const entry = (node: TNode, key: string): TNode | undefined =>
-  node.t === 'map' ? node.entries.find((e) => e.key === key)?.branches.find((b) => !b.condition)?.node : undefined;
+const entry = (node: TNode | undefined, key: string): TNode | undefined =>
+  node?.t === 'map' ? node.entries.find((e) => e.key === key)?.branches.find((b) => !b.condition)?.node : undefined;
 
 function configMapName(node: TNode): string | undefined {
   const kind = entry(node, 'kind');
   if (kind?.t !== 'lit' || kind.v !== 'ConfigMap') return undefined;
-  const name = entry(entry(node, 'metadata')!, 'name');
+  const name = entry(entry(node, 'metadata'), 'name');
   if (name?.t === 'lit') return String(name.v);
   if (name?.t === 'str') return partsText(name.parts);
   return undefined;
@@ -133,7 +136,7 @@ function configMapName(node: TNode): string | undefined {
 
 function dataOf(node: TNode): TNode {
   const data = node.t === 'map' ? node.entries.find((e) => e.key === 'data') : undefined;
-  if (!data || data.branches.length !== 1 || data.branches[0].condition) throw new Error('a ConfigMap whose data a checksum covers must always have its data');
+  if (data?.branches.length !== 1 || data.branches[0].condition) throw new Error('a ConfigMap whose data a checksum covers must always have its data');
   return data.branches[0].node;
 }
 

@@ -2,7 +2,7 @@
 import { Document, isMap, isScalar, type YAMLMap } from 'yaml';
 import { quoteAmbiguousScalars } from '../core/yaml.js';
 import { configSchema } from '../config/schema.js';
-import { CANARY_SERVICE, CHART_ONLY, valueAt, type Knob } from './knobs.js';
+import { CANARY_SERVICE, CHART_ONLY, knobField, valueAt, type Knob } from './knobs.js';
 import { fieldAt } from './schema-walk.js';
 
 const CHART_ONLY_DOCS: Record<string, string> = {
@@ -15,7 +15,7 @@ function knobDescription(knob: Knob): string {
   if (knob.config.length === 0) return CHART_ONLY_DOCS[knob.values[0]] ?? '';
   const described = fieldAt(configSchema, knob.config).description;
   if (described) return described;
-  const field = knob.values.at(-1)!;
+  const field = knobField(knob);
   if (knob.values.includes('env') && knob.values.length === 4) return `Environment variable ${field} (ConfigMap).`;
   return FALLBACK[field] ?? '';
 }

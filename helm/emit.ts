@@ -81,7 +81,7 @@ export class Emitter {
       this.branches(entry.branches, out, (value, lines) => {
         const key = `${pad}${entry.keyParts ? this.scalar({ t: 'str', parts: entry.keyParts }) : keyText(entry.key)}:`;
         if (entry.key === 'data' && this.isDataTemplate(node)) {
-          lines.push(`${key}{{- include ${JSON.stringify(this.ctx.dataTemplates.get(this.nameOf(node))!)} . | nindent ${indent + 2} }}`);
+          lines.push(`${key}{{- include ${this.dataTemplate(this.nameOf(node))} . | nindent ${indent + 2} }}`);
           return;
         }
         this.value(key, value, indent, lines);
@@ -143,11 +143,23 @@ export class Emitter {
   }
 
   private anyOf(node: Extract<TNode, { t: 'map' }>): string {
-    return `or ${node.entries.flatMap((e) => e.branches.map((b) => `(${conditionText(b.condition!, this.ctx.switches)})`)).join(' ')} false`;
+    return `or ${node.entries.flatMap((e) => e.branches.map((b) => this.conditionOf(b))).join(' ')} false`;
   }
 
   private anyOfItems(items: readonly (readonly Branch[])[]): string {
-    return `or ${items.flatMap((branches) => branches.map((b) => `(${conditionText(b.condition!, this.ctx.switches)})`)).join(' ')} false`;
+    return `or ${items.flatMap((branches) => branches.map((b) => this.conditionOf(b))).join(' ')} false`;
+  }
+
+  private conditionOf(branch: Branch): string {
+    if (!branch.condition) throw new Error('an unconditional branch among the alternatives of an optional value');
+    return `(${conditionText(branch.condition, this.ctx.switches)})`;
+  }
+
+  /** The quoted name of the template that renders a ConfigMap's data (one per ConfigMap a checksum covers). */
+  private dataTemplate(configMap: string): string {
+    const name = this.ctx.dataTemplates.get(configMap);
+    if (name === undefined) throw new Error(`no data template for ConfigMap ${configMap}`);
+    return JSON.stringify(name);
   }
 
   /** A one-line scalar. */
@@ -165,7 +177,7 @@ export class Emitter {
         return `"${inner}"`;
       }
       case 'checksum': {
-        const data = `(include ${JSON.stringify(this.ctx.dataTemplates.get(node.configMap)!)} . | fromYaml)`;
+        const data = `(include ${this.dataTemplate(node.configMap)} . | fromYaml)`;
         return `{{ ${node.key === undefined ? data : `index ${data} ${JSON.stringify(node.key)}`} | toJson | sha256sum }}`;
       }
       default:

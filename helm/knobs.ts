@@ -24,6 +24,13 @@ export interface Knob {
   readonly required?: string;
 }
 
+/** The last key of a knob's path in the chart values, e.g. "tag" for services.backend.image.tag. */
+export function knobField(knob: Knob): string {
+  const field = knob.values.at(-1);
+  if (field === undefined) throw new Error('a knob without a path in the chart values');
+  return field;
+}
+
 /** The service whose canary the chart's top-level `canary` values control. */
 export const CANARY_SERVICE = 'backend';
 

@@ -62,7 +62,10 @@ export function mergeVariants(variants: readonly NamedVariant[], switches: reado
   const all = variants.map((_, i) => i);
   const fileNames = unionOrder(variants.map((v) => [...v.output.keys()]));
   for (const file of fileNames) {
-    const samples = variants.flatMap((v, i) => (v.output.has(file) ? [{ variant: i, node: { t: 'list', items: v.output.get(file)! } as VNode }] : []));
+    const samples = variants.flatMap((v, i) => {
+      const items = v.output.get(file);
+      return items ? [{ variant: i, node: { t: 'list', items } as VNode }] : [];
+    });
     files.set(file, merger.listItems(samples, all, [file]));
   }
   return files;

@@ -1,5 +1,5 @@
 /** Reading the zod config schema along a config path: the field's own schema, docs and optionality. */
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export interface FieldInfo {
   /** The field's schema as declared (with its default, checks and description). */

@@ -154,7 +154,9 @@ function withChecksums(output: VariantOutput, real: Map<string, Manifest[]>): Va
     objects.forEach((object, i) => {
       if (object.kind !== 'ConfigMap') return;
       const data = (object.data ?? {}) as Record<string, string>;
-      const name = templateText(output.get(file)![i], ['metadata', 'name']);
+      const template = output.get(file)?.[i];
+      if (!template) throw new Error(`${file}: object ${i} has no template`);
+      const name = templateText(template, ['metadata', 'name']);
       sources.set(checksum(data), { configMap: name });
       for (const [key, value] of Object.entries(data)) sources.set(checksum(value), { configMap: name, key });
     });
@@ -195,5 +197,6 @@ export function partsText(parts: readonly Part[]): string {
 }
 
 export function refName(ref: Ref): string {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder a reference is shown as
   return 'release' in ref ? '${release}' : `\${${ref.knob.values.join('.')}}`;
 }

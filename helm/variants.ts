@@ -4,7 +4,7 @@
  * that depend on two switches at once are seen too). Configs the schema rejects are skipped.
  */
 import { configSchema, TIERS, type Config } from '../config/schema.js';
-import { CHART_ONLY, configValue, valueAt, withValueAt, type Knob } from './knobs.js';
+import { CHART_ONLY, configValue, knobField, valueAt, withValueAt, type Knob } from './knobs.js';
 
 export interface VariantConfig {
   /** For messages: "prod", "prod: logs.enabled=false", "random 3 of dev". */
@@ -18,7 +18,7 @@ const CANARY_TAG = '9.9.9-canary';
 
 /** A value an optional knob takes when a variant sets it. */
 function sample(knob: Knob): unknown {
-  const field = knob.values.at(-1)!;
+  const field = knobField(knob);
   if (field === 'storageClass') return 'fast-ssd';
   if (field === 'secretName') return 'custom-tls';
   if (field === 'name') return 'X-Canary';

@@ -76,6 +76,7 @@ const GRID_COLUMNS = 24;
 const DEFAULT_WIDTH = 8;
 const DEFAULT_HEIGHT = 8;
 /** Panels query the data source chosen in the dashboard's `datasource` variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's template-variable syntax
 const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
 
 export function buildDashboard(spec: DashboardSpec): DashboardModel {

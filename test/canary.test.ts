@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/load.js';
+import type { ConfigError } from '../config/load.js';
 import { SYNC_WAVE_ANNOTATION } from '../charts/argocd-annotations.js';
 import { currentWeight, describeStatus, nextStep, transition, type Edit } from '../delivery/canary.js';
 import { canaryQueries, decide } from '../delivery/canary-analysis.js';

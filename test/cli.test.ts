@@ -39,8 +39,14 @@ async function synth(args: string[], outdir: string | undefined, configDir: stri
   const stderr: string[] = [];
   const lines: string[] = [];
   const io = {
-    out: (line: string) => void (stdout.push(line), lines.push(line)),
-    err: (line: string) => void (stderr.push(line), lines.push(`2> ${line}`)),
+    out: (line: string) => {
+      stdout.push(line);
+      lines.push(line);
+    },
+    err: (line: string) => {
+      stderr.push(line);
+      lines.push(`2> ${line}`);
+    },
   };
   const code = synthCommand(['--config-dir', configDir, ...(outdir === undefined ? [] : ['--outdir', outdir]), ...args], io, env);
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), lines };

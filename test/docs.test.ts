@@ -14,7 +14,7 @@ const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.e
 const withoutCode = (text: string): string => text.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
 
 /** GitHub's heading anchors: lowercase, punctuation but "-" and "_" removed, spaces to "-", repeats get -1, -2, ... */
-export function headingAnchors(markdown: string): Set<string> {
+function headingAnchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const anchors = new Set<string>();
   for (const line of markdown.replace(/^```[\s\S]*?^```/gm, '').split('\n')) {

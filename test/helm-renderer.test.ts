@@ -15,7 +15,9 @@ const fixture = fileURLToPath(new URL('./fixtures/helm-mini', import.meta.url));
 const base: HelmTemplateOptions = { release: 'rel', namespace: 'ns1' };
 
 const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fresh copy of the fixture (in a directory named like the chart, as lint expects), changed by `change`. */
 function chartCopy(change: (dir: string) => void): string {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isMap, parseDocument, type Document } from 'yaml';
 import { ConfigError, listEnvironments, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -30,7 +30,7 @@ export function configFromYaml(yamlText: string): Config {
  */
 function withTier(yamlText: string): string {
   if (/^tier\s*:/m.test(yamlText)) return yamlText;
-  let doc;
+  let doc: Document;
   try {
     doc = parseDocument(yamlText, { uniqueKeys: false });
   } catch {

@@ -284,7 +284,12 @@ describe('Grafana dashboards', () => {
       for (const p of model.panels) {
         const { x, y, w, h } = p.gridPos as Record<string, number>;
         expect(x + w, p.title).toBeLessThanOrEqual(24);
-        for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) expect(cells.has(`${i},${j}`), `${model.uid} ${p.title}`).toBe(false), cells.add(`${i},${j}`);
+        for (let i = x; i < x + w; i++) {
+          for (let j = y; j < y + h; j++) {
+            expect(cells.has(`${i},${j}`), `${model.uid} ${p.title}`).toBe(false);
+            cells.add(`${i},${j}`);
+          }
+        }
       }
     }
   });

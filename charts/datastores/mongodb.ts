@@ -51,6 +51,7 @@ export class MongoDbChart extends EnvironmentChart {
               command: ['bash', '-c'],
               args: [
                 [
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for bash -c
                   'if [ "${HOSTNAME##*-}" != "0" ]; then unset MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD; fi',
                   `exec docker-entrypoint.sh ${[...mongod, '--replSet', rs.name, '--keyFile', `${KEYFILE_DIR}/keyfile`].join(' ')}`,
                 ].join('\n'),

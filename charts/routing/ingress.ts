@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { CanaryConfig, IngressConfig } from '../../config/schema.js';
-import { currentWeight } from '../../delivery/canary.js';
+import { canaryWorkload, currentWeight } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels } from '../../config/labels.js';
 import { names } from '../../config/names.js';
@@ -81,7 +81,7 @@ export class IngressChart extends EnvironmentChart {
       new k8s.KubeIngress(this, `canary-${name}`, {
         metadata: {
           name: canaryService,
-          labels: recommendedLabels(env.labels, { name, component: 'ingress', version: service.canary.tag!, track: 'canary' }),
+          labels: recommendedLabels(env.labels, { name, component: 'ingress', version: canaryWorkload(service).image.tag, track: 'canary' }),
           annotations: canaryAnnotations(service.canary),
         },
         spec: {

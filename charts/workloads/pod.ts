@@ -3,7 +3,7 @@
  * non-root user on a read-only root filesystem, settings from its ConfigMap, secrets by reference,
  * emptyDirs for the paths it must write and its PersistentVolumeClaims.
  */
-import { k8s } from 'cdk8s-plus-27';
+import type { k8s } from 'cdk8s-plus-27';
 import type { WorkloadConfig } from '../../config/schema.js';
 import { connectionEnv, workloadSettings } from '../../config/connections.js';
 import type { EnvironmentContext } from '../../config/context.js';

@@ -25,7 +25,7 @@ export class WebServiceChart extends EnvironmentChart {
   constructor(scope: Construct, env: EnvironmentContext, props: WebServiceProps) {
     super(scope, props.name, env, 30);
     const { name, service } = props;
-    const separateMetricsPort = service.metrics.enabled && service.metrics.port !== undefined && service.metrics.port !== service.port;
+    const metricsPort = service.metrics.enabled && service.metrics.port !== service.port ? service.metrics.port : undefined;
 
     const workload = new Workload(this, 'workload', {
       name,
@@ -34,7 +34,7 @@ export class WebServiceChart extends EnvironmentChart {
       extraSettings: { PORT: String(service.port) },
       ports: [
         { name: 'http', containerPort: service.port, protocol: 'TCP' },
-        ...(separateMetricsPort ? [{ name: 'metrics', containerPort: service.metrics.port!, protocol: 'TCP' }] : []),
+        ...(metricsPort === undefined ? [] : [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }]),
       ],
       probes: {
         livenessProbe: httpProbe(service.probes.liveness),
@@ -65,9 +65,9 @@ export class WebServiceChart extends EnvironmentChart {
     } else {
       serving = workload.addDeployment(service, { track: 'stable' });
     }
-    this.service('service', serving, service, separateMetricsPort);
+    this.service('service', serving, service, metricsPort);
     if (service.canary.enabled) {
-      this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, separateMetricsPort);
+      this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, metricsPort);
     }
     if (env.config.monitoring.enabled && service.metrics.enabled) {
       serviceMonitor(this, env, name, service, serving.labels);
@@ -75,7 +75,7 @@ export class WebServiceChart extends EnvironmentChart {
     }
   }
 
-  private service(id: string, deployment: DeploymentIdentity, service: WebServiceConfig, separateMetricsPort: boolean): void {
+  private service(id: string, deployment: DeploymentIdentity, service: WebServiceConfig, metricsPort: number | undefined): void {
     new k8s.KubeService(this, id, {
       metadata: { name: deployment.name, labels: deployment.labels },
       spec: {
@@ -83,9 +83,7 @@ export class WebServiceChart extends EnvironmentChart {
         selector: deployment.selector,
         ports: [
           { name: 'http', port: service.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
-          ...(separateMetricsPort
-            ? [{ name: 'metrics', port: service.metrics.port!, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }]
-            : []),
+          ...(metricsPort === undefined ? [] : [{ name: 'metrics', port: metricsPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }]),
         ],
       },
     });

@@ -109,7 +109,7 @@ function recordAccesses(root: unknown): { proxy: unknown; accesses: WeakMap<obje
 
 function collectUnknownFields(node: unknown, pointer: string, accesses: WeakMap<object, Access>, out: RawError[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => collectUnknownFields(item, `${pointer}/${i}`, accesses, out));
+    for (const [i, item] of node.entries()) collectUnknownFields(item, `${pointer}/${i}`, accesses, out);
     return;
   }
   if (!isObj(node)) return;

@@ -24,7 +24,7 @@ export function allowedDisruptions(spec: { minAvailable?: number | string; maxUn
 
 function replicasOf(inv: Inventory, templates: PodTemplate[]): number | undefined {
   const counts = templates.map((t) => minimumReplicas(inv, t));
-  return counts.some((c) => c === undefined) ? undefined : counts.reduce<number>((sum, c) => sum + c!, 0);
+  return counts.every((c): c is number => c !== undefined) ? counts.reduce((sum, c) => sum + c, 0) : undefined;
 }
 
 const pdbSelectsPods: Rule = {

@@ -102,8 +102,7 @@ const noHostPath: Rule = {
   check: (inv) =>
     templatesInScope(inv, restricted).flatMap((t) =>
       (field<{ name: string; hostPath?: { path: string } }[]>(t.spec, 'volumes') ?? [])
-        .filter((v) => v.hostPath)
-        .map((v) => ({ object: t.object, message: `volume "${v.name}" mounts the host path ${v.hostPath!.path}` })),
+        .flatMap((v) => (v.hostPath ? [{ object: t.object, message: `volume "${v.name}" mounts the host path ${v.hostPath.path}` }] : [])),
     ),
 };
 

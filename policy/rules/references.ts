@@ -52,8 +52,9 @@ const ingressBackends: Rule = {
   check: (inv) =>
     inv.ofKind('Ingress').flatMap((ingress): Finding[] => {
       const namespace = metadataOf(ingress).namespace;
+      const defaultBackend = field<IngressBackend>(ingress, 'spec', 'defaultBackend');
       const backends: IngressBackend[] = [
-        ...(field<IngressBackend>(ingress, 'spec', 'defaultBackend') ? [field<IngressBackend>(ingress, 'spec', 'defaultBackend')!] : []),
+        ...(defaultBackend ? [defaultBackend] : []),
         ...(field<{ http?: { paths: { backend: IngressBackend }[] } }[]>(ingress, 'spec', 'rules') ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
       ];
       return backends.flatMap((backend): Finding[] => {
@@ -84,9 +85,11 @@ const autoscaledReplicas: Rule = {
   severity: 'error',
   fix: 'omit spec.replicas on a workload an HPA scales: every apply or Argo CD sync would reset the HPA\'s choice',
   check: (inv) =>
-    inv.templates
-      .filter((t) => field(t.object, 'spec', 'replicas') !== undefined && autoscalerOf(inv, t))
-      .map((t) => ({ object: t.object, message: `sets spec.replicas (${String(field(t.object, 'spec', 'replicas'))}) although HPA ${metadataOf(autoscalerOf(inv, t)!).name} scales it` })),
+    inv.templates.flatMap((t) => {
+      const replicas = field(t.object, 'spec', 'replicas');
+      const autoscaler = autoscalerOf(inv, t);
+      return replicas !== undefined && autoscaler ? [{ object: t.object, message: `sets spec.replicas (${String(replicas)}) although HPA ${metadataOf(autoscaler).name} scales it` }] : [];
+    }),
 };
 
 export const referenceRules: readonly Rule[] = [serviceSelectsPods, serviceTargetPorts, ingressBackends, autoscalerTargets, autoscaledReplicas];

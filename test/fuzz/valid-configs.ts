@@ -37,7 +37,10 @@ function schemaProblems(objects: readonly Manifest[]): string[] {
   return objects.flatMap((o) => {
     const json = JSON.stringify(o);
     let problems = verdicts.get(json);
-    if (!problems) verdicts.set(json, (problems = validateObject(o).map((i) => i.message)));
+    if (!problems) {
+      problems = validateObject(o).map((i) => i.message);
+      verdicts.set(json, problems);
+    }
     const meta = o.metadata as { name: string; namespace?: string };
     const key = `${String(o.apiVersion)}|${String(o.kind)}|${meta.namespace ?? ''}|${meta.name}`;
     const duplicate = seen.has(key) ? [`duplicate object ${key}`] : [];
