@@ -14,7 +14,9 @@ const modulesOf = (folder) => (folder === 'cli' ? '^(cli/|main[.]ts$)' : `^${fol
 /** One rule per folder: no import of a folder in its own layer or above. */
 const layerRules = LAYERS.flatMap((layer, rank) =>
   layer.flatMap((folder) => {
-    const above = LAYERS.slice(rank).flat().filter((other) => other !== folder);
+    const above = LAYERS.slice(rank)
+      .flat()
+      .filter((other) => other !== folder);
     return above.length === 0
       ? []
       : [

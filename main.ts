@@ -66,21 +66,26 @@ const SYNTH = {
 
 export function synthCommand(argv: string[], io: Io = consoleIo, env: NodeJS.ProcessEnv = process.env): number {
   const spec = { ...SYNTH, afterUserError: (values: { outdir?: string }) => untouchedNote(synthTarget(values.outdir, env)) };
-  return runCommand(spec, argv, ({ values }) => {
-    const target = synthTarget(values.outdir, env);
-    const configDir = values['config-dir'];
-    if ((values.env ?? listEnvironments(configDir)).length === 0) throw new UserError(`no environments: add ${join(configDir, '<name>.yaml')}`);
-    // Every config is checked before anything is written: one bad file changes nothing.
-    const { environments, argocd, warnings } = synthesize({ configDir, gitopsFile: values.gitops, environments: values.env });
-    validateRendered([...environments, ...argocd]);
-    printWarnings(io, warnings);
-    for (const written of writeEnvironments(target.outdir, environments, argocd)) io.out(`synthesized ${written}/`);
-    if (target.cdk8sOutput) {
-      writeEnvironments(target.cdk8sOutput, environments, argocd);
-      io.out(`copied to ${target.cdk8sOutput}/, the output directory of \`cdk8s synth\``);
-    }
-    return 0;
-  }, io);
+  return runCommand(
+    spec,
+    argv,
+    ({ values }) => {
+      const target = synthTarget(values.outdir, env);
+      const configDir = values['config-dir'];
+      if ((values.env ?? listEnvironments(configDir)).length === 0) throw new UserError(`no environments: add ${join(configDir, '<name>.yaml')}`);
+      // Every config is checked before anything is written: one bad file changes nothing.
+      const { environments, argocd, warnings } = synthesize({ configDir, gitopsFile: values.gitops, environments: values.env });
+      validateRendered([...environments, ...argocd]);
+      printWarnings(io, warnings);
+      for (const written of writeEnvironments(target.outdir, environments, argocd)) io.out(`synthesized ${written}/`);
+      if (target.cdk8sOutput) {
+        writeEnvironments(target.cdk8sOutput, environments, argocd);
+        io.out(`copied to ${target.cdk8sOutput}/, the output directory of \`cdk8s synth\``);
+      }
+      return 0;
+    },
+    io,
+  );
 }
 
 runAsScript(import.meta.url, (argv) => synthCommand(argv));

@@ -86,7 +86,11 @@ function fitLine(xs: readonly number[], ys: readonly number[]): LinearFit {
 
 function printTable(title: string, headers: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, col) => cell.padEnd(widths[col]))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(headers));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -135,11 +139,7 @@ function timeCli(command: string, args: readonly string[]): CommandTiming {
 type Pipeline = Awaited<ReturnType<typeof importPipeline>>;
 
 async function importPipeline() {
-  const [load, render, validate] = await Promise.all([
-    import('../config/load.js'),
-    import('../charts/render.js'),
-    import('../core/validate/rendered.js'),
-  ]);
+  const [load, render, validate] = await Promise.all([import('../config/load.js'), import('../charts/render.js'), import('../core/validate/rendered.js')]);
   return { ...load, ...render, ...validate };
 }
 
@@ -275,9 +275,11 @@ async function benchHelm(pipeline: Pipeline): Promise<void> {
   const samples = sample(3, () => {
     variants = buildHelmChart(environments).variants;
   });
-  printTable('5. Helm chart generation, in-process (3 runs)', ['configs merged', 'median', 'min', 'per config'], [
-    [String(variants), ms(median(samples)), ms(min(samples)), ms(median(samples) / variants)],
-  ]);
+  printTable(
+    '5. Helm chart generation, in-process (3 runs)',
+    ['configs merged', 'median', 'min', 'per config'],
+    [[String(variants), ms(median(samples)), ms(min(samples)), ms(median(samples) / variants)]],
+  );
 }
 
 const LOADING_SIZES = [25_000, 50_000, 100_000];

@@ -40,22 +40,27 @@ interface Target {
 
 /** Runs the report; returns the exit code. */
 export function checkCommand(argv: string[], io: CheckIo = consoleIo): number {
-  return runCommand(CHECK, argv, ({ values }) => {
-    const configDir = values['config-dir'];
-    const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
-    const names = values.env ?? (values.dist ? distEnvironments(outRoot) : listEnvironments(configDir));
-    let errors = 0;
-    for (const name of names) {
-      const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(io, name, configDir);
-      const violations = checkTarget(target);
-      const counts = countBySeverity(violations);
-      errors += counts.error;
-      if (violations.length) io.out(`${formatViolations(violations)}\n`);
-      const objects = target.files.reduce((n, f) => n + f.objects.length, 0);
-      io.out(`${target.name}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')} in ${objects} objects`);
-    }
-    return errors > 0 ? 1 : 0;
-  }, io);
+  return runCommand(
+    CHECK,
+    argv,
+    ({ values }) => {
+      const configDir = values['config-dir'];
+      const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+      const names = values.env ?? (values.dist ? distEnvironments(outRoot) : listEnvironments(configDir));
+      let errors = 0;
+      for (const name of names) {
+        const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(io, name, configDir);
+        const violations = checkTarget(target);
+        const counts = countBySeverity(violations);
+        errors += counts.error;
+        if (violations.length) io.out(`${formatViolations(violations)}\n`);
+        const objects = target.files.reduce((n, f) => n + f.objects.length, 0);
+        io.out(`${target.name}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')} in ${objects} objects`);
+      }
+      return errors > 0 ? 1 : 0;
+    },
+    io,
+  );
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -74,11 +79,13 @@ function fromConfig(io: Io, name: string, configDir: string): Target {
 
 function distEnvironments(outRoot: string): string[] {
   if (!existsSync(outRoot)) throw new UserError(`${outRoot}/ does not exist: run npm run synth first`);
-  return readdirSync(outRoot, { withFileTypes: true })
-    // An environment's directory has its kustomization.yaml; dist/argocd*/ and dist/helm/ do not.
-    .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
-    .map((entry) => entry.name)
-    .sort();
+  return (
+    readdirSync(outRoot, { withFileTypes: true })
+      // An environment's directory has its kustomization.yaml; dist/argocd*/ and dist/helm/ do not.
+      .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
+      .map((entry) => entry.name)
+      .sort()
+  );
 }
 
 function fromDist(outRoot: string, name: string, configDir: string): Target {

@@ -43,17 +43,22 @@ interface Section {
 }
 
 export function diffCommand(argv: string[], io: Io = consoleIo): number {
-  return runCommand(DIFF, argv, ({ values }) => {
-    const dist = values.dist ?? process.env.CDK8S_OUTDIR ?? 'dist';
-    const sections =
-      values.against === undefined
-        ? againstDist(io, dist, values['config-dir'], values.gitops, values.env)
-        : againstEnvironment(io, values.env, values.against, values['config-dir']);
-    for (const section of sections) print(io, section);
-    const differs = sections.some((s) => !isEmptyDiff(s.diff));
-    if (differs && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
-    return differs ? 1 : 0;
-  }, io);
+  return runCommand(
+    DIFF,
+    argv,
+    ({ values }) => {
+      const dist = values.dist ?? process.env.CDK8S_OUTDIR ?? 'dist';
+      const sections =
+        values.against === undefined
+          ? againstDist(io, dist, values['config-dir'], values.gitops, values.env)
+          : againstEnvironment(io, values.env, values.against, values['config-dir']);
+      for (const section of sections) print(io, section);
+      const differs = sections.some((s) => !isEmptyDiff(s.diff));
+      if (differs && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
+      return differs ? 1 : 0;
+    },
+    io,
+  );
 }
 
 /** The committed directories against a fresh synthesis: `+` would be added, `-` removed, `~` changed by `npm run synth`. */
@@ -65,7 +70,13 @@ function againstDist(io: Io, distRoot: string, configDir: string, gitopsFile: st
   // Only a full synthesis knows every directory dist/ should have.
   const stale = environments ? [] : committedDirectories(distRoot).filter((name) => !produced.has(name));
   return [
-    ...expected.map((d) => ({ title: join(distRoot, d.name), diff: diffManifests(readCommitted(join(distRoot, d.name)), d.files.flatMap((f) => f.objects)) })),
+    ...expected.map((d) => ({
+      title: join(distRoot, d.name),
+      diff: diffManifests(
+        readCommitted(join(distRoot, d.name)),
+        d.files.flatMap((f) => f.objects),
+      ),
+    })),
     ...stale.map((name) => ({
       title: join(distRoot, name),
       diff: diffManifests(readCommitted(join(distRoot, name)), []),

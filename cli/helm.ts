@@ -22,17 +22,25 @@ const HELM = {
 } as const;
 
 export function helmCommand(argv: string[], io: Io = consoleIo): number {
-  return runCommand(HELM, argv, ({ values }) => {
-    const configDir = values['config-dir'];
-    const names = listEnvironments(configDir);
-    if (names.length === 0) throw new UserError(`no environments in ${configDir}`);
-    const loaded = loadEnvironments(names, configDir);
-    const chart = buildHelmChart(loaded);
-    printWarnings(io, loaded.flatMap((env) => env.warnings));
-    const target = writeChart(values.outdir, chart);
-    io.out(`synthesized ${target}/ (${chart.files.size} files, templates merged from ${chart.variants} configs)`);
-    return 0;
-  }, io);
+  return runCommand(
+    HELM,
+    argv,
+    ({ values }) => {
+      const configDir = values['config-dir'];
+      const names = listEnvironments(configDir);
+      if (names.length === 0) throw new UserError(`no environments in ${configDir}`);
+      const loaded = loadEnvironments(names, configDir);
+      const chart = buildHelmChart(loaded);
+      printWarnings(
+        io,
+        loaded.flatMap((env) => env.warnings),
+      );
+      const target = writeChart(values.outdir, chart);
+      io.out(`synthesized ${target}/ (${chart.files.size} files, templates merged from ${chart.variants} configs)`);
+      return 0;
+    },
+    io,
+  );
 }
 
 /** Writes the chart next to its target and swaps it in with renames: never a half-written chart. */

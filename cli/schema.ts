@@ -14,20 +14,25 @@ import { consoleIo, runAsScript, runCommand, type Io } from './command.js';
 const SCHEMA = { usage: 'usage: npm run schema', options: {} } as const;
 
 export function schemaCommand(argv: string[], io: Io = consoleIo): number {
-  return runCommand(SCHEMA, argv, () => {
-    const schemaFile = fileURLToPath(new URL('../config/schema.json', import.meta.url));
-    writeFileSync(schemaFile, `${JSON.stringify(environmentFileJsonSchema(), null, 2)}\n`);
-    io.out(`wrote ${schemaFile}`);
+  return runCommand(
+    SCHEMA,
+    argv,
+    () => {
+      const schemaFile = fileURLToPath(new URL('../config/schema.json', import.meta.url));
+      writeFileSync(schemaFile, `${JSON.stringify(environmentFileJsonSchema(), null, 2)}\n`);
+      io.out(`wrote ${schemaFile}`);
 
-    const gitopsSchemaFile = fileURLToPath(new URL('../config/gitops.schema.json', import.meta.url));
-    writeFileSync(gitopsSchemaFile, `${JSON.stringify(gitopsFileJsonSchema(), null, 2)}\n`);
-    io.out(`wrote ${gitopsSchemaFile}`);
+      const gitopsSchemaFile = fileURLToPath(new URL('../config/gitops.schema.json', import.meta.url));
+      writeFileSync(gitopsSchemaFile, `${JSON.stringify(gitopsFileJsonSchema(), null, 2)}\n`);
+      io.out(`wrote ${gitopsSchemaFile}`);
 
-    const referenceFile = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
-    writeFileSync(referenceFile, withConfigReference(readFileSync(referenceFile, 'utf8')));
-    io.out(`updated the config reference in ${referenceFile}`);
-    return 0;
-  }, io);
+      const referenceFile = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
+      writeFileSync(referenceFile, withConfigReference(readFileSync(referenceFile, 'utf8')));
+      io.out(`updated the config reference in ${referenceFile}`);
+      return 0;
+    },
+    io,
+  );
 }
 
 runAsScript(import.meta.url, (argv) => schemaCommand(argv));

@@ -33,11 +33,10 @@ export function connectionEnv(uses: readonly Datastore[], config: Config, namesp
       MONGODB_DATABASE: mongo.database,
       ...(mongo.replicaSet.enabled ? { MONGODB_REPLICA_SET: mongo.replicaSet.name } : {}),
     });
-    env.push(
-      secretEnv('MONGODB_USERNAME', mongo.auth.existingSecret, mongo.auth.usernameKey),
-      secretEnv('MONGODB_PASSWORD', mongo.auth.existingSecret, mongo.auth.passwordKey),
-      { name: 'MONGODB_URI', value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${hosts.join(',')}/${mongo.database}?${query}` },
-    );
+    env.push(secretEnv('MONGODB_USERNAME', mongo.auth.existingSecret, mongo.auth.usernameKey), secretEnv('MONGODB_PASSWORD', mongo.auth.existingSecret, mongo.auth.passwordKey), {
+      name: 'MONGODB_URI',
+      value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${hosts.join(',')}/${mongo.database}?${query}`,
+    });
   }
   if (uses.includes('redis')) {
     const redis = config.redis;

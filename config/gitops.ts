@@ -28,7 +28,10 @@ export const gitopsSchema = z
       .describe('Where dist/ is inside the repository, e.g. "platform/dist" in a monorepo.'),
     namespace: dnsLabel.default('argocd').describe('Namespace Argo CD runs in; the AppProject and Applications are created there.'),
     project: dnsSubdomain.default('webapp').describe('Name of the AppProject (and prefix of the root Application, <project>-root).'),
-    server: z.url({ protocol: /^https?$/ }).default('https://kubernetes.default.svc').describe('API server of the destination cluster; the default is the cluster Argo CD runs in.'),
+    server: z
+      .url({ protocol: /^https?$/ })
+      .default('https://kubernetes.default.svc')
+      .describe('API server of the destination cluster; the default is the cluster Argo CD runs in.'),
     retry: z
       .strictObject({
         limit: z.number().int().min(0).max(100).default(5).describe('Failed syncs are retried this many times.'),

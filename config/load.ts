@@ -164,7 +164,10 @@ export function parseConfig(text: string, file: string): Config {
 
 /** Loads config/gitops.yaml (the Argo CD settings shared by all environments). */
 export function loadGitOps(file = GITOPS_FILE): GitOpsConfig {
-  return parseGitOps(readConfigFile(file, () => 'no such file: it holds the Argo CD settings (repoURL, ...) of all environments'), file);
+  return parseGitOps(
+    readConfigFile(file, () => 'no such file: it holds the Argo CD settings (repoURL, ...) of all environments'),
+    file,
+  );
 }
 
 export function parseGitOps(text: string, file: string): GitOpsConfig {
@@ -307,7 +310,11 @@ function readYaml(text: string, file: string): { doc: Document.Parsed; lines: Li
     });
   }
   if (second) problems.push({ offset: second.range[0], message: 'YAML syntax error: a second document starts here; a config file is a single YAML document' });
-  if (problems.length) throw new ConfigError(file, problems.sort((a, b) => a.offset - b.offset).map((p) => `${at(p.offset)}: ${p.message}`));
+  if (problems.length)
+    throw new ConfigError(
+      file,
+      problems.sort((a, b) => a.offset - b.offset).map((p) => `${at(p.offset)}: ${p.message}`),
+    );
   return { doc, lines };
 }
 
@@ -477,7 +484,11 @@ class DataBuilder {
       this.anchors.set(node.anchor, node);
       this.open.add(node);
     }
-    const built = isMap(node) ? this.map(node.items, path, level + 1) : isSeq(node) ? this.seq(node.items, path, level + 1) : { value: isScalar(node) ? node.value : null, height: 0 };
+    const built = isMap(node)
+      ? this.map(node.items, path, level + 1)
+      : isSeq(node)
+        ? this.seq(node.items, path, level + 1)
+        : { value: isScalar(node) ? node.value : null, height: 0 };
     if (node.anchor) {
       this.open.delete(node);
       this.anchored.set(node, { ...built, values: this.values - before });
@@ -564,7 +575,10 @@ function describeIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyK
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     path = [...issue.path, issue.keys[0]];
-    const listed = issue.keys.slice(0, LISTED_UNKNOWN_KEYS).map((k) => `"${k}"`).join(', ');
+    const listed = issue.keys
+      .slice(0, LISTED_UNKNOWN_KEYS)
+      .map((k) => `"${k}"`)
+      .join(', ');
     const more = issue.keys.length > LISTED_UNKNOWN_KEYS ? ` and ${issue.keys.length - LISTED_UNKNOWN_KEYS} more` : '';
     message = `unknown key${issue.keys.length > 1 ? `s ${listed}${more}` : ''} (check the spelling; ${schemaFile} lists every setting)`;
   } else if (issue.code === 'invalid_key') {

@@ -38,7 +38,10 @@ export function webServiceSettings(service: { readonly port: number }): Record<s
 
 /** "/var/cache/nginx" -> "var-cache-nginx": a volume name for a writable path. */
 export function volumeNameForPath(path: string): string {
-  const slug = path.replace(/^\/+|\/+$/g, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  const slug = path
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/[^a-z0-9]+/gi, '-')
+    .toLowerCase();
   return `writable-${slug || 'root'}`.slice(0, 63).replace(/-+$/, '');
 }
 

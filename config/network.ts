@@ -44,7 +44,7 @@ const egressAllowSchema = z
       .min(1)
       .describe('Services and workers that may open these connections.'),
     cidr: cidr.describe('Destination addresses, e.g. "0.0.0.0/0" for anywhere.'),
-    except: z.array(cidr).default([]).describe('Addresses inside `cidr` to keep out, e.g. the cluster\'s pod and node ranges.'),
+    except: z.array(cidr).default([]).describe("Addresses inside `cidr` to keep out, e.g. the cluster's pod and node ranges."),
     ports: z.array(z.number().int().min(1).max(65535)).min(1).describe('TCP ports.'),
   })
   .describe('Egress to addresses outside the cluster (NetworkPolicy ipBlock), e.g. an external API on 443.');
@@ -64,10 +64,7 @@ export const networkSchema = z
     dns: peerSchema('kube-system', 'The cluster DNS, reachable on UDP and TCP 53 when egress is restricted.'),
     egress: z
       .strictObject({
-        restrict: z
-          .boolean()
-          .default(true)
-          .describe('Deny egress too: pods reach only the DNS, the datastores they use and `allow`. Off: pods may connect anywhere.'),
+        restrict: z.boolean().default(true).describe('Deny egress too: pods reach only the DNS, the datastores they use and `allow`. Off: pods may connect anywhere.'),
         allow: z.array(egressAllowSchema).default([]).describe('Extra egress when restricted.'),
       })
       .prefault({}),
@@ -103,7 +100,10 @@ export function networkIssues(config: NetworkedConfig): NetworkIssue[] {
     ...Object.entries(config.workers).map(([name, w]) => [name, w.enabled] as const),
   ]);
   if (config.network.policies) {
-    for (const [section, names] of [['services', Object.keys(config.services)], ['workers', Object.keys(config.workers)]] as const) {
+    for (const [section, names] of [
+      ['services', Object.keys(config.services)],
+      ['workers', Object.keys(config.workers)],
+    ] as const) {
       for (const name of names) {
         if ((Object.values(NAMESPACE_POLICY_NAMES) as string[]).includes(name)) {
           issues.push({ path: [section, name], message: `"${name}" is the name of a NetworkPolicy the environment needs: choose another workload name` });

@@ -82,7 +82,10 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
       if (first && first.env !== named) {
         problems.push({
           file: named.file,
-          ...error(path, `"${namespace}" is also the ${first.what} of environment "${first.env.name}": two environments in one namespace overwrite each other's objects; set a different ${path.join('.')}`),
+          ...error(
+            path,
+            `"${namespace}" is also the ${first.what} of environment "${first.env.name}": two environments in one namespace overwrite each other's objects; set a different ${path.join('.')}`,
+          ),
         });
       } else if (!first) namespaces.set(namespace, { env: named, what });
     }
@@ -92,7 +95,10 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
     if (sameInstance) {
       problems.push({
         file: named.file,
-        ...error(['app', 'name'], `"${instance}" (<app.name>-<environment>) is also the instance of environment "${sameInstance.name}": it names the Argo CD Application and the app.kubernetes.io/instance label, which must differ between environments; choose another app.name`),
+        ...error(
+          ['app', 'name'],
+          `"${instance}" (<app.name>-<environment>) is also the instance of environment "${sameInstance.name}": it names the Argo CD Application and the app.kubernetes.io/instance label, which must differ between environments; choose another app.name`,
+        ),
       });
     } else instances.set(instance, named);
 
@@ -128,7 +134,9 @@ function derivedNameProblems(env: EnvironmentContext): ConfigProblem[] {
   }
   const logging = loggingNamespace(env);
   if (env.config.logs.enabled && env.config.logs.namespace === undefined && logging.length > 63) {
-    return [error(['logs', 'namespace'], `the default logging namespace "${logging}" (<namespace>-logging) is longer than 63 characters; set logs.namespace or a shorter namespace`)];
+    return [
+      error(['logs', 'namespace'], `the default logging namespace "${logging}" (<namespace>-logging) is longer than 63 characters; set logs.namespace or a shorter namespace`),
+    ];
   }
   return [];
 }
@@ -148,7 +156,10 @@ function namespaceProblems(env: EnvironmentContext): ConfigProblem[] {
     check(logging, ['logs', 'namespace'], 'logging stack');
     if (logging === env.namespace) {
       problems.push(
-        error(['logs', 'namespace'], `"${logging}" is also the environment namespace: the logging namespace admits privileged pods and must be separate; remove logs.namespace (default "<namespace>-logging") or choose another`),
+        error(
+          ['logs', 'namespace'],
+          `"${logging}" is also the environment namespace: the logging namespace admits privileged pods and must be separate; remove logs.namespace (default "<namespace>-logging") or choose another`,
+        ),
       );
     }
   }
@@ -262,7 +273,12 @@ function volumeProblems(w: WorkloadEntry, at: (...rest: PropertyKey[]) => Path):
     if (mounts.has(point)) {
       problems.push(error(at('writablePaths', i), `"${path}" is listed twice; remove one`));
     } else if (sameVolume !== undefined) {
-      problems.push(error(at('writablePaths', i), `"${path}" and "${sameVolume}" would both get the emptyDir volume "${volume}"; volume names must be unique in a pod: drop or rename one of the paths`));
+      problems.push(
+        error(
+          at('writablePaths', i),
+          `"${path}" and "${sameVolume}" would both get the emptyDir volume "${volume}"; volume names must be unique in a pod: drop or rename one of the paths`,
+        ),
+      );
     }
     emptyDirs.set(volume, path);
     mounts.set(point, `the writable path "${path}"`);
@@ -275,7 +291,9 @@ function volumeProblems(w: WorkloadEntry, at: (...rest: PropertyKey[]) => Path):
     const point = mountPoint(volume.mountPath);
     const other = mounts.get(point);
     if (other) {
-      problems.push(error(at('volumes', key, 'mountPath'), `"${volume.mountPath}" is already the mount path of ${other}; mount paths must be unique in a container: choose another`));
+      problems.push(
+        error(at('volumes', key, 'mountPath'), `"${volume.mountPath}" is already the mount path of ${other}; mount paths must be unique in a container: choose another`),
+      );
     } else mounts.set(point, `volume "${key}"`);
   }
   return problems;
@@ -287,7 +305,10 @@ function servicePortProblems(name: string, service: WebServiceConfig): ConfigPro
   const separate = service.metrics.enabled && metricsPort !== undefined && metricsPort !== service.port;
   if (separate && metricsPort === service.servicePort) {
     return [
-      error(['services', name, 'metrics', 'port'], `${metricsPort} is also servicePort: the Service would expose port ${metricsPort} twice (http and metrics); choose another metrics.port or servicePort`),
+      error(
+        ['services', name, 'metrics', 'port'],
+        `${metricsPort} is also servicePort: the Service would expose port ${metricsPort} twice (http and metrics); choose another metrics.port or servicePort`,
+      ),
     ];
   }
   return [];
@@ -325,7 +346,9 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
   if (ingressNeeded(env)) {
     for (const [name, service] of Object.entries(config.services)) {
       if (service.enabled && service.canary.enabled && names.track(name, 'canary') === config.app.name) {
-        problems.push(error(['app', 'name'], `"${config.app.name}" names the environment's Ingress, and the canary Ingress of service "${name}" has the same name; choose another app.name`));
+        problems.push(
+          error(['app', 'name'], `"${config.app.name}" names the environment's Ingress, and the canary Ingress of service "${name}" has the same name; choose another app.name`),
+        );
       }
     }
   }

@@ -30,12 +30,9 @@ const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:[0-9]+)?$/;
 const HTTP_PATH = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/;
 
 /** A DNS-1123 label: the shape of most Kubernetes object names. */
-export const dnsLabel = z
-  .string()
-  .max(63, { error: 'must be at most 63 characters (a DNS-1123 label)' })
-  .regex(DNS_LABEL, {
-    error: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "backend")',
-  });
+export const dnsLabel = z.string().max(63, { error: 'must be at most 63 characters (a DNS-1123 label)' }).regex(DNS_LABEL, {
+  error: 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "backend")',
+});
 
 /** A DNS-1123 subdomain, e.g. a host name or a Secret name. */
 export const dnsSubdomain = z
@@ -58,9 +55,12 @@ const objectName = (example: string) =>
 const SERVICE_NAME_MAX = 63 - names.track('', 'canary').length;
 const serviceName = z
   .string()
-  .max(SERVICE_NAME_MAX, { error: `must be at most ${SERVICE_NAME_MAX} characters, so that the canary Service "<name>-canary" fits the 63 characters of a Service name; rename the service` })
+  .max(SERVICE_NAME_MAX, {
+    error: `must be at most ${SERVICE_NAME_MAX} characters, so that the canary Service "<name>-canary" fits the 63 characters of a Service name; rename the service`,
+  })
   .regex(DNS_1035_LABEL, {
-    error: 'must be a DNS-1035 label (the name of its Service): lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "api"); rename the service',
+    error:
+      'must be a DNS-1035 label (the name of its Service): lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "api"); rename the service',
   });
 
 /** A key of a Secret or ConfigMap (Kubernetes IsConfigMapKey), as a secretKeyRef names it. */
@@ -78,7 +78,9 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const qualifiedName = (what: string, example: string) =>
   z
     .string()
-    .regex(QUALIFIED_NAME, { error: `must be ${what} such as "${example}": [prefix/]name, the name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit` })
+    .regex(QUALIFIED_NAME, {
+      error: `must be ${what} such as "${example}": [prefix/]name, the name of letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
+    })
     .refine((key) => key.slice(key.lastIndexOf('/') + 1).length <= 63 && key.lastIndexOf('/') <= 253, {
       error: `must be ${what} with a name part of at most 63 characters and a prefix of at most 253`,
     });
@@ -99,10 +101,7 @@ const cpuQuantity = z
   .pipe(z.string().regex(CPU_QUANTITY, { error: 'must be a Kubernetes CPU quantity such as "250m", "1" or "1.5"' }))
   .transform(canonicalQuantity);
 
-const byteQuantity = z
-  .string()
-  .regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' })
-  .transform(canonicalQuantity);
+const byteQuantity = z.string().regex(BYTE_QUANTITY, { error: 'must be a Kubernetes byte quantity such as "512Mi", "1Gi" or "20Gi" (not "512MB")' }).transform(canonicalQuantity);
 
 const port = z.number().int({ error: 'must be a whole number' }).min(1).max(65535);
 const seconds = (min: number, max: number) => z.number().int({ error: 'must be a whole number of seconds' }).min(min).max(max);
@@ -214,10 +213,7 @@ const workloadFields = {
   command: z.array(z.string()).optional().describe('Overrides the image ENTRYPOINT.'),
   args: z.array(z.string()).optional().describe('Overrides the image CMD.'),
   env: z.record(envVarName, z.string()).default({}).describe('Non-secret settings, delivered through a ConfigMap.'),
-  secretEnv: z
-    .record(envVarName, secretKeyRefSchema)
-    .default({})
-    .describe('Environment variables read from existing Secrets (secretKeyRef); values never appear in manifests.'),
+  secretEnv: z.record(envVarName, secretKeyRefSchema).default({}).describe('Environment variables read from existing Secrets (secretKeyRef); values never appear in manifests.'),
   uses: z
     .array(z.enum(['mongodb', 'redis']))
     .default([])
@@ -268,15 +264,31 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export const canaryAnalysisSchema = z
   .strictObject({
-    window: z.string().regex(/^[0-9]+[smh]$/, { error: 'must be a Prometheus duration such as "5m"' }).default('5m').describe('Range of the rate() windows.'),
+    window: z
+      .string()
+      .regex(/^[0-9]+[smh]$/, { error: 'must be a Prometheus duration such as "5m"' })
+      .default('5m')
+      .describe('Range of the rate() windows.'),
     minRequests: z.number().int().min(0).default(50).describe('Fewer canary requests than this in the window means "hold": too little data to judge.'),
     maxErrorRate: z.number().min(0).max(1).default(0.05).describe('Roll back when the canary 5xx share exceeds this (0.05 = 5%).'),
     maxErrorRateIncrease: z.number().min(0).max(1).default(0.03).describe('Roll back when the canary error rate exceeds stable by more than this (0.03 = 3 percentage points).'),
     maxP95LatencySeconds: z.number().positive().default(2).describe('Roll back when the canary p95 latency exceeds this.'),
     maxLatencyRatio: z.number().min(1).default(1.5).describe('Roll back when the canary p95 exceeds stable p95 times this.'),
-    requestsMetric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_requests_total').describe('Counter of HTTP requests.'),
-    durationMetric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default('http_request_duration_seconds').describe('Histogram of request durations (without _bucket).'),
-    statusLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default('status_code').describe('Label holding the HTTP status code (prom-client/express-prom-bundle: status_code).'),
+    requestsMetric: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+      .default('http_requests_total')
+      .describe('Counter of HTTP requests.'),
+    durationMetric: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+      .default('http_request_duration_seconds')
+      .describe('Histogram of request durations (without _bucket).'),
+    statusLabel: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+      .default('status_code')
+      .describe('Label holding the HTTP status code (prom-client/express-prom-bundle: status_code).'),
   })
   .describe('Thresholds of `npm run canary -- analyze` and of the canary alert rules (defaults: the reference rollback triggers).');
 
@@ -287,11 +299,7 @@ const canarySchema = z
     digest: z.string().regex(IMAGE_DIGEST, { error: 'must be an image digest such as "sha256:<64 hex characters>"' }).optional(),
     weight: z.number().int().min(0).optional().describe('Current share of traffic (nginx canary-weight); defaults to the first step.'),
     weightTotal: z.number().int().min(1).max(1_000_000).default(100).describe('nginx canary-weight-total: weights are out of this.'),
-    steps: z
-      .array(z.number().int().min(1))
-      .min(1)
-      .default([10, 25, 50, 100])
-      .describe('Weights a canary moves through; reaching the last (= weightTotal) promotes it to stable.'),
+    steps: z.array(z.number().int().min(1)).min(1).default([10, 25, 50, 100]).describe('Weights a canary moves through; reaching the last (= weightTotal) promotes it to stable.'),
     header: z
       .strictObject({
         name: z.string().regex(HTTP_TOKEN, { error: 'must be an HTTP header name such as "X-Canary"' }),
@@ -306,7 +314,7 @@ const canarySchema = z
       .optional()
       .describe('A cookie with value "always" routes to the canary, "never" to stable (canary-by-cookie).'),
     replicas: z.number().int().min(1).max(100).default(1),
-    resources: resourcesSchema.optional().describe('Canary resources; default: the service\'s.'),
+    resources: resourcesSchema.optional().describe("Canary resources; default: the service's."),
     analysis: canaryAnalysisSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
@@ -353,15 +361,17 @@ export const webServiceSchema = z
       .prefault({})
       .describe('Prometheus metrics endpoint of the service.'),
     terminationGracePeriodSeconds: seconds(1, 3600).default(30),
-    preStopDelaySeconds: seconds(0, 300)
-      .default(5)
-      .describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
+    preStopDelaySeconds: seconds(0, 300).default(5).describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
     canary: canarySchema.prefault({}),
     blueGreen: z
       .strictObject({
         enabled: z.boolean().default(false).describe('Run two Deployments, <name>-blue and <name>-green; the Service selects the active one.'),
         active: z.enum(COLOURS).default('blue').describe('The colour that serves traffic (runs image.tag). Managed by `npm run canary -- switch`.'),
-        idleTag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('What the idle colour runs: the next version before a switch, the previous one after.'),
+        idleTag: z
+          .string()
+          .regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' })
+          .optional()
+          .describe('What the idle colour runs: the next version before a switch, the previous one after.'),
         idleDigest: z.string().regex(IMAGE_DIGEST).optional(),
       })
       .prefault({})
@@ -372,10 +382,7 @@ export const webServiceSchema = z
         maxUnavailable: z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)]).default(0),
       })
       .prefault({}),
-    topologySpread: z
-      .boolean()
-      .optional()
-      .describe('Spread the pods over zones and nodes (topologySpreadConstraints, ScheduleAnyway); default: on except in the dev tier.'),
+    topologySpread: z.boolean().optional().describe('Spread the pods over zones and nodes (topologySpreadConstraints, ScheduleAnyway); default: on except in the dev tier.'),
   })
   .describe('An HTTP service: Deployment, ClusterIP Service, optional HPA and Ingress paths.');
 
@@ -409,7 +416,11 @@ const mongodbSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     image: imageSchema.prefault({ registry: 'docker.io', repository: 'library/mongo', tag: '7.0' }),
-    database: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('app').describe('Database the applications use.'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/)
+      .default('app')
+      .describe('Database the applications use.'),
     auth: z
       .strictObject({
         existingSecret: dnsSubdomain.default('mongodb-auth'),
@@ -421,7 +432,10 @@ const mongodbSchema = z
     replicaSet: z
       .strictObject({
         enabled: z.boolean().default(false),
-        name: z.string().regex(/^[A-Za-z0-9_-]+$/).default('rs0'),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/)
+          .default('rs0'),
         members: z.number().int().min(1).max(7).default(3),
         keyFile: z
           .strictObject({
@@ -497,7 +511,10 @@ const ingressSchema = z
       .regex(/^[0-9]+[kmg]?$/, { error: 'must be an nginx size such as "50m", "512k" or "1g"' })
       .default('50m')
       .describe('Largest accepted request body, in nginx units (nginx.ingress.kubernetes.io/proxy-body-size).'),
-    annotations: z.record(qualifiedName('an annotation key', 'nginx.ingress.kubernetes.io/proxy-read-timeout'), z.string()).default({}).describe('Extra annotations for the Ingress.'),
+    annotations: z
+      .record(qualifiedName('an annotation key', 'nginx.ingress.kubernetes.io/proxy-read-timeout'), z.string())
+      .default({})
+      .describe('Extra annotations for the Ingress.'),
   })
   .describe('NGINX Ingress in front of the web services.');
 
@@ -530,7 +547,10 @@ const alertsSchema = z
         for: holdFor('10m'),
       })
       .prefault({}),
-    serviceDown: z.strictObject({ for: holdFor('5m') }).prefault({}).describe('No target of a web service is up.'),
+    serviceDown: z
+      .strictObject({ for: holdFor('5m') })
+      .prefault({})
+      .describe('No target of a web service is up.'),
     crashLooping: z
       .strictObject({
         restarts: z.number().int().min(1).default(3).describe('More container restarts than this within `window` is crash-looping.'),
@@ -539,11 +559,15 @@ const alertsSchema = z
       })
       .prefault({}),
     podNotReady: z.strictObject({ for: holdFor('15m') }).prefault({}),
-    hpaMaxedOut: z.strictObject({ for: holdFor('15m') }).prefault({}).describe('An HPA runs at its maxReplicas.'),
-    volumeUsage: z
-      .strictObject({ max: share('Largest acceptable used share of a PersistentVolumeClaim.', 0.8), for: holdFor('5m') })
-      .prefault({}),
-    exporterDown: z.strictObject({ for: holdFor('5m') }).prefault({}).describe('A datastore exporter cannot be scraped or cannot reach its datastore.'),
+    hpaMaxedOut: z
+      .strictObject({ for: holdFor('15m') })
+      .prefault({})
+      .describe('An HPA runs at its maxReplicas.'),
+    volumeUsage: z.strictObject({ max: share('Largest acceptable used share of a PersistentVolumeClaim.', 0.8), for: holdFor('5m') }).prefault({}),
+    exporterDown: z
+      .strictObject({ for: holdFor('5m') })
+      .prefault({})
+      .describe('A datastore exporter cannot be scraped or cannot reach its datastore.'),
   })
   .describe('Alert rules of the environment; thresholds default to the KPIs (error rate < 0.1%, p95 < 500 ms).');
 
@@ -570,12 +594,8 @@ const receiverSchema = z
       })
       .refine((e) => !e.authUsername === !e.authPassword, { error: 'set authUsername and authPassword together', path: ['authPassword'] })
       .optional(),
-    pagerduty: z
-      .strictObject({ routingKey: secretKeyRefSchema.describe('Secret key holding the PagerDuty Events API v2 integration key.') })
-      .optional(),
-    webhook: z
-      .strictObject({ url: secretKeyRefSchema.describe('Secret key holding the webhook URL (URLs often embed a token).') })
-      .optional(),
+    pagerduty: z.strictObject({ routingKey: secretKeyRefSchema.describe('Secret key holding the PagerDuty Events API v2 integration key.') }).optional(),
+    webhook: z.strictObject({ url: secretKeyRefSchema.describe('Secret key holding the webhook URL (URLs often embed a token).') }).optional(),
   })
   .refine((r) => r.slack || r.email || r.pagerduty || r.webhook, { error: 'a receiver needs at least one of slack, email, pagerduty or webhook' })
   .describe('Where alerts are sent; URLs and keys come only from Secrets in the environment namespace.');
@@ -605,17 +625,14 @@ const logsSchema = z
     namespace: dnsLabel
       .optional()
       .describe('Namespace of Loki and the shipper; default <namespace>-logging. It admits privileged pods (the shipper reads host paths), so it is kept apart.'),
-    shipper: z
-      .enum(['promtail'])
-      .default('promtail')
-      .describe('Agent that ships pod logs to Loki. Promtail reached end of life in March 2026; Grafana Alloy is its successor.'),
+    shipper: z.enum(['promtail']).default('promtail').describe('Agent that ships pod logs to Loki. Promtail reached end of life in March 2026; Grafana Alloy is its successor.'),
     loki: z
       .strictObject({
         image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/loki', tag: '2.8.2' }),
         retentionPeriod: z
           .string()
           .regex(/^[0-9]+(h|d)$/, { error: 'must be a duration in hours or days such as "720h" or "30d"' })
-          .refine((d) => (d.endsWith('d') ? true : Number(d.slice(0, -1)) % 24 === 0), { error: 'must be whole days (Loki\'s index period is 24h)' })
+          .refine((d) => (d.endsWith('d') ? true : Number(d.slice(0, -1)) % 24 === 0), { error: "must be whole days (Loki's index period is 24h)" })
           .default('720h')
           .describe('How long logs are kept; the compactor deletes older ones.'),
         storage: datastoreStorageSchema('10Gi'),
@@ -684,17 +701,12 @@ const defaultServices = {
 // ---------------------------------------------------------------------------
 
 /** A branch, tag or commit, as Argo CD's targetRevision takes it. */
-export const gitRevision = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
+export const gitRevision = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { error: 'must be a branch, tag or commit such as "main", "v1.4.2" or "HEAD"' });
 
 const argocdSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Generate an Argo CD Application for this environment (dist/argocd/).'),
-    autoSync: z
-      .boolean()
-      .optional()
-      .describe('Sync automatically, with prune and selfHeal; default: true, except for tier prod (manual sync).'),
+    autoSync: z.boolean().optional().describe('Sync automatically, with prune and selfHeal; default: true, except for tier prod (manual sync).'),
     targetRevision: gitRevision.optional().describe('Git revision the Application tracks; default: targetRevision of config/gitops.yaml.'),
   })
   .describe('How Argo CD delivers this environment.');
@@ -710,12 +722,18 @@ export const configSchema = z
     tier: z
       .enum(TIERS)
       .default('prod')
-      .describe('Required in every environment file: what kind of environment this is (an empty file or one without tier is an error); dev relaxes production rules (e.g. allows the "latest" tag).'),
+      .describe(
+        'Required in every environment file: what kind of environment this is (an empty file or one without tier is an error); dev relaxes production rules (e.g. allows the "latest" tag).',
+      ),
     namespace: dnsLabel.optional().describe('Namespace of the environment; default <app.name>-<environment>.'),
     app: z
       .strictObject({
         name: dnsLabel.default('webapp').describe('app.kubernetes.io/part-of on every object.'),
-        version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).default('1.0.0').describe('Release version of the stack (app.kubernetes.io/version of shared objects).'),
+        version: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)
+          .default('1.0.0')
+          .describe('Release version of the stack (app.kubernetes.io/version of shared objects).'),
       })
       .prefault({}),
     imagePullSecrets: z.array(dnsSubdomain).default([]).describe('Pull secrets added to every workload.'),
@@ -732,14 +750,17 @@ export const configSchema = z
         serviceMonitorLabels: z
           .record(labelKey, labelValue)
           .default({ release: 'kube-prometheus-stack' })
-          .describe('Labels the cluster\'s Prometheus selects ServiceMonitors and PrometheusRules by (kube-prometheus-stack: release=<its release name>).'),
-        scrapeInterval: z.string().regex(/^[0-9]+(ms|s|m)$/, { error: 'must be a duration such as "15s"' }).default('15s'),
+          .describe("Labels the cluster's Prometheus selects ServiceMonitors and PrometheusRules by (kube-prometheus-stack: release=<its release name>)."),
+        scrapeInterval: z
+          .string()
+          .regex(/^[0-9]+(ms|s|m)$/, { error: 'must be a duration such as "15s"' })
+          .default('15s'),
         alerts: alertsSchema.prefault({}),
         receivers: z
           .record(dnsLabel, receiverSchema)
           .default({})
           .refine((r) => !('null' in r), { error: 'the receiver name "null" is reserved (it takes what no receiver wants)' })
-          .describe('Alertmanager receivers by name; when any is set, an AlertmanagerConfig routes the environment\'s alerts to them.'),
+          .describe("Alertmanager receivers by name; when any is set, an AlertmanagerConfig routes the environment's alerts to them."),
         route: z
           .strictObject({
             groupBy: z.array(z.string().min(1)).default(['alertname', 'namespace', 'service']),
@@ -804,7 +825,11 @@ export const configSchema = z
       const canary = service.canary;
       if (!service.enabled || !canary.enabled) continue;
       if (!config.ingress.enabled || service.ingress.paths.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['services', name, 'canary', 'enabled'], message: 'a canary is routed by the Ingress: the service needs ingress.paths and ingress.enabled' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'canary', 'enabled'],
+          message: 'a canary is routed by the Ingress: the service needs ingress.paths and ingress.enabled',
+        });
       }
     }
     const owners = new Map<string, { service: string; path: string }>();

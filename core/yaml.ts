@@ -127,7 +127,7 @@ function firstDifference(meant: unknown, read: unknown, path: string): string | 
     }
     return undefined;
   }
-  return Object.is(meant, read) || (meant === read) ? undefined : `${at}: wrote ${describe(meant)}, read ${describe(read)}`;
+  return Object.is(meant, read) || meant === read ? undefined : `${at}: wrote ${describe(meant)}, read ${describe(read)}`;
 }
 
 function describe(value: unknown): string {

@@ -112,9 +112,7 @@ async function queryScalar(prometheusUrl: string, query: string, at?: Date, time
 }
 
 export async function measure(prometheusUrl: string, queries: CanaryQueries, at?: Date): Promise<CanaryMeasurements> {
-  const entries = await Promise.all(
-    (Object.keys(queries) as (keyof CanaryQueries)[]).map(async (key) => [key, await queryScalar(prometheusUrl, queries[key], at)] as const),
-  );
+  const entries = await Promise.all((Object.keys(queries) as (keyof CanaryQueries)[]).map(async (key) => [key, await queryScalar(prometheusUrl, queries[key], at)] as const));
   return Object.fromEntries(entries);
 }
 

@@ -14,9 +14,7 @@ export type CanaryCommand = { readonly kind: 'start'; readonly tag: string } | {
 
 export type Edit = { readonly path: readonly string[]; readonly value: unknown } | { readonly path: readonly string[]; readonly remove: true };
 
-export type Transition =
-  | { readonly ok: true; readonly edits: readonly Edit[]; readonly summary: string }
-  | { readonly ok: false; readonly error: string };
+export type Transition = { readonly ok: true; readonly edits: readonly Edit[]; readonly summary: string } | { readonly ok: false; readonly error: string };
 
 /** The weight a running canary receives: its explicit weight, or the first step. */
 export function currentWeight(canary: CanaryConfig): number {
@@ -32,7 +30,11 @@ function percent(weight: number, total: number): string {
   return `${Math.round((weight / total) * 1000) / 10}%`;
 }
 
-const CANARY_STATE: readonly string[][] = [['canary', 'tag'], ['canary', 'digest'], ['canary', 'weight']];
+const CANARY_STATE: readonly string[][] = [
+  ['canary', 'tag'],
+  ['canary', 'digest'],
+  ['canary', 'weight'],
+];
 const removeCanary: Edit[] = [{ path: ['canary', 'enabled'], value: false }, ...CANARY_STATE.map((path) => ({ path, remove: true as const }))];
 
 export function transition(service: WebServiceConfig, command: CanaryCommand): Transition {
@@ -40,7 +42,8 @@ export function transition(service: WebServiceConfig, command: CanaryCommand): T
   const stable = service.image.tag;
   switch (command.kind) {
     case 'start': {
-      if (canary.enabled) return { ok: false, error: `a canary (${canary.tag}) is already running at ${percent(currentWeight(canary), canary.weightTotal)}: promote or roll it back first` };
+      if (canary.enabled)
+        return { ok: false, error: `a canary (${canary.tag}) is already running at ${percent(currentWeight(canary), canary.weightTotal)}: promote or roll it back first` };
       if (command.tag === stable) return { ok: false, error: `${command.tag} is already the stable tag` };
       const first = canary.steps[0];
       if (first === canary.weightTotal) return { ok: false, error: 'the first step is already 100%: use a plain rollout (change image.tag) instead' };

@@ -27,7 +27,11 @@ export interface DeliveredEnvironment {
 export function renderArgoCd(gitops: GitOpsConfig, environments: readonly DeliveredEnvironment[]): OutputDirectory[] {
   const delivered = environments.filter((e) => e.config.argocd.enabled);
   const targets = delivered.map((e) => applicationTarget(gitops, e.name, e.config));
-  const project = appProject(gitops, targets, delivered.flatMap((e) => e.objects));
+  const project = appProject(
+    gitops,
+    targets,
+    delivered.flatMap((e) => e.objects),
+  );
 
   const app = new App({ outdir: '.' });
   const file = (directory: string, name: string, build: (chart: Chart) => void, syncWave?: number): RenderedFile => {

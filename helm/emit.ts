@@ -32,10 +32,12 @@ function conditionText(condition: Condition, switches: readonly Switch[]): strin
     return negated ? `not ${simple ? expr : `(${expr})`}` : simple || condition.literals.length === 1 ? expr : `(${expr})`;
   };
   if (condition.literals.length === 1) return literal(condition.literals[0]);
-  return `${condition.op} ${condition.literals.map((l) => {
-    const text = literal(l);
-    return /^[.\w]+$/.test(text) || text.startsWith('(') ? text : `(${text})`;
-  }).join(' ')}`;
+  return `${condition.op} ${condition.literals
+    .map((l) => {
+      const text = literal(l);
+      return /^[.\w]+$/.test(text) || text.startsWith('(') ? text : `(${text})`;
+    })
+    .join(' ')}`;
 }
 
 export class Emitter {

@@ -131,7 +131,10 @@ class Merger {
   /** List items aligned by identity (object kind/name, `name`, alert name, else content). */
   listItems(samples: readonly Sample[], domain: readonly number[], path: readonly (string | number)[]): Branch[][] {
     const keyed = samples.map((s) => ({ variant: s.variant, items: keyItems((s.node as Extract<VNode, { t: 'list' }>).items) }));
-    const order = unionOrder(keyed.map((k) => k.items.map(([key]) => key)), path.length === 1 ? undefined : path.join(' > '));
+    const order = unionOrder(
+      keyed.map((k) => k.items.map(([key]) => key)),
+      path.length === 1 ? undefined : path.join(' > '),
+    );
     const lookups = keyed.map((k) => ({ variant: k.variant, items: new Map(k.items) }));
     return order.map((key) => {
       const present = lookups.flatMap((k) => {
@@ -165,7 +168,10 @@ class Merger {
     const name = (v: number) => this.variants[v].name;
     throw new Error(
       `${path.join(' > ')}: no condition on the chart values explains where this differs: ` +
-        `[${[...members].map(name).join(', ')}] against [${domain.filter((v) => !members.has(v)).map(name).join(', ')}]`,
+        `[${[...members].map(name).join(', ')}] against [${domain
+          .filter((v) => !members.has(v))
+          .map(name)
+          .join(', ')}]`,
     );
   }
 }
@@ -206,7 +212,9 @@ function canonical(node: VNode | TNode): string {
     case 'checksum':
       return `checksum:${node.configMap}:${node.key ?? ''}`;
     default:
-      return JSON.stringify(node, (key, value) => (key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value));
+      return JSON.stringify(node, (key, value) =>
+        key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value,
+      );
   }
 }
 

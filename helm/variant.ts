@@ -52,7 +52,13 @@ export function renderVariant(name: string, config: Config, knobs: readonly Knob
     const markedObjects = marked.get(file) ?? [];
     output.set(
       file,
-      objects.map((object) => reader.read(object, markedObjects.find((m) => sameObject(object, m, reader)), [file])),
+      objects.map((object) =>
+        reader.read(
+          object,
+          markedObjects.find((m) => sameObject(object, m, reader)),
+          [file],
+        ),
+      ),
     );
   }
   return withChecksums(output, real);

@@ -4,11 +4,7 @@
  * first-level route), so one environment's receivers only get that environment's alerts. Every
  * URL and key is a SecretKeySelector into a Secret of the same namespace, never a value.
  */
-import {
-  AlertmanagerConfigSpecRouteMatchersMatchType,
-  type AlertmanagerConfigSpec,
-  type AlertmanagerConfigSpecReceivers,
-} from '../imports/monitoring.coreos.com.js';
+import { AlertmanagerConfigSpecRouteMatchersMatchType, type AlertmanagerConfigSpec, type AlertmanagerConfigSpecReceivers } from '../imports/monitoring.coreos.com.js';
 import type { MonitoringConfig, ReceiverConfig, SecretKeyRef } from '../config/schema.js';
 
 /** Takes the alerts that no receiver wants (Alertmanager needs a receiver on the root route). */

@@ -132,7 +132,11 @@ export function environmentAlertGroups(config: Config, namespace: string): RuleG
       alert(
         `${product}ExporterDown`,
         'warning',
-        `up${selector([['namespace', '=', namespace], ['service', '=', service], ['endpoint', '=', 'metrics']])} == 0`,
+        `up${selector([
+          ['namespace', '=', namespace],
+          ['service', '=', service],
+          ['endpoint', '=', 'metrics'],
+        ])} == 0`,
         a.exporterDown.for,
         { service },
         `${product} exporter in {{ $labels.pod }} cannot be scraped`,

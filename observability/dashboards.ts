@@ -30,7 +30,7 @@ export function environmentDashboards(env: EnvironmentContext): EnvironmentDashb
   });
   const dashboards = [
     spec('overview', 'Application overview', 'Requests, errors, latency and saturation of the web services.', applicationOverview(env)),
-    spec('canary', 'Canary vs stable', 'Each web service\'s canary track against its stable track.', canaryVsStable(env)),
+    spec('canary', 'Canary vs stable', "Each web service's canary track against its stable track.", canaryVsStable(env)),
     spec('infrastructure', 'Infrastructure', 'Namespace resources, volumes and datastores.', infrastructure(env)),
   ];
   // Without a web service that exposes metrics there is no canary to compare.
@@ -46,7 +46,10 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
   const services = measuredServices(config, namespace);
   const alerts = config.monitoring.alerts;
   const workloads = [...Object.entries(config.services), ...Object.entries(config.workers)].filter(([, w]) => w.enabled).map(([name]) => name);
-  const containers: Matcher[] = [['namespace', '=', namespace], ['container', '=~', workloads.join('|')]];
+  const containers: Matcher[] = [
+    ['namespace', '=', namespace],
+    ['container', '=~', workloads.join('|')],
+  ];
   const cpu = sumBy(['pod'], `rate(container_cpu_usage_seconds_total${selector(containers)}[${W}])`);
   const memory = sumBy(['pod'], `container_memory_working_set_bytes${selector(containers)}`);
   const limit = (resource: string) => sumBy(['pod'], `kube_pod_container_resource_limits${selector([...containers, ['resource', '=', resource]])}`);
@@ -54,33 +57,65 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
   const kpis: PanelSpec[] = services.length
     ? [
         row('Traffic and errors'),
-        timeseries('Request rate', perService(services, (s) => requestRate(s, W)), { unit: 'reqps', min: 0 }),
-        timeseries('Error rate (5xx)', perService(services, (s) => errorRatio(s, W)), {
-          unit: 'percentunit',
-          min: 0,
-          description: `Share of requests answered 5xx; the objective is below ${alerts.errorRate.max * 100}%.`,
-          thresholds: [{ value: alerts.errorRate.max, color: 'red' }],
-        }),
-        stat('Availability over the time range', perService(services, (s) => `1 - (${errorRatio(s, '$__range')})`), {
-          unit: 'percentunit',
-          baseColor: 'red',
-          thresholds: [{ value: 1 - alerts.errorRate.max, color: 'green' }],
-        }),
-        timeseries('Responses by status', perService(services, (s) => requestRate(s, W, [s.metrics.statusLabel]), (s) => ` {{${s.metrics.statusLabel}}}`), {
-          unit: 'reqps',
-          min: 0,
-          width: 24,
-          stacked: true,
-        }),
+        timeseries(
+          'Request rate',
+          perService(services, (s) => requestRate(s, W)),
+          { unit: 'reqps', min: 0 },
+        ),
+        timeseries(
+          'Error rate (5xx)',
+          perService(services, (s) => errorRatio(s, W)),
+          {
+            unit: 'percentunit',
+            min: 0,
+            description: `Share of requests answered 5xx; the objective is below ${alerts.errorRate.max * 100}%.`,
+            thresholds: [{ value: alerts.errorRate.max, color: 'red' }],
+          },
+        ),
+        stat(
+          'Availability over the time range',
+          perService(services, (s) => `1 - (${errorRatio(s, '$__range')})`),
+          {
+            unit: 'percentunit',
+            baseColor: 'red',
+            thresholds: [{ value: 1 - alerts.errorRate.max, color: 'green' }],
+          },
+        ),
+        timeseries(
+          'Responses by status',
+          perService(
+            services,
+            (s) => requestRate(s, W, [s.metrics.statusLabel]),
+            (s) => ` {{${s.metrics.statusLabel}}}`,
+          ),
+          {
+            unit: 'reqps',
+            min: 0,
+            width: 24,
+            stacked: true,
+          },
+        ),
         row('Latency'),
-        timeseries('p50 latency', perService(services, (s) => latencyQuantile(0.5, s, W)), { unit: 's', min: 0 }),
-        timeseries('p95 latency', perService(services, (s) => latencyQuantile(0.95, s, W)), {
-          unit: 's',
-          min: 0,
-          description: `The objective is below ${alerts.latency.p95Seconds * 1000} ms.`,
-          thresholds: [{ value: alerts.latency.p95Seconds, color: 'red' }],
-        }),
-        timeseries('p99 latency', perService(services, (s) => latencyQuantile(0.99, s, W)), { unit: 's', min: 0 }),
+        timeseries(
+          'p50 latency',
+          perService(services, (s) => latencyQuantile(0.5, s, W)),
+          { unit: 's', min: 0 },
+        ),
+        timeseries(
+          'p95 latency',
+          perService(services, (s) => latencyQuantile(0.95, s, W)),
+          {
+            unit: 's',
+            min: 0,
+            description: `The objective is below ${alerts.latency.p95Seconds * 1000} ms.`,
+            thresholds: [{ value: alerts.latency.p95Seconds, color: 'red' }],
+          },
+        ),
+        timeseries(
+          'p99 latency',
+          perService(services, (s) => latencyQuantile(0.99, s, W)),
+          { unit: 's', min: 0 },
+        ),
       ]
     : [];
 
@@ -101,7 +136,10 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
       'Available replicas',
       [
         { expr: sumBy(['deployment'], `kube_deployment_status_replicas_available${selector([['namespace', '=', namespace]])}`), legend: '{{deployment}}' },
-        { expr: sumBy(['horizontalpodautoscaler'], `kube_horizontalpodautoscaler_spec_max_replicas${selector([['namespace', '=', namespace]])}`), legend: '{{horizontalpodautoscaler}} HPA max' },
+        {
+          expr: sumBy(['horizontalpodautoscaler'], `kube_horizontalpodautoscaler_spec_max_replicas${selector([['namespace', '=', namespace]])}`),
+          legend: '{{horizontalpodautoscaler}} HPA max',
+        },
       ],
       { unit: 'short', min: 0, width: 12 },
     ),
@@ -146,8 +184,16 @@ function canaryVsStable(env: EnvironmentContext): PanelSpec[] {
         description: `Rollback above ${a.maxLatencyRatio}x.`,
         thresholds: [{ value: a.maxLatencyRatio, color: 'red' }],
       }),
-      timeseries('CPU (cores)', perTrack((d) => `sum(rate(container_cpu_usage_seconds_total${selector(podsOf(d, namespace, s.service))}[${W}]))`), { unit: 'short', min: 0 }),
-      timeseries('Memory', perTrack((d) => `sum(container_memory_working_set_bytes${selector(podsOf(d, namespace, s.service))})`), { unit: 'bytes', min: 0 }),
+      timeseries(
+        'CPU (cores)',
+        perTrack((d) => `sum(rate(container_cpu_usage_seconds_total${selector(podsOf(d, namespace, s.service))}[${W}]))`),
+        { unit: 'short', min: 0 },
+      ),
+      timeseries(
+        'Memory',
+        perTrack((d) => `sum(container_memory_working_set_bytes${selector(podsOf(d, namespace, s.service))})`),
+        { unit: 'bytes', min: 0 },
+      ),
       timeseries('Ready pods', perTrack(ready), { unit: 'short', min: 0 }),
     ];
   });
@@ -156,8 +202,16 @@ function canaryVsStable(env: EnvironmentContext): PanelSpec[] {
 function infrastructure(env: EnvironmentContext): PanelSpec[] {
   const { namespace, config } = env;
   const ns = selector([['namespace', '=', namespace]]);
-  const containers = selector([['namespace', '=', namespace], ['container', '!=', ''], ['container', '!=', 'POD']]);
-  const resource = (metric: string, name: string) => `sum(${metric}${selector([['namespace', '=', namespace], ['resource', '=', name]])})`;
+  const containers = selector([
+    ['namespace', '=', namespace],
+    ['container', '!=', ''],
+    ['container', '!=', 'POD'],
+  ]);
+  const resource = (metric: string, name: string) =>
+    `sum(${metric}${selector([
+      ['namespace', '=', namespace],
+      ['resource', '=', name],
+    ])})`;
   const usedVsReserved = (used: string, name: string): Query[] => [
     { expr: used, legend: 'used' },
     { expr: resource('kube_pod_container_resource_requests', name), legend: 'requests' },
@@ -167,9 +221,16 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
   const redis = config.redis.enabled && config.redis.metrics.enabled;
   return [
     row('Namespace resources'),
-    timeseries('CPU: used, requested, limit (cores)', usedVsReserved(`sum(rate(container_cpu_usage_seconds_total${containers}[${W}]))`, 'cpu'), { unit: 'short', min: 0, width: 12 }),
+    timeseries('CPU: used, requested, limit (cores)', usedVsReserved(`sum(rate(container_cpu_usage_seconds_total${containers}[${W}]))`, 'cpu'), {
+      unit: 'short',
+      min: 0,
+      width: 12,
+    }),
     timeseries('Memory: used, requested, limit', usedVsReserved(`sum(container_memory_working_set_bytes${containers})`, 'memory'), { unit: 'bytes', min: 0, width: 12 }),
-    timeseries('CPU by pod, top 10 (cores)', [{ expr: `topk(10, ${sumBy(['pod'], `rate(container_cpu_usage_seconds_total${containers}[${W}])`)})`, legend: '{{pod}}' }], { unit: 'short', min: 0 }),
+    timeseries('CPU by pod, top 10 (cores)', [{ expr: `topk(10, ${sumBy(['pod'], `rate(container_cpu_usage_seconds_total${containers}[${W}])`)})`, legend: '{{pod}}' }], {
+      unit: 'short',
+      min: 0,
+    }),
     timeseries('Memory by pod, top 10', [{ expr: `topk(10, ${sumBy(['pod'], `container_memory_working_set_bytes${containers}`)})`, legend: '{{pod}}' }], { unit: 'bytes', min: 0 }),
     timeseries(
       'Network',
@@ -190,12 +251,31 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
       ? [
           row('MongoDB'),
           stat('MongoDB up', [{ expr: `mongodb_up${ns}`, legend: '{{pod}}' }], { unit: 'none', width: 6, baseColor: 'red', thresholds: [{ value: 1, color: 'green' }] }),
-          timeseries('Operations by type', [{ expr: sumBy(['legacy_op_type'], `rate(mongodb_ss_opcounters${ns}[${W}])`), legend: '{{legacy_op_type}}' }], { unit: 'ops', min: 0, width: 6 }),
-          timeseries('Connections', [{ expr: sumBy(['pod'], `mongodb_ss_connections${selector([['namespace', '=', namespace], ['conn_type', '=', 'current']])}`), legend: '{{pod}}' }], {
-            unit: 'short',
+          timeseries('Operations by type', [{ expr: sumBy(['legacy_op_type'], `rate(mongodb_ss_opcounters${ns}[${W}])`), legend: '{{legacy_op_type}}' }], {
+            unit: 'ops',
             min: 0,
             width: 6,
           }),
+          timeseries(
+            'Connections',
+            [
+              {
+                expr: sumBy(
+                  ['pod'],
+                  `mongodb_ss_connections${selector([
+                    ['namespace', '=', namespace],
+                    ['conn_type', '=', 'current'],
+                  ])}`,
+                ),
+                legend: '{{pod}}',
+              },
+            ],
+            {
+              unit: 'short',
+              min: 0,
+              width: 6,
+            },
+          ),
           // serverStatus reports resident memory in MiB.
           timeseries('Resident memory', [{ expr: `mongodb_ss_mem_resident${ns} * 1024 * 1024`, legend: '{{pod}}' }], { unit: 'bytes', min: 0, width: 6 }),
         ]
@@ -215,7 +295,12 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
           ),
           timeseries(
             'Keyspace hit ratio',
-            [{ expr: `sum(rate(redis_keyspace_hits_total${ns}[${W}])) / (sum(rate(redis_keyspace_hits_total${ns}[${W}])) + sum(rate(redis_keyspace_misses_total${ns}[${W}])))`, legend: 'hits' }],
+            [
+              {
+                expr: `sum(rate(redis_keyspace_hits_total${ns}[${W}])) / (sum(rate(redis_keyspace_hits_total${ns}[${W}])) + sum(rate(redis_keyspace_misses_total${ns}[${W}])))`,
+                legend: 'hits',
+              },
+            ],
             { unit: 'percentunit', min: 0, max: 1, width: 6 },
           ),
         ]

@@ -121,7 +121,21 @@ export function buildDashboard(spec: DashboardSpec): DashboardModel {
     annotations: { list: [] },
     links: [],
     templating: {
-      list: [{ name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, options: [], includeAll: false, multi: false, regex: '' }],
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          refresh: 1,
+          options: [],
+          includeAll: false,
+          multi: false,
+          regex: '',
+        },
+      ],
     },
     panels,
   };

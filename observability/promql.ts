@@ -37,12 +37,7 @@ export interface HttpScope {
 }
 
 function httpMatchers(s: HttpScope, extra: readonly Matcher[] = []): Matcher[] {
-  return [
-    ['namespace', '=', s.namespace],
-    ['service', '=~', `${s.service}|${s.service}-canary`],
-    ...(s.track ? [['track', '=', s.track] as Matcher] : []),
-    ...extra,
-  ];
+  return [['namespace', '=', s.namespace], ['service', '=~', `${s.service}|${s.service}-canary`], ...(s.track ? [['track', '=', s.track] as Matcher] : []), ...extra];
 }
 
 const SERVER_ERRORS = (s: HttpScope): Matcher => [s.metrics.statusLabel, '=~', '5..'];
@@ -75,9 +70,5 @@ export function serviceUp(s: HttpScope): string {
 
 /** Pods of a Deployment (`<name>-<hash>-<hash>`), excluding those of `<name>-canary`. */
 export function podsOf(deployment: string, namespace: string, container?: string): Matcher[] {
-  return [
-    ['namespace', '=', namespace],
-    ['pod', '=~', `${deployment}-[a-z0-9]+-[a-z0-9]+`],
-    ...(container ? [['container', '=', container] as Matcher] : []),
-  ];
+  return [['namespace', '=', namespace], ['pod', '=~', `${deployment}-[a-z0-9]+-[a-z0-9]+`], ...(container ? [['container', '=', container] as Matcher] : [])];
 }

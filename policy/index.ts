@@ -62,8 +62,6 @@ export function formatViolations(violations: readonly Violation[]): string {
     byObject.set(key, [...(byObject.get(key) ?? []), v]);
   }
   return [...byObject.entries()]
-    .map(([object, list]) =>
-      [object, ...list.flatMap((v) => [`  ${v.severity.padEnd(8)} ${v.rule}: ${v.message}`, `  ${' '.repeat(8)} fix: ${v.fix}`])].join('\n'),
-    )
+    .map(([object, list]) => [object, ...list.flatMap((v) => [`  ${v.severity.padEnd(8)} ${v.rule}: ${v.message}`, `  ${' '.repeat(8)} fix: ${v.fix}`])].join('\n'))
     .join('\n\n');
 }

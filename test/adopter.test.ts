@@ -93,7 +93,10 @@ beforeAll(() => {
   environments = listEnvironments(environmentsDir);
   for (const name of environments) {
     editEnvironmentFile(name, (doc) => {
-      doc.setIn(['services', service], doc.createNode({ image: { registry: 'ghcr.io', repository: `acme/${service}`, tag: '2.0.0' }, ingress: { paths: [{ path: `/${service}` }] } }));
+      doc.setIn(
+        ['services', service],
+        doc.createNode({ image: { registry: 'ghcr.io', repository: `acme/${service}`, tag: '2.0.0' }, ingress: { paths: [{ path: `/${service}` }] } }),
+      );
     });
   }
   synth = command((io) => synthCommand(['--config-dir', environmentsDir, '--gitops', join(configDir, 'gitops.yaml'), '--outdir', outdir], io, {}));
@@ -125,12 +128,21 @@ describe(`an adopter's new environment and service`, () => {
   });
 
   it('pass the policy report (npm run check), from the config and from the written files', () => {
-    for (const argv of [['--config-dir', environmentsDir], ['--dist', '--config-dir', environmentsDir]]) {
+    for (const argv of [
+      ['--config-dir', environmentsDir],
+      ['--dist', '--config-dir', environmentsDir],
+    ]) {
       const check = command((io) => withOutdir(() => checkCommand(argv, io)));
       expect(check.code, `${argv.join(' ')}\n${check.out}${check.err}`).toBe(0);
       for (const name of environments) expect(check.out, argv.join(' ')).toMatch(new RegExp(`^${name}: 0 errors, 0 warnings in \\d+ objects$`, 'm'));
       // Exactly the environments: dist/argocd*/ and dist/helm/ are not environments.
-      expect(check.out.match(/^[\w-]+: \d+ errors/gm)?.map((line) => line.split(':')[0]).sort(), argv.join(' ')).toEqual([...environments].sort());
+      expect(
+        check.out
+          .match(/^[\w-]+: \d+ errors/gm)
+          ?.map((line) => line.split(':')[0])
+          .sort(),
+        argv.join(' '),
+      ).toEqual([...environments].sort());
     }
   });
 
@@ -155,7 +167,10 @@ describe.each(helmRows())(`the Helm chart of the adopter's config, with %s`, (_,
     expect(chart, chart.err).toMatchObject({ code: 0 });
     for (const name of environments) {
       const lint = helmLint(chartDir(), { valuesFiles: [join(chartDir(), `values-${name}.yaml`)] }, helm);
-      expect(lint.messages.filter((m) => m.startsWith('[ERROR]')), name).toEqual([]);
+      expect(
+        lint.messages.filter((m) => m.startsWith('[ERROR]')),
+        name,
+      ).toEqual([]);
     }
   });
 

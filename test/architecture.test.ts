@@ -63,14 +63,14 @@ describe('architecture', () => {
     expect(
       violationsOf({
         'config/a.ts': "import { b } from '../charts/b.js';\nexport const a = b;\n",
-        'charts/b.ts': "export const b = 1;\n",
+        'charts/b.ts': 'export const b = 1;\n',
         'gitops/c.ts': "import type { H } from '../helm/h.js';\nexport type C = H;\n",
         'helm/h.ts': 'export type H = number;\n',
         'core/d.ts': "import { e } from './e.js';\nexport const d = () => e;\n",
         'core/e.ts': "import { d } from './d.js';\nexport const e = () => d;\n",
         'synth/f.ts': "import { main } from '../main.js';\nimport { t } from '../test/t.js';\nexport const f = [main, t];\n",
         'main.ts': 'export const main = 1;\n',
-        'test/t.ts': "export const t = 1;\n",
+        'test/t.ts': 'export const t = 1;\n',
       }),
     ).toEqual([
       'layer-config: config/a.ts -> charts/b.ts',
@@ -84,7 +84,7 @@ describe('architecture', () => {
   it('the rules allow imports of the own folder, lower layers and imports/, and test/ importing anything', () => {
     expect(
       violationsOf({
-        'config/a.ts': "export const a = 1;\n",
+        'config/a.ts': 'export const a = 1;\n',
         'charts/b.ts': "import { a } from '../config/a.js';\nimport { c } from './c.js';\nimport { k } from '../imports/k.js';\nexport const b = [a, c, k];\n",
         'charts/c.ts': 'export const c = 1;\n',
         'imports/k.ts': 'export const k = 1;\n',

@@ -37,7 +37,7 @@ describe('availability rules', () => {
 });
 
 describe('PodDisruptionBudgets', () => {
-  it('protect the autoscaled web services and the replica set in prod, each with its workload\'s selector', () => {
+  it("protect the autoscaled web services and the replica set in prod, each with its workload's selector", () => {
     expect(budgets(prod)).toEqual({ backend: 1, frontend: 1, mongodb: 1 });
     for (const name of ['backend', 'frontend']) {
       const budget = find(prod, 'PodDisruptionBudget', name);
@@ -70,7 +70,9 @@ describe('PodDisruptionBudgets', () => {
   });
 
   it('cover workers with several replicas and larger replica sets', () => {
-    const env = renderYaml('tier: prod\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    replicas: 3\nmongodb:\n  replicaSet: { enabled: true, members: 5 }\n');
+    const env = renderYaml(
+      'tier: prod\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n    replicas: 3\nmongodb:\n  replicaSet: { enabled: true, members: 5 }\n',
+    );
     expect(budgets(env)).toMatchObject({ mailer: 1, mongodb: 2 });
   });
 });
@@ -78,7 +80,7 @@ describe('PodDisruptionBudgets', () => {
 describe('topology spread', () => {
   const constraints = (env: typeof prod, kind: string, name: string) => find(env, kind, name).spec.template.spec.topologySpreadConstraints;
 
-  it('spreads web services in staging and prod over zones and nodes, with the Deployment\'s selector', () => {
+  it("spreads web services in staging and prod over zones and nodes, with the Deployment's selector", () => {
     for (const name of ['backend', 'frontend']) {
       const deployment = find(prod, 'Deployment', name);
       expect(constraints(prod, 'Deployment', name)).toEqual(topologySpreadConstraints(deployment.spec.selector.matchLabels));

@@ -20,7 +20,11 @@ describe('blue-green manifests', () => {
     expect(blue.spec.template.spec.containers[0].image).toBe('ghcr.io/example/webapp-backend:0.9.0');
     expect(blue.spec.selector.matchLabels.track).toBe('blue');
     expect(green.spec.selector.matchLabels.track).toBe('green');
-    expect(findAll(env, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(['backend-blue', 'backend-green', 'frontend']);
+    expect(
+      findAll(env, 'HorizontalPodAutoscaler')
+        .map((h) => h.spec.scaleTargetRef.name)
+        .sort(),
+    ).toEqual(['backend-blue', 'backend-green', 'frontend']);
     expect(blue.spec).not.toHaveProperty('replicas');
   });
 
@@ -35,7 +39,9 @@ describe('blue-green manifests', () => {
   });
 
   it('cannot be combined with a canary', () => {
-    expect(() => configFromYaml('tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true }\n    canary: { enabled: true, tag: "2.0.0" }\n')).toThrow(/either by canary or by blue-green/);
+    expect(() => configFromYaml('tier: prod\nservices:\n  backend:\n    blueGreen: { enabled: true }\n    canary: { enabled: true, tag: "2.0.0" }\n')).toThrow(
+      /either by canary or by blue-green/,
+    );
   });
 });
 

@@ -40,7 +40,10 @@ function scenarioSeries(namespace: string, tracks: Track[]): { counters: string[
     const service = t.track === 'canary' ? 'backend-canary' : 'backend';
     const labels = `namespace="${namespace}",service="${service}",pod="${service}-0",track="${t.track}"`;
     const perStep = t.requestsPerSecond * STEP;
-    for (const [status, share] of [['200', 1 - t.errorShare], ['500', t.errorShare]] as const) {
+    for (const [status, share] of [
+      ['200', 1 - t.errorShare],
+      ['500', t.errorShare],
+    ] as const) {
       for (let i = 0; i < SAMPLES; i++) {
         counters.push(`http_requests_total{${labels},status_code="${status}"} ${(perStep * share * i).toFixed(3)} ${END - (SAMPLES - 1 - i) * STEP}`);
       }

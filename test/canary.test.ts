@@ -84,8 +84,7 @@ describe('canary routing (ingress-nginx annotations)', () => {
   });
 
   it('emits no canary objects when disabled', () => {
-    const canaryObjects = (env: typeof prod) =>
-      objectsOf(env).filter((o: any) => /^(backend|frontend)-canary$/.test(o.metadata.name) || o.metadata.labels?.track === 'canary');
+    const canaryObjects = (env: typeof prod) => objectsOf(env).filter((o: any) => /^(backend|frontend)-canary$/.test(o.metadata.name) || o.metadata.labels?.track === 'canary');
     const prod = renderReference('prod');
     expect(canaryObjects(prod)).toEqual([]);
     const disabled = renderYaml(withCanary('{ enabled: false, tag: "1.1.0", weight: 50 }'));
@@ -128,7 +127,10 @@ describe('promotion state machine', () => {
     expect(t.ok && apply(t.edits)).toEqual({ 'canary.enabled': true, 'canary.tag': '1.1.0', 'canary.digest': '<removed>', 'canary.weight': 10 });
   });
   it('start is refused while a canary runs, and for the stable tag', () => {
-    expect(transition(service('{ enabled: true, tag: "1.1.0" }'), { kind: 'start', tag: '1.2.0' })).toMatchObject({ ok: false, error: expect.stringContaining('already running at 10%') });
+    expect(transition(service('{ enabled: true, tag: "1.1.0" }'), { kind: 'start', tag: '1.2.0' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('already running at 10%'),
+    });
     expect(transition(service('{}'), { kind: 'start', tag: '1.0.0' })).toMatchObject({ ok: false, error: expect.stringContaining('already the stable tag') });
   });
   it.each([
@@ -177,11 +179,15 @@ describe('promotion state machine', () => {
 describe('editing the environment file', () => {
   it('keeps comments and layout', () => {
     const text = '# top comment\ntier: prod\nservices:\n  backend:\n    # the API\n    replicas: 3 # inline\n';
-    const edited = applyEdits(text, ['services', 'backend'], [
-      { path: ['canary', 'enabled'], value: true },
-      { path: ['canary', 'tag'], value: '1.1.0' },
-      { path: ['canary', 'weight'], remove: true },
-    ]);
+    const edited = applyEdits(
+      text,
+      ['services', 'backend'],
+      [
+        { path: ['canary', 'enabled'], value: true },
+        { path: ['canary', 'tag'], value: '1.1.0' },
+        { path: ['canary', 'weight'], remove: true },
+      ],
+    );
     expect(edited).toBe('# top comment\ntier: prod\nservices:\n  backend:\n    # the API\n    replicas: 3 # inline\n    canary:\n      enabled: true\n      tag: 1.1.0\n');
   });
 });
@@ -209,6 +215,8 @@ describe('canary analysis verdict', () => {
     expect(q.canaryErrorRate).toBe(
       'sum(rate(http_requests_total{namespace="webapp-prod",service=~"backend|backend-canary",track="canary",status_code=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="webapp-prod",service=~"backend|backend-canary",track="canary"}[5m]))',
     );
-    expect(q.stableP95).toBe('histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="webapp-prod",service=~"backend|backend-canary",track="stable"}[5m])))');
+    expect(q.stableP95).toBe(
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="webapp-prod",service=~"backend|backend-canary",track="stable"}[5m])))',
+    );
   });
 });

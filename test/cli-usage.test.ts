@@ -89,7 +89,12 @@ const CANARY_MISTAKES: MistakeCase[] = [
   { command: CANARY, mistake: 'an unknown subcommand', argv: ['frobnicate', '--env', 'prod'], error: "error: unknown command 'frobnicate'" },
   { command: CANARY, mistake: 'no --env', argv: ['status'], error: 'error: --env is required' },
   { command: CANARY, mistake: 'start without --image-tag', argv: ['start', '--env', 'prod'], error: 'error: start needs --image-tag <tag>' },
-  { command: CANARY, mistake: 'an --at that is not a time', argv: ['analyze', '--env', 'prod', '--prometheus', 'http://127.0.0.1:9', '--at', 'yesterday'], error: /^error: --at: not a time: yesterday/ },
+  {
+    command: CANARY,
+    mistake: 'an --at that is not a time',
+    argv: ['analyze', '--env', 'prod', '--prometheus', 'http://127.0.0.1:9', '--at', 'yesterday'],
+    error: /^error: --at: not a time: yesterday/,
+  },
   { command: CANARY, mistake: 'a repeated single-value option', argv: ['status', '--env', 'prod', '--env', 'dev'], error: "error: option '--env' is given more than once" },
 ];
 
@@ -155,20 +160,38 @@ describe('failures other than usage', () => {
     expect(result).toMatchObject({ code: 70, err: [expect.stringMatching(/^internal error: Cannot read .*--debug for the stack trace\)$/)] });
   });
 
-  it('a config error exits 1 with its message and the command\'s note, no usage line', async () => {
-    const result = await run(['--name', 'x'], () => { throw new ConfigError('/cfg/prod.yaml', ['services.backend.port (line 3, column 5): Too big']); }, {
-      afterUserError: (values: { name?: string }) => `nothing was written for ${values.name}`,
-    });
+  it("a config error exits 1 with its message and the command's note, no usage line", async () => {
+    const result = await run(
+      ['--name', 'x'],
+      () => {
+        throw new ConfigError('/cfg/prod.yaml', ['services.backend.port (line 3, column 5): Too big']);
+      },
+      {
+        afterUserError: (values: { name?: string }) => `nothing was written for ${values.name}`,
+      },
+    );
     expect(result.code).toBe(EXIT.userError);
     expect(result.err).toEqual(['error: /cfg/prod.yaml: invalid configuration\n  - services.backend.port (line 3, column 5): Too big', 'nothing was written for x']);
   });
 
-  it('a user error exits with the command\'s code (diff: 2), a usage error thrown by a handler with the usage line', async () => {
-    expect(await run([], () => { throw new UserError('no such service'); }, { userErrorCode: 2 })).toMatchObject({ code: 2, err: ['error: no such service'] });
-    expect(await run([], () => { throw new UsageError('--against needs one --env'); })).toMatchObject({ code: 2, err: ['error: --against needs one --env', spec.usage] });
+  it("a user error exits with the command's code (diff: 2), a usage error thrown by a handler with the usage line", async () => {
+    expect(
+      await run(
+        [],
+        () => {
+          throw new UserError('no such service');
+        },
+        { userErrorCode: 2 },
+      ),
+    ).toMatchObject({ code: 2, err: ['error: no such service'] });
+    expect(
+      await run([], () => {
+        throw new UsageError('--against needs one --env');
+      }),
+    ).toMatchObject({ code: 2, err: ['error: --against needs one --env', spec.usage] });
   });
 
-  it('a file system error is the user\'s (exit 1), one line: --outdir below a regular file', async () => {
+  it("a file system error is the user's (exit 1), one line: --outdir below a regular file", async () => {
     const file = join(scratch, 'a-file');
     writeFileSync(file, '');
     const result = await capture(synthCommand, ['--env', 'dev', '--outdir', join(file, 'dist')]);

@@ -65,7 +65,6 @@ async function synthProcess(args: string[], outdir: string, configDir: string): 
   }
 }
 
-
 /** A scenario's own copy of the environment files and an output dir synthesized from them. */
 async function scenario(name: string): Promise<{ configDir: string; outdir: string }> {
   const configDir = join(scratch, name, 'environments');
@@ -147,7 +146,6 @@ describe.concurrent('npm run synth', () => {
   });
 });
 
-
 describe('where synth writes', () => {
   const CLI = { CDK8S_RECORD_CONSTRUCT_METADATA: 'false' };
 
@@ -159,7 +157,7 @@ describe('where synth writes', () => {
     expect(synthTarget(undefined, { CDK8S_OUTDIR: CDK8S_SCRATCH_DIR })).toMatchObject({ outdir: CDK8S_SCRATCH_DIR, cdk8sOutput: undefined });
   });
 
-  it('under `cdk8s synth` with cdk8s.yaml\'s scratch output: dist/, and a copy in the scratch directory', () => {
+  it("under `cdk8s synth` with cdk8s.yaml's scratch output: dist/, and a copy in the scratch directory", () => {
     for (const scratchDir of [CDK8S_SCRATCH_DIR, resolve(CDK8S_SCRATCH_DIR)]) {
       expect(synthTarget(undefined, { ...CLI, CDK8S_OUTDIR: scratchDir })).toEqual({ outdir: 'dist', cdk8sOutput: scratchDir, underCdk8s: true });
     }

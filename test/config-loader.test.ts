@@ -116,7 +116,11 @@ describe('YAML warnings are errors', () => {
 
 describe('Pathological YAML ends quickly', () => {
   const tooDeep = `the YAML is nested deeper than ${CONFIG_LIMITS.depth} levels (lists and mappings inside each other; a config needs fewer than 10)`;
-  const aliasBomb = ['tier: prod', 'a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+  const aliasBomb = [
+    'tier: prod',
+    'a: &a [x, x, x, x, x, x, x, x, x]',
+    ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`),
+  ].join('\n');
 
   it(`nesting: ${CONFIG_LIMITS.depth} levels parse, one more is an error at the deepest bracket (a 2 KB "[[[[..." used to overflow the stack)`, () => {
     // The top-level mapping is the first level.
@@ -139,7 +143,9 @@ describe('Pathological YAML ends quickly', () => {
   });
   it('aliases: nesting through them counts, a cycle and a missing anchor are errors, plain reuse works', () => {
     const chain = Array.from({ length: 4 }, (_, i) => `a${i}: &a${i} ${'['.repeat(20)}${i ? `*a${i - 1}` : '1'}${']'.repeat(20)}`).join('\n');
-    expect(problemsOf(`tier: prod\n${chain}\n`)).toEqual([expect.stringMatching(/^a3(\[0\]){20} \(line 5, column 29\): the YAML is nested deeper than 64 levels .*counting what alias \*a2 stands for$/)]);
+    expect(problemsOf(`tier: prod\n${chain}\n`)).toEqual([
+      expect.stringMatching(/^a3(\[0\]){20} \(line 5, column 29\): the YAML is nested deeper than 64 levels .*counting what alias \*a2 stands for$/),
+    ]);
     expect(problemsOf('tier: prod\nimagePullSecrets: &s [a, *s]\n')).toEqual([
       'imagePullSecrets[1] (line 2, column 26): alias *s is inside the value it names (&s), which would make it endless',
     ]);
@@ -169,7 +175,9 @@ describe('Pathological YAML ends quickly', () => {
     expect(loadProblems('big', environmentsDir({ 'big.yaml': text }))).toEqual([expected]);
   });
   it('a second document, however many follow, is an error at its start', () => {
-    expect(problemsOf(`tier: prod\n${'---\ntier: dev\n'.repeat(50_000)}`)).toEqual(['line 2, column 1: YAML syntax error: a second document starts here; a config file is a single YAML document']);
+    expect(problemsOf(`tier: prod\n${'---\ntier: dev\n'.repeat(50_000)}`)).toEqual([
+      'line 2, column 1: YAML syntax error: a second document starts here; a config file is a single YAML document',
+    ]);
   });
 });
 
@@ -203,7 +211,9 @@ describe('Syntax errors point where the problem starts', () => {
     expect(problemsOf('tier: prod\nservices:\n  backend:\n    replicas: 1\n   port: 3\nmongodb:\n  enabled: true\n')).toEqual([
       'line 5, column 1: YAML syntax error: All mapping items must start at the same column',
     ]);
-    expect(problemsOf('tier: prod\nservices:\n\tbackend:\n    replicas: 1\nmongodb:\n  enabled: true\n')).toEqual(['line 3, column 1: YAML syntax error: Tabs are not allowed as indentation']);
+    expect(problemsOf('tier: prod\nservices:\n\tbackend:\n    replicas: 1\nmongodb:\n  enabled: true\n')).toEqual([
+      'line 3, column 1: YAML syntax error: Tabs are not allowed as indentation',
+    ]);
   });
 });
 
@@ -262,7 +272,9 @@ describe('An environment "file" that is a directory, or unreadable', () => {
 
 describe('Rules wiring', () => {
   it('rule errors name the key path with its line and column, like schema problems', () => {
-    expect(problemsOf('tier: prod\nnamespace: kube-system\n')).toEqual([expect.stringMatching(/^namespace \(line 2, column 1\): "kube-system" is a namespace Kubernetes reserves/)]);
+    expect(problemsOf('tier: prod\nnamespace: kube-system\n')).toEqual([
+      expect.stringMatching(/^namespace \(line 2, column 1\): "kube-system" is a namespace Kubernetes reserves/),
+    ]);
   });
   it('rule warnings do not fail: they come back as "<file>: <path> (line L, column C): <message>", also from loadEnvironment', () => {
     const text = 'tier: staging\nnamespace: kube-apps\nlogs: {enabled: false}\n';

@@ -64,7 +64,9 @@ describe('names a derived object cannot carry', () => {
     expect(objectsOf(env).flatMap(issuesOf)).toEqual([]);
 
     const tooLong = 'a'.repeat(57);
-    expect(reported(canaryService(tooLong))).toEqual([expect.stringContaining(`services.${tooLong} (line 3, column 3): invalid name "${tooLong}": must be at most 56 characters, so that the canary Service`)]);
+    expect(reported(canaryService(tooLong))).toEqual([
+      expect.stringContaining(`services.${tooLong} (line 3, column 3): invalid name "${tooLong}": must be at most 56 characters, so that the canary Service`),
+    ]);
     const skipped = render(withServiceRenamed(valid(canaryService(longest)), longest, tooLong));
     expect(issuesOf(find(skipped, 'Service', `${tooLong}-canary`))).toEqual([expect.stringContaining('is not a valid DNS-1035 label')]);
   });
@@ -79,7 +81,10 @@ describe('names a derived object cannot carry', () => {
       `workers:\n  ${worker}:\n    ${IMAGE}\n    ${volume}\n    replicas: 2\n`;
     const env = render(valid(text), 'prod');
     for (const kind of ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim']) {
-      expect(findAll(env, kind).some((o) => o.metadata.name.startsWith(service) || o.metadata.name.startsWith(worker)), kind).toBe(true);
+      expect(
+        findAll(env, kind).some((o) => o.metadata.name.startsWith(service) || o.metadata.name.startsWith(worker)),
+        kind,
+      ).toBe(true);
     }
     expect(find(env, 'Deployment', `${service}-green`)).toBeDefined();
     expect(objectsOf(env).flatMap(issuesOf)).toEqual([]);
@@ -88,9 +93,19 @@ describe('names a derived object cannot carry', () => {
   it('<app.name>-<environment> must fit a label value: it is app.kubernetes.io/instance on every object', () => {
     const text = `app: { name: ${'a'.repeat(60)} }\nnamespace: shop\n`;
     const problems = environmentProblems('prod', unchecked(text));
-    expect(problems).toEqual([{ path: ['app', 'name'], severity: 'error', message: expect.stringMatching(/^".{65}" \(<app\.name>-<environment>\) is longer than 63 characters: it is the app\.kubernetes\.io\/instance label of every object; use a shorter app\.name/) }]);
+    expect(problems).toEqual([
+      {
+        path: ['app', 'name'],
+        severity: 'error',
+        message: expect.stringMatching(
+          /^".{65}" \(<app\.name>-<environment>\) is longer than 63 characters: it is the app\.kubernetes\.io\/instance label of every object; use a shorter app\.name/,
+        ),
+      },
+    ]);
     // Without an explicit namespace, the same name is the namespace: one problem, at the key that fixes both.
-    expect(environmentProblems('prod', unchecked(`app: { name: ${'a'.repeat(60)} }\n`))).toEqual([expect.objectContaining({ path: ['app', 'name'], message: expect.stringContaining('and the default namespace') })]);
+    expect(environmentProblems('prod', unchecked(`app: { name: ${'a'.repeat(60)} }\n`))).toEqual([
+      expect.objectContaining({ path: ['app', 'name'], message: expect.stringContaining('and the default namespace') }),
+    ]);
     expect(environmentProblems('prod', unchecked(`app: { name: ${'a'.repeat(58)} }\nnamespace: shop\n`))).toEqual([]);
 
     expect(issuesOf(find(render(unchecked(text), 'prod'), 'Deployment', 'backend'))).toContainEqual(expect.stringMatching(/app\.kubernetes\.io\/instance.*invalid label value/));
@@ -99,25 +114,39 @@ describe('names a derived object cannot carry', () => {
   it('the default logging namespace <namespace>-logging must fit 63 characters', () => {
     const namespace = 'n'.repeat(56);
     const problems = environmentProblems('test', unchecked(`namespace: ${namespace}\n`));
-    expect(problems).toEqual([{ path: ['logs', 'namespace'], severity: 'error', message: expect.stringContaining(`"${namespace}-logging" (<namespace>-logging) is longer than 63 characters; set logs.namespace`) }]);
+    expect(problems).toEqual([
+      {
+        path: ['logs', 'namespace'],
+        severity: 'error',
+        message: expect.stringContaining(`"${namespace}-logging" (<namespace>-logging) is longer than 63 characters; set logs.namespace`),
+      },
+    ]);
     expect(environmentProblems('test', unchecked(`namespace: ${namespace}\nlogs: { namespace: shop-logs }\n`))).toEqual([]);
     expect(issuesOf(find(render(unchecked(`namespace: ${namespace}\n`)), 'Namespace', `${namespace}-logging`))).toEqual([expect.stringContaining('is not a valid DNS-1123 label')]);
   });
 
   it('label values and keys the config supplies are checked at their keys, and would make invalid objects', () => {
-    expect(reported(`services:\n  backend:\n    component: ${'c'.repeat(64)}\n`)).toEqual([expect.stringMatching(/^services\.backend\.component \(line 4, column \d+\): must be at most 63 characters/)]);
+    expect(reported(`services:\n  backend:\n    component: ${'c'.repeat(64)}\n`)).toEqual([
+      expect.stringMatching(/^services\.backend\.component \(line 4, column \d+\): must be at most 63 characters/),
+    ]);
     const component = valid('');
     component.services.backend.component = 'c'.repeat(64);
     expect(issuesOf(find(render(component), 'Deployment', 'backend'))).toContainEqual(expect.stringMatching(/app\.kubernetes\.io\/component.*invalid label value/));
 
-    expect(reported('monitoring:\n  serviceMonitorLabels: { release: "kube prometheus" }\n')).toEqual([expect.stringMatching(/^monitoring\.serviceMonitorLabels\.release \(line 3, column \d+\): must be a label value/)]);
+    expect(reported('monitoring:\n  serviceMonitorLabels: { release: "kube prometheus" }\n')).toEqual([
+      expect.stringMatching(/^monitoring\.serviceMonitorLabels\.release \(line 3, column \d+\): must be a label value/),
+    ]);
     const monitorLabels = valid('');
     monitorLabels.monitoring.serviceMonitorLabels = { release: 'kube prometheus' };
     expect(issuesOf(find(render(monitorLabels), 'ServiceMonitor', 'backend'))).toContainEqual(expect.stringMatching(/labels\.release: invalid label value/));
 
-    expect(reported('monitoring:\n  grafana:\n    dashboards: { labelValue: "yes please" }\n')).toEqual([expect.stringMatching(/^monitoring\.grafana\.dashboards\.labelValue .*must be a label value/)]);
+    expect(reported('monitoring:\n  grafana:\n    dashboards: { labelValue: "yes please" }\n')).toEqual([
+      expect.stringMatching(/^monitoring\.grafana\.dashboards\.labelValue .*must be a label value/),
+    ]);
 
-    expect(reported('ingress:\n  annotations: { "nginx.ingress.kubernetes.io/ bad": "1" }\n')).toEqual([expect.stringMatching(/^ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/ bad .*invalid name .*must be an annotation key/)]);
+    expect(reported('ingress:\n  annotations: { "nginx.ingress.kubernetes.io/ bad": "1" }\n')).toEqual([
+      expect.stringMatching(/^ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/ bad .*invalid name .*must be an annotation key/),
+    ]);
     const annotations = valid('');
     annotations.ingress.annotations = { 'nginx.ingress.kubernetes.io/ bad': '1' };
     expect(issuesOf(find(render(annotations), 'Ingress', 'webapp'))).toContainEqual(expect.stringContaining('invalid annotation key'));
@@ -127,14 +156,29 @@ describe('names a derived object cannot carry', () => {
   // pkg/apis/core/validation and pkg/apis/networking/validation).
   it.each([
     ['an IngressClass name (DNS-1123 subdomain)', 'ingress: { className: Nginx_Public }', 'ingress.className', 'must be an object name'],
-    ['a StorageClass name (DNS-1123 subdomain)', 'services: { backend: { volumes: { uploads: { storageClass: Fast_SSD } } } }', 'services.backend.volumes.uploads.storageClass', 'must be an object name'],
+    [
+      'a StorageClass name (DNS-1123 subdomain)',
+      'services: { backend: { volumes: { uploads: { storageClass: Fast_SSD } } } }',
+      'services.backend.volumes.uploads.storageClass',
+      'must be an object name',
+    ],
     ['a datastore StorageClass name', 'mongodb: { storage: { storageClass: "fast ssd" } }', 'mongodb.storage.storageClass', 'must be an object name'],
-    ['a secretKeyRef key (IsConfigMapKey)', 'services: { backend: { secretEnv: { JWT: { secretName: s, key: "jwt/key" } } } }', 'services.backend.secretEnv.JWT.key', 'must be a Secret key'],
+    [
+      'a secretKeyRef key (IsConfigMapKey)',
+      'services: { backend: { secretEnv: { JWT: { secretName: s, key: "jwt/key" } } } }',
+      'services.backend.secretEnv.JWT.key',
+      'must be a Secret key',
+    ],
     ['a Secret key that starts with ".."', 'redis: { auth: { passwordKey: "..pw" } }', 'redis.auth.passwordKey', 'must not be "." or start with ".."'],
     ['the replica-set keyfile key', 'mongodb: { replicaSet: { keyFile: { key: "key file" } } }', 'mongodb.replicaSet.keyFile.key', 'must be a Secret key'],
     ['an Ingress host that is an IP address', 'ingress: { host: 10.0.0.1 }', 'ingress.host', 'not an IP address'],
     ['a Prefix path with "//"', 'services: { backend: { ingress: { paths: [{ path: "/api//v1" }] } } }', 'services.backend.ingress.paths[0].path', 'must not contain "//"'],
-    ['an Exact path ending in "/."', 'services: { backend: { ingress: { paths: [{ path: "/api/.", pathType: Exact }] } } }', 'services.backend.ingress.paths[0].path', 'must not end with "/."'],
+    [
+      'an Exact path ending in "/."',
+      'services: { backend: { ingress: { paths: [{ path: "/api/.", pathType: Exact }] } } }',
+      'services.backend.ingress.paths[0].path',
+      'must not end with "/."',
+    ],
   ])('%s is checked where it is written', (_what, text, path, fragment) => {
     const problems = reported(text);
     expect(problems).toHaveLength(1);
@@ -168,10 +212,30 @@ describe('user keys colliding with generated ones', () => {
     // Read from the rendered objects, not from the rules: the ConfigMap's keys and the container's own env.
     const env = render(valid(USES_ALL + RS));
     const generated = [...Object.keys(find(env, 'ConfigMap', 'api-config').data), ...pod(env, 'api').containers[0].env.map((v: { name: string }) => v.name)];
-    expect(generated).toEqual(expect.arrayContaining(['PORT', 'MONGODB_HOSTS', 'MONGODB_DATABASE', 'MONGODB_REPLICA_SET', 'MONGODB_USERNAME', 'MONGODB_PASSWORD', 'MONGODB_URI', 'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_URL']));
+    expect(generated).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'MONGODB_HOSTS',
+        'MONGODB_DATABASE',
+        'MONGODB_REPLICA_SET',
+        'MONGODB_USERNAME',
+        'MONGODB_PASSWORD',
+        'MONGODB_URI',
+        'REDIS_HOST',
+        'REDIS_PORT',
+        'REDIS_PASSWORD',
+        'REDIS_URL',
+      ]),
+    );
     for (const name of generated) {
       const inEnv = environmentProblems('test', unchecked(`${USES_ALL}    env: { ${name}: "x" }\n${RS}`));
-      expect(at(inEnv, 'services', 'api', 'env', name), name).toEqual([{ path: ['services', 'api', 'env', name], severity: 'error', message: expect.stringMatching(new RegExp(`^"${name}" is generated \\(the platform sets it .*\\); a value here would conflict with it: remove it or use another name$`)) }]);
+      expect(at(inEnv, 'services', 'api', 'env', name), name).toEqual([
+        {
+          path: ['services', 'api', 'env', name],
+          severity: 'error',
+          message: expect.stringMatching(new RegExp(`^"${name}" is generated \\(the platform sets it .*\\); a value here would conflict with it: remove it or use another name$`)),
+        },
+      ]);
       const inSecretEnv = environmentProblems('test', unchecked(`${USES_ALL}    secretEnv: { ${name}: { secretName: s, key: k } }\n${RS}`));
       expect(errors(inSecretEnv), name).toEqual([expect.objectContaining({ path: ['services', 'api', 'secretEnv', name] })]);
     }
@@ -179,7 +243,9 @@ describe('user keys colliding with generated ones', () => {
 
   it('a user PORT would replace the port the Service and probes use', () => {
     const text = `${USES_ALL}    env: { PORT: "9999" }\n`;
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['services', 'api', 'env', 'PORT'], message: expect.stringContaining('from services.api.port; change port instead') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['services', 'api', 'env', 'PORT'], message: expect.stringContaining('from services.api.port; change port instead') }),
+    ]);
     const env = render(unchecked(text));
     expect(find(env, 'ConfigMap', 'api-config').data.PORT).toBe('9999');
     expect(pod(env, 'api').containers[0].ports[0].containerPort).toBe(8080);
@@ -187,7 +253,9 @@ describe('user keys colliding with generated ones', () => {
 
   it('a secretEnv variable the datastore connection also sets would be defined twice in the container', () => {
     const text = `${USES_ALL}    secretEnv: { REDIS_PASSWORD: { secretName: other, key: pw } }\n`;
-    expect(errors(environmentProblems('test', unchecked(text)))).toEqual([expect.objectContaining({ path: ['services', 'api', 'secretEnv', 'REDIS_PASSWORD'], message: expect.stringContaining('because the workload uses redis') })]);
+    expect(errors(environmentProblems('test', unchecked(text)))).toEqual([
+      expect.objectContaining({ path: ['services', 'api', 'secretEnv', 'REDIS_PASSWORD'], message: expect.stringContaining('because the workload uses redis') }),
+    ]);
     const names = pod(render(unchecked(text)), 'api').containers[0].env.map((v: { name: string }) => v.name);
     expect(names.filter((n: string) => n === 'REDIS_PASSWORD')).toHaveLength(2);
   });
@@ -199,7 +267,9 @@ describe('user keys colliding with generated ones', () => {
 
   it('the same name in env and secretEnv: the Secret would silently win', () => {
     const text = `${USES_ALL}    env: { FEATURE: "on" }\n    secretEnv: { FEATURE: { secretName: flags, key: feature } }\n`;
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['services', 'api', 'env', 'FEATURE'], severity: 'error', message: expect.stringContaining('is also in secretEnv') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['services', 'api', 'env', 'FEATURE'], severity: 'error', message: expect.stringContaining('is also in secretEnv') }),
+    ]);
     const env = render(unchecked(text));
     expect(find(env, 'ConfigMap', 'api-config').data.FEATURE).toBe('on');
     expect(pod(env, 'api').containers[0].env).toContainEqual({ name: 'FEATURE', valueFrom: { secretKeyRef: { name: 'flags', key: 'feature' } } });
@@ -207,35 +277,53 @@ describe('user keys colliding with generated ones', () => {
 
   it('a volume must not take the name or the mount path of a writable emptyDir (frontend: /tmp, /var/cache/nginx, /var/run)', () => {
     const named = 'services:\n  frontend:\n    volumes: { writable-tmp: { mountPath: /data } }\n';
-    expect(environmentProblems('test', unchecked(named))).toEqual([expect.objectContaining({ path: ['services', 'frontend', 'volumes', 'writable-tmp'], message: expect.stringContaining('generated emptyDir volume of writable path "/tmp"') })]);
+    expect(environmentProblems('test', unchecked(named))).toEqual([
+      expect.objectContaining({ path: ['services', 'frontend', 'volumes', 'writable-tmp'], message: expect.stringContaining('generated emptyDir volume of writable path "/tmp"') }),
+    ]);
     const volumes = pod(render(unchecked(named)), 'frontend').volumes.map((v: { name: string }) => v.name);
     expect(volumes.filter((v: string) => v === 'writable-tmp')).toHaveLength(2);
 
     for (const mountPath of ['/var/cache/nginx', '/var/run/', '/tmp']) {
       const text = `services:\n  frontend:\n    volumes: { cache: { mountPath: ${mountPath} } }\n`;
-      expect(environmentProblems('test', unchecked(text)), mountPath).toEqual([expect.objectContaining({ path: ['services', 'frontend', 'volumes', 'cache', 'mountPath'], message: expect.stringContaining('is already the mount path of the writable path') })]);
+      expect(environmentProblems('test', unchecked(text)), mountPath).toEqual([
+        expect.objectContaining({
+          path: ['services', 'frontend', 'volumes', 'cache', 'mountPath'],
+          message: expect.stringContaining('is already the mount path of the writable path'),
+        }),
+      ]);
     }
-    const mounts = pod(render(unchecked('services:\n  frontend:\n    volumes: { cache: { mountPath: /var/cache/nginx } }\n')), 'frontend').containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath);
+    const mounts = pod(render(unchecked('services:\n  frontend:\n    volumes: { cache: { mountPath: /var/cache/nginx } }\n')), 'frontend').containers[0].volumeMounts.map(
+      (m: { mountPath: string }) => m.mountPath,
+    );
     expect(mounts.filter((m: string) => m === '/var/cache/nginx')).toHaveLength(2);
   });
 
   it('writable paths and volume mount paths are each unique', () => {
-    expect(environmentProblems('test', unchecked('services: { backend: { writablePaths: [/tmp, /cache, /tmp/] } }'))).toEqual([expect.objectContaining({ path: ['services', 'backend', 'writablePaths', 2], message: '"/tmp/" is listed twice; remove one' })]);
+    expect(environmentProblems('test', unchecked('services: { backend: { writablePaths: [/tmp, /cache, /tmp/] } }'))).toEqual([
+      expect.objectContaining({ path: ['services', 'backend', 'writablePaths', 2], message: '"/tmp/" is listed twice; remove one' }),
+    ]);
     expect(environmentProblems('test', unchecked('services: { backend: { writablePaths: [/var/run, /var-run] } }'))).toEqual([
       expect.objectContaining({ path: ['services', 'backend', 'writablePaths', 1], message: expect.stringContaining('would both get the emptyDir volume "writable-var-run"') }),
     ]);
     expect(environmentProblems('test', unchecked('services: { backend: { volumes: { extra: { mountPath: /app/uploads/ } } } }'))).toEqual([
-      expect.objectContaining({ path: ['services', 'backend', 'volumes', 'uploads', 'mountPath'], message: expect.stringContaining('is already the mount path of volume "extra"') }),
+      expect.objectContaining({
+        path: ['services', 'backend', 'volumes', 'uploads', 'mountPath'],
+        message: expect.stringContaining('is already the mount path of volume "extra"'),
+      }),
     ]);
   });
 
   it('PersistentVolumeClaims of different workloads, or of a workload and a datastore, must not share a name', () => {
     const text = `services:\n  shop:\n    ${IMAGE}\n    volumes: { cache-data: { mountPath: /a } }\nworkers:\n  shop-cache:\n    ${IMAGE}\n    volumes: { data: { mountPath: /b } }\n`;
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['workers', 'shop-cache', 'volumes', 'data'], message: expect.stringContaining('"shop-cache-data"') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['workers', 'shop-cache', 'volumes', 'data'], message: expect.stringContaining('"shop-cache-data"') }),
+    ]);
     expect(findAll(render(unchecked(text)), 'PersistentVolumeClaim').filter((c) => c.metadata.name === 'shop-cache-data')).toHaveLength(2);
 
     const datastore = `workers:\n  data:\n    ${IMAGE}\n    volumes: { mongodb-0: { mountPath: /b } }\n`;
-    expect(environmentProblems('test', unchecked(datastore))).toEqual([expect.objectContaining({ path: ['workers', 'data', 'volumes', 'mongodb-0'], message: expect.stringContaining('the data volume of mongodb pod 0') })]);
+    expect(environmentProblems('test', unchecked(datastore))).toEqual([
+      expect.objectContaining({ path: ['workers', 'data', 'volumes', 'mongodb-0'], message: expect.stringContaining('the data volume of mongodb pod 0') }),
+    ]);
     // The StatefulSet controller names a pod's claim <template>-<statefulset>-<ordinal>.
     const env = render(unchecked(datastore));
     const mongodb = find(env, 'StatefulSet', 'mongodb');
@@ -244,7 +332,9 @@ describe('user keys colliding with generated ones', () => {
 
   it('a separate metrics port must not be the Service port', () => {
     const text = 'services: { backend: { metrics: { port: 80 } } }';
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['services', 'backend', 'metrics', 'port'], message: expect.stringContaining('the Service would expose port 80 twice') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['services', 'backend', 'metrics', 'port'], message: expect.stringContaining('the Service would expose port 80 twice') }),
+    ]);
     expect(find(render(unchecked(text)), 'Service', 'backend').spec.ports.map((p: { port: number }) => p.port)).toEqual([80, 80]);
   });
 
@@ -267,12 +357,16 @@ describe('user keys colliding with generated ones', () => {
     const text = 'monitoring: { serviceMonitorLabels: { app.kubernetes.io/name: prometheus } }';
     expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['monitoring', 'serviceMonitorLabels', 'app.kubernetes.io/name'] })]);
     expect(find(render(unchecked(text)), 'ServiceMonitor', 'backend').metadata.labels['app.kubernetes.io/name']).toBe('prometheus');
-    expect(environmentProblems('test', unchecked('monitoring: { grafana: { dashboards: { label: track } } }'))).toEqual([expect.objectContaining({ path: ['monitoring', 'grafana', 'dashboards', 'label'] })]);
+    expect(environmentProblems('test', unchecked('monitoring: { grafana: { dashboards: { label: track } } }'))).toEqual([
+      expect.objectContaining({ path: ['monitoring', 'grafana', 'dashboards', 'label'] }),
+    ]);
   });
 
   it('app.name must not be the name of a canary Ingress', () => {
     const text = `app: { name: web-canary }\n${canaryService('web')}`;
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['app', 'name'], message: expect.stringContaining('the canary Ingress of service "web"') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['app', 'name'], message: expect.stringContaining('the canary Ingress of service "web"') }),
+    ]);
     expect(findAll(render(unchecked(text)), 'Ingress').filter((i) => i.metadata.name === 'web-canary')).toHaveLength(2);
   });
 });
@@ -286,16 +380,22 @@ describe('reserved and shared namespaces', () => {
   });
 
   it('a default namespace <app.name>-<environment> that comes out reserved is refused too', () => {
-    expect(environmentProblems('system', unchecked('app: { name: kube }\nlogs: { namespace: system-logs }\n'))).toEqual([expect.objectContaining({ path: ['namespace'], message: expect.stringContaining('"kube-system"') })]);
+    expect(environmentProblems('system', unchecked('app: { name: kube }\nlogs: { namespace: system-logs }\n'))).toEqual([
+      expect.objectContaining({ path: ['namespace'], message: expect.stringContaining('"kube-system"') }),
+    ]);
   });
 
   it('the "kube-" prefix is a warning', () => {
-    expect(environmentProblems('test', unchecked('namespace: kube-shop\nlogs: { namespace: shop-logs }\n'))).toEqual([expect.objectContaining({ path: ['namespace'], severity: 'warning' })]);
+    expect(environmentProblems('test', unchecked('namespace: kube-shop\nlogs: { namespace: shop-logs }\n'))).toEqual([
+      expect.objectContaining({ path: ['namespace'], severity: 'warning' }),
+    ]);
   });
 
   it('the logging namespace must not be the environment namespace', () => {
     const text = 'namespace: shop\nlogs: { namespace: shop }\n';
-    expect(environmentProblems('test', unchecked(text))).toEqual([expect.objectContaining({ path: ['logs', 'namespace'], severity: 'error', message: expect.stringContaining('is also the environment namespace') })]);
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['logs', 'namespace'], severity: 'error', message: expect.stringContaining('is also the environment namespace') }),
+    ]);
     // Without the rule, synthesis itself fails: both namespaces get the same default-deny policy.
     expect(() => render(unchecked(text))).toThrow("There is already a Construct with name 'shop-default-deny'");
   });
@@ -303,30 +403,51 @@ describe('reserved and shared namespaces', () => {
   const named = (name: string, text: string): NamedConfig => ({ name, file: `config/environments/${name}.yaml`, config: unchecked(text) });
 
   it('two environments in one namespace: an error against the later file', () => {
-    const problems = crossEnvironmentProblems([named('blue', 'namespace: shop\ningress: { host: a.example.com }\n'), named('green', 'namespace: shop\ningress: { host: b.example.com }\n')]);
+    const problems = crossEnvironmentProblems([
+      named('blue', 'namespace: shop\ningress: { host: a.example.com }\n'),
+      named('green', 'namespace: shop\ningress: { host: b.example.com }\n'),
+    ]);
     expect(problems).toEqual([
       { file: 'config/environments/green.yaml', path: ['namespace'], severity: 'error', message: expect.stringContaining('"shop" is also the namespace of environment "blue"') },
-      { file: 'config/environments/green.yaml', path: ['logs', 'namespace'], severity: 'error', message: expect.stringContaining('"shop-logging" is also the logging namespace of environment "blue"') },
+      {
+        file: 'config/environments/green.yaml',
+        path: ['logs', 'namespace'],
+        severity: 'error',
+        message: expect.stringContaining('"shop-logging" is also the logging namespace of environment "blue"'),
+      },
     ]);
     // The logging namespace of one environment is a namespace too.
-    expect(crossEnvironmentProblems([named('a', 'namespace: shop\ningress: { host: a.example.com }\n'), named('b', 'namespace: shop-logging\nlogs: { enabled: false }\ningress: { host: b.example.com }\n')])).toEqual([
+    expect(
+      crossEnvironmentProblems([
+        named('a', 'namespace: shop\ningress: { host: a.example.com }\n'),
+        named('b', 'namespace: shop-logging\nlogs: { enabled: false }\ningress: { host: b.example.com }\n'),
+      ]),
+    ).toEqual([
       expect.objectContaining({ file: 'config/environments/b.yaml', path: ['namespace'], message: expect.stringContaining('is also the logging namespace of environment "a"') }),
     ]);
   });
 
   it('two environments on one host: a warning against the later file; without an Ingress, no problem', () => {
     expect(crossEnvironmentProblems([named('a', ''), named('b', 'namespace: other\n')])).toEqual([
-      { file: 'config/environments/b.yaml', path: ['ingress', 'host'], severity: 'warning', message: expect.stringContaining('environment "a" serves the same host "app.example.com"') },
+      {
+        file: 'config/environments/b.yaml',
+        path: ['ingress', 'host'],
+        severity: 'warning',
+        message: expect.stringContaining('environment "a" serves the same host "app.example.com"'),
+      },
     ]);
     expect(crossEnvironmentProblems([named('a', ''), named('b', 'namespace: other\ningress: { enabled: false }\n')])).toEqual([]);
   });
 
   it('two environments with one <app.name>-<environment> (Argo CD Application name, instance label): an error', () => {
-    const problems = crossEnvironmentProblems([named('a-b', 'namespace: one\ningress: { host: a.example.com }\n'), named('b', 'app: { name: webapp-a }\nnamespace: two\ningress: { host: b.example.com }\n')]);
+    const problems = crossEnvironmentProblems([
+      named('a-b', 'namespace: one\ningress: { host: a.example.com }\n'),
+      named('b', 'app: { name: webapp-a }\nnamespace: two\ningress: { host: b.example.com }\n'),
+    ]);
     expect(problems).toEqual([expect.objectContaining({ file: 'config/environments/b.yaml', path: ['app', 'name'], message: expect.stringContaining('"webapp-a-b"') })]);
   });
 
-  it('synthesis applies them to the environment files: the later file fails with the key\'s line, a shared host is a warning', () => {
+  it("synthesis applies them to the environment files: the later file fails with the key's line, a shared host is a warning", () => {
     const dir = mkdtempSync(join(tmpdir(), 'cross-env-'));
     writeFileSync(join(dir, 'blue.yaml'), 'tier: staging\nnamespace: shop\ningress: { host: a.example.com }\n');
     writeFileSync(join(dir, 'green.yaml'), 'tier: staging\ningress: { host: b.example.com }\nnamespace: shop\n');
@@ -368,14 +489,21 @@ describe('the 1 MiB ConfigMap limit and NUL characters', () => {
     const total = others + 2 * characters;
     const text = `${base}${'é'.repeat(characters)}\n`;
     expect(environmentProblems('test', unchecked(text))).toEqual([
-      { path: ['services', 'backend', 'env'], severity: 'error', message: expect.stringContaining(`the settings total ${total} bytes, over the 1048576 bytes (1 MiB) the API server accepts in one ConfigMap (backend-config); the largest is BLOB`) },
+      {
+        path: ['services', 'backend', 'env'],
+        severity: 'error',
+        message: expect.stringContaining(
+          `the settings total ${total} bytes, over the 1048576 bytes (1 MiB) the API server accepts in one ConfigMap (backend-config); the largest is BLOB`,
+        ),
+      },
     ]);
     expect(rendered(unchecked(text)).reduce((n, v) => n + Buffer.byteLength(v), 0)).toBe(total);
     expect(total).toBeGreaterThan(CONFIGMAP_MAX_BYTES);
   });
 
   it('a NUL character anywhere is refused at its key path', () => {
-    const text = 'services:\n  backend:\n    env: { GREETING: "hi\\0there" }\n    args: [serve, "--x=\\0"]\ningress:\n  annotations: { nginx.ingress.kubernetes.io/configuration-snippet: "a\\0" }\n';
+    const text =
+      'services:\n  backend:\n    env: { GREETING: "hi\\0there" }\n    args: [serve, "--x=\\0"]\ningress:\n  annotations: { nginx.ingress.kubernetes.io/configuration-snippet: "a\\0" }\n';
     const problems = environmentProblems('test', unchecked(text));
     expect(problems.map((p) => p.path)).toHaveLength(3);
     expect(problems.map((p) => p.path)).toEqual(
@@ -393,7 +521,15 @@ describe('the 1 MiB ConfigMap limit and NUL characters', () => {
 describe('env keys that look like secrets', () => {
   it.each(['DB_PASSWORD', 'CLIENT_SECRET', 'github_token', 'STRIPE_API_KEY', 'SSH_PRIVATE_KEY'])('%s is a warning pointing to secretEnv, an error in the prod tier', (key) => {
     const text = `workers:\n  mailer:\n    ${IMAGE}\n    env: { ${key}: hunter2 }\n`;
-    const expected = (severity: string) => [{ path: ['workers', 'mailer', 'env', key], severity, message: expect.stringContaining(`looks like a secret: env values are written into the ConfigMap mailer-config and committed with dist/; put the value in a Secret and reference it under workers.mailer.secretEnv.${key}`) }];
+    const expected = (severity: string) => [
+      {
+        path: ['workers', 'mailer', 'env', key],
+        severity,
+        message: expect.stringContaining(
+          `looks like a secret: env values are written into the ConfigMap mailer-config and committed with dist/; put the value in a Secret and reference it under workers.mailer.secretEnv.${key}`,
+        ),
+      },
+    ];
     expect(environmentProblems('test', unchecked(text, 'dev'))).toEqual(expected('warning'));
     expect(environmentProblems('test', unchecked(text, 'staging'))).toEqual(expected('warning'));
     expect(environmentProblems('test', unchecked(text, 'prod'))).toEqual(expected('error'));
@@ -410,5 +546,4 @@ describe('the defaults', () => {
   it('have no problems', () => {
     expect(environmentProblems('test', valid(''))).toEqual([]);
   });
-
 });

@@ -6,7 +6,6 @@ import { ConfigError, listEnvironments, loadEnvironment } from '../config/load.j
 import { configSchema } from '../config/schema.js';
 import { configFromYaml, ENVIRONMENTS, problemsOf } from './helpers.js';
 
-
 describe('defaults (a file with only tier: prod)', () => {
   const config = configFromYaml('tier: prod\n');
 
@@ -17,7 +16,14 @@ describe('defaults (a file with only tier: prod)', () => {
     expect(backend.probes.liveness).toMatchObject({ path: '/health', periodSeconds: 30, timeoutSeconds: 5 });
     expect(backend.probes.readiness).toMatchObject({ path: '/health', periodSeconds: 10, timeoutSeconds: 3 });
     expect(backend.probes.startup).toMatchObject({ path: '/health', periodSeconds: 5, failureThreshold: 30 });
-    expect(backend.autoscaling).toMatchObject({ enabled: true, minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 80, scaleDownStabilizationSeconds: 300 });
+    expect(backend.autoscaling).toMatchObject({
+      enabled: true,
+      minReplicas: 2,
+      maxReplicas: 10,
+      targetCPUUtilizationPercentage: 70,
+      targetMemoryUtilizationPercentage: 80,
+      scaleDownStabilizationSeconds: 300,
+    });
     expect(backend.volumes.uploads).toMatchObject({ size: '50Gi', accessMode: 'ReadWriteMany' });
     const frontend = config.services.frontend;
     expect(frontend.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
@@ -57,9 +63,7 @@ describe('overlays', () => {
 
 describe('invalid config names the key path, the line and what is expected', () => {
   it('wrong type', () => {
-    expect(problemsOf('services:\n  backend:\n    replicas: two\n')).toEqual([
-      'services.backend.replicas (line 3, column 5): Invalid input: expected number, received string',
-    ]);
+    expect(problemsOf('services:\n  backend:\n    replicas: two\n')).toEqual(['services.backend.replicas (line 3, column 5): Invalid input: expected number, received string']);
   });
   it('unknown key (a typo)', () => {
     expect(problemsOf('services:\n  backend:\n    replica: 3\n')).toEqual([
@@ -118,9 +122,7 @@ describe('invalid config names the key path, the line and what is expected', () 
     expect(problemsOf('workers:\n  redis:\n    image: { repository: a/b, tag: "1" }\n')[0]).toBe(
       'workers.redis (line 2, column 3): "redis" is the name of the Redis StatefulSet; choose another name',
     );
-    expect(problemsOf('services:\n  backend-canary:\n    image: { repository: a/b, tag: "1" }\n')[0]).toMatch(
-      /^services\.backend-canary .*the canary track of service "backend"/,
-    );
+    expect(problemsOf('services:\n  backend-canary:\n    image: { repository: a/b, tag: "1" }\n')[0]).toMatch(/^services\.backend-canary .*the canary track of service "backend"/);
   });
   it('a derived name longer than 63 characters (config/rules.ts), at the key to change', () => {
     expect(problemsOf(`app:\n  name: ${'a'.repeat(60)}\n`)).toEqual([

@@ -17,7 +17,9 @@ import { parseAllDocuments } from 'yaml';
 import { CRD_DIR, CrdCatalog } from '../core/validate/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const crdFiles = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort();
+const crdFiles = readdirSync(CRD_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const scratch = mkdtempSync(join(tmpdir(), 'crds-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -46,7 +48,12 @@ describe('imports/crds and its record', () => {
 
   it('each file has the sha256 recorded in imports/crds/README.md', () => {
     const stale = records
-      .map((r) => ({ ...r, actual: createHash('sha256').update(readFileSync(join(CRD_DIR, r.file))).digest('hex') }))
+      .map((r) => ({
+        ...r,
+        actual: createHash('sha256')
+          .update(readFileSync(join(CRD_DIR, r.file)))
+          .digest('hex'),
+      }))
       .filter((r) => r.actual !== r.sha256)
       .map((r) => `${r.file}: recorded ${r.sha256}, file has ${r.actual}`);
     expect(stale, 'update the sha256 column (sha256sum imports/crds/<file>)').toEqual([]);

@@ -53,16 +53,13 @@ describe('gitops/diff.ts', () => {
       removed: ['Namespace/web'],
       changed: [{ key: 'Deployment/web/backend', changes: [{ path: 'spec.template.spec.containers[0].image', before: 'a', after: 'b' }] }],
     });
-    expect(formatDiff(diff)).toEqual([
-      '+ Namespace/other',
-      '- Namespace/web',
-      '~ Deployment/web/backend',
-      '    spec.template.spec.containers[0].image: "a" -> "b"',
-    ]);
+    expect(formatDiff(diff)).toEqual(['+ Namespace/other', '- Namespace/web', '~ Deployment/web/backend', '    spec.template.spec.containers[0].image: "a" -> "b"']);
   });
 
   it('replaces environment names, also in derived names and keys, and drops metadata.namespace', () => {
-    const objects = [{ kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web-prod' }, data: { HOST: 'db.web-prod.svc', OTHER: 'web-production', 'web-prod-logs.json': 'loki-web-prod-logs' } }];
+    const objects = [
+      { kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web-prod' }, data: { HOST: 'db.web-prod.svc', OTHER: 'web-production', 'web-prod-logs.json': 'loki-web-prod-logs' } },
+    ];
     expect(withPlaceholders(objects, { 'web-prod': '<env>' })).toEqual([
       { kind: 'ConfigMap', metadata: { name: 'c' }, data: { HOST: 'db.<env>.svc', OTHER: 'web-production', '<env>-logs.json': 'loki-<env>-logs' } },
     ]);
@@ -152,7 +149,11 @@ describe('npm run diff', () => {
 
   it('runs as a real process with the exit code (npm run diff)', async () => {
     const root = new URL('..', import.meta.url).pathname;
-    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/diff.ts', '--dist', dist, '--config-dir', configWith('process', (prod) => prod.replace('size: 20Gi', 'size: 30Gi')), '--env', 'prod'], { cwd: root }).catch((e: unknown) => e as { code: number; stdout: string });
+    const error = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'cli/diff.ts', '--dist', dist, '--config-dir', configWith('process', (prod) => prod.replace('size: 20Gi', 'size: 30Gi')), '--env', 'prod'],
+      { cwd: root },
+    ).catch((e: unknown) => e as { code: number; stdout: string });
     expect(error).toMatchObject({ code: 1, stdout: expect.stringContaining('spec.volumeClaimTemplates[0].spec.resources.requests.storage: "20Gi" -> "30Gi"') });
   });
 });

@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { findAll, renderYaml } from './helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 const withoutCode = (text: string): string => text.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
 
@@ -65,7 +70,9 @@ describe('documentation', () => {
   it('every alert has a runbook where its runbook_url points (canary alerts included)', () => {
     const runbooks = headingAnchors(readFileSync(join(root, 'docs', 'runbooks.md'), 'utf8'));
     const env = renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "2.0.0" }\n');
-    const rules = findAll(env, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    const rules = findAll(env, 'PrometheusRule')
+      .flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules))
+      .filter((r: any) => r.alert);
     expect(rules.length).toBeGreaterThan(10);
     for (const rule of rules) {
       expect(rule.annotations.runbook_url, rule.alert).toBe(`https://github.com/example/cdk8s-platform/blob/main/docs/runbooks.md#${rule.alert.toLowerCase()}`);

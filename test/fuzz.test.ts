@@ -103,4 +103,3 @@ describe(`generated configs (seed ${SEED})`, () => {
     expect(runs).toBeGreaterThanOrEqual(VALID_RUNS);
   }, 120_000);
 });
-

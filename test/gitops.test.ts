@@ -86,9 +86,7 @@ describe.each(ENVIRONMENTS)('environment %s: Argo CD order', (name) => {
 
   it('syncs each PersistentVolumeClaim with the Deployment that mounts it (WaitForFirstConsumer claims stay Pending until then)', () => {
     for (const claim of findAll(env, 'PersistentVolumeClaim')) {
-      const users = findAll(env, 'Deployment').filter((d) =>
-        (d.spec.template.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name),
-      );
+      const users = findAll(env, 'Deployment').filter((d) => (d.spec.template.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name));
       expect(users.length, claim.metadata.name).toBeGreaterThan(0);
       for (const user of users) expect(wave(claim), `${claim.metadata.name} / ${user.metadata.name}`).toBe(wave(user));
     }
@@ -152,7 +150,11 @@ describe('Argo CD objects of the committed environments', () => {
   it('include one Application per environment in Argo CD, synced automatically as its tier and settings say', () => {
     const delivered = ENVIRONMENTS.filter((name) => loadEnvironment(name).config.argocd.enabled);
     const nameOf = (name: string) => `${loadEnvironment(name).config.app.name}-${name}`;
-    expect(byKind(argocd, 'Application').map((a) => a.metadata.name).sort()).toEqual([...delivered.map(nameOf), rootName].sort());
+    expect(
+      byKind(argocd, 'Application')
+        .map((a) => a.metadata.name)
+        .sort(),
+    ).toEqual([...delivered.map(nameOf), rootName].sort());
     for (const name of delivered) {
       const { config } = loadEnvironment(name);
       const app = application(argocd, nameOf(name));
@@ -188,7 +190,13 @@ describe('Argo CD objects of the committed environments', () => {
     const [set] = byKind(appSet, 'ApplicationSet');
     const generated = set.spec.generators[0].list.elements.map((element: Record<string, string>) => {
       const fill = (value: unknown): unknown =>
-        typeof value === 'string' ? value.replace(/\{\{\.(\w+)\}\}/g, (_, key: string) => element[key]) : Array.isArray(value) ? value.map(fill) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)])) : value;
+        typeof value === 'string'
+          ? value.replace(/\{\{\.(\w+)\}\}/g, (_, key: string) => element[key])
+          : Array.isArray(value)
+            ? value.map(fill)
+            : value && typeof value === 'object'
+              ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]))
+              : value;
       // The templatePatch adds its body when `.autoSync` is "true".
       const body = set.spec.templatePatch.match(/^\{\{- if eq \.autoSync "true" \}\}\n([\s\S]*)\{\{- end \}\}\n$/)[1];
       return fill(element.autoSync === 'true' ? deepMerge(set.spec.template, parse(body)) : set.spec.template);
@@ -234,7 +242,11 @@ describe('per-environment Argo CD settings', () => {
     const objects = argocd.files.flatMap((f) => f.objects);
     const app = application(objects, 'webapp-dev');
     expect(app.metadata.namespace).toBe('gitops');
-    expect(app.spec).toMatchObject({ project: 'shop', source: { repoURL: 'git@github.com:acme/mono.git', path: 'platform/dist/dev' }, destination: { server: 'https://10.0.0.1:6443' } });
+    expect(app.spec).toMatchObject({
+      project: 'shop',
+      source: { repoURL: 'git@github.com:acme/mono.git', path: 'platform/dist/dev' },
+      destination: { server: 'https://10.0.0.1:6443' },
+    });
     const root = application(objects, 'shop-root');
     expect(root.spec.source.path).toBe('platform/dist/argocd');
     // Applications are created where Argo CD runs, whatever cluster the environments go to.

@@ -65,7 +65,10 @@ describe.each(helmRows())('%s lint', (_, helm) => {
     expect(helmLint(chartDir, {}, helm).messages.filter((m) => m.startsWith('[ERROR]'))).toEqual([]);
     for (const env of ENVIRONMENTS) {
       const lint = helmLint(chartDir, { valuesFiles: [valuesFile(env)] }, helm);
-      expect(lint.messages.filter((m) => m.startsWith('[ERROR]')), env).toEqual([]);
+      expect(
+        lint.messages.filter((m) => m.startsWith('[ERROR]')),
+        env,
+      ).toEqual([]);
       expect(lint.ok).toBe(true);
     }
   });
@@ -81,7 +84,10 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
     const config = configOf(env);
     const withCanary = configSchema.parse({
       ...config,
-      services: { ...config.services, [CANARY_SERVICE]: { ...config.services[CANARY_SERVICE], canary: { ...config.services[CANARY_SERVICE].canary, enabled: true, weight: 25, tag: '1.1.0' } } },
+      services: {
+        ...config.services,
+        [CANARY_SERVICE]: { ...config.services[CANARY_SERVICE], canary: { ...config.services[CANARY_SERVICE].canary, enabled: true, weight: 25, tag: '1.1.0' } },
+      },
     });
     const objects = render(helm, env, ['canary.enabled=true,canary.weight=25,canary.tag=1.1.0']);
     expect(chartDifferences(objects, plainObjects(env, withCanary))).toEqual([]);
@@ -108,7 +114,14 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
       replicaSet: fc.boolean(),
       mongoSize: fc.constantFrom('5Gi', '100Gi'),
       storageClass: fc.option(fc.constantFrom('fast-ssd', 'standard'), { nil: undefined }),
-      canary: fc.option(fc.record({ weight: fc.integer({ min: 0, max: 100 }), cookie: fc.option(fc.constant('beta'), { nil: undefined }), header: fc.option(fc.constant('X-Beta'), { nil: undefined }) }), { nil: undefined }),
+      canary: fc.option(
+        fc.record({
+          weight: fc.integer({ min: 0, max: 100 }),
+          cookie: fc.option(fc.constant('beta'), { nil: undefined }),
+          header: fc.option(fc.constant('X-Beta'), { nil: undefined }),
+        }),
+        { nil: undefined },
+      ),
       logLevel: fc.option(fc.constantFrom('info', 'warn'), { nil: undefined }),
     });
     fc.assert(
@@ -141,7 +154,12 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
           ...base,
           ingress: { ...base.ingress, host: c.host, tls: { ...base.ingress.tls, enabled: c.tls } },
           logs: { ...base.logs, enabled: c.logs },
-          mongodb: { ...base.mongodb, metrics: { ...base.mongodb.metrics, enabled: c.mongoMetrics }, replicaSet: { ...base.mongodb.replicaSet, enabled: c.replicaSet }, storage: { ...base.mongodb.storage, size: c.mongoSize } },
+          mongodb: {
+            ...base.mongodb,
+            metrics: { ...base.mongodb.metrics, enabled: c.mongoMetrics },
+            replicaSet: { ...base.mongodb.replicaSet, enabled: c.replicaSet },
+            storage: { ...base.mongodb.storage, size: c.mongoSize },
+          },
           redis: { ...base.redis, metrics: { ...base.redis.metrics, enabled: c.redisMetrics }, storage: { ...base.redis.storage, storageClass: c.storageClass } },
           services: {
             ...base.services,
@@ -153,7 +171,14 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
               env: c.logLevel ? { ...backend.env, LOG_LEVEL: c.logLevel } : backend.env,
               autoscaling: { ...backend.autoscaling, enabled: c.backendAutoscaling, minReplicas: c.minReplicas, maxReplicas: c.maxReplicas },
               canary: c.canary
-                ? { ...backend.canary, enabled: true, tag: '1.1.0', weight: c.canary.weight, cookie: c.canary.cookie, header: c.canary.header ? { name: c.canary.header } : undefined }
+                ? {
+                    ...backend.canary,
+                    enabled: true,
+                    tag: '1.1.0',
+                    weight: c.canary.weight,
+                    cookie: c.canary.cookie,
+                    header: c.canary.header ? { name: c.canary.header } : undefined,
+                  }
                 : backend.canary,
             },
           },
@@ -193,7 +218,10 @@ describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
     });
 
     it('leaves the environment namespace to helm --create-namespace with createNamespace=false', () => {
-      const namespaces = (set: string) => render(helm, env, ['logs.enabled=true', set]).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+      const namespaces = (set: string) =>
+        render(helm, env, ['logs.enabled=true', set])
+          .filter((o) => o.kind === 'Namespace')
+          .map((o) => o.metadata.name);
       expect(namespaces('createNamespace=true').sort()).toEqual([namespace, logging].sort());
       expect(namespaces('createNamespace=false')).toEqual([logging]);
     });

@@ -68,15 +68,19 @@ function lint(ctx: TestContext, chartDir: string, opts: HelmLintOptions = {}): H
 }
 
 // Without helm there is nothing to compare with (the run says at its start whether helm is used).
-if (standIn && realHelm) describe('helm-render and helm', () => {
-  it.each<[string, HelmTemplateOptions]>([
-    ['defaults', base],
-    ['an upgrade with extra API versions', { ...base, isUpgrade: true, apiVersions: ['monitoring.coreos.com/v1'] }],
-    ['typed --set and --set-string values', { ...base, set: ['probe.flag=true,probe.count=25', 'probe.fromFile=null,probe.lead=007,list[1]=b,list[0]=a'], setString: ['probe.str=true'] }],
-  ])('print the same output (%s)', (_, opts) => {
-    expect(helmTemplate(fixture, opts, standIn!).stdout).toBe(helmTemplate(fixture, opts, realHelm!).stdout);
+if (standIn && realHelm)
+  describe('helm-render and helm', () => {
+    it.each<[string, HelmTemplateOptions]>([
+      ['defaults', base],
+      ['an upgrade with extra API versions', { ...base, isUpgrade: true, apiVersions: ['monitoring.coreos.com/v1'] }],
+      [
+        'typed --set and --set-string values',
+        { ...base, set: ['probe.flag=true,probe.count=25', 'probe.fromFile=null,probe.lead=007,list[1]=b,list[0]=a'], setString: ['probe.str=true'] },
+      ],
+    ])('print the same output (%s)', (_, opts) => {
+      expect(helmTemplate(fixture, opts, standIn!).stdout).toBe(helmTemplate(fixture, opts, realHelm!).stdout);
+    });
   });
-});
 
 describe.each(helmRows())('%s template', (_, helm) => {
   const result = helmTemplate(fixture, base, helm);
@@ -91,9 +95,7 @@ describe.each(helmRows())('%s template', (_, helm) => {
   });
 
   it('renders the named helpers with include and nindent', () => {
-    expect(result.stdout).toContain(
-      '  labels:\n    app.kubernetes.io/name: helm-mini\n    app.kubernetes.io/instance: rel\n    team: "platform"\n    tier: "web"\nspec:',
-    );
+    expect(result.stdout).toContain('  labels:\n    app.kubernetes.io/name: helm-mini\n    app.kubernetes.io/instance: rel\n    team: "platform"\n    tier: "web"\nspec:');
     const deployment = result.objects.find((o) => o.kind === 'Deployment') as { metadata: { name: string } };
     expect(deployment.metadata.name).toBe('rel-helm-mini');
   });

@@ -71,10 +71,7 @@ describe('names', () => {
     expect(volumeNameForPath('/tmp')).toBe('writable-tmp');
   });
   it('lists StatefulSet pod DNS names', () => {
-    expect(statefulSetPodHosts('mongodb', 'mongodb', 'ns', 2)).toEqual([
-      'mongodb-0.mongodb.ns.svc.cluster.local',
-      'mongodb-1.mongodb.ns.svc.cluster.local',
-    ]);
+    expect(statefulSetPodHosts('mongodb', 'mongodb', 'ns', 2)).toEqual(['mongodb-0.mongodb.ns.svc.cluster.local', 'mongodb-1.mongodb.ns.svc.cluster.local']);
   });
 });
 

@@ -99,7 +99,12 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
       expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
       expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       for (const c of spec.containers) {
-        expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.resources?.limits?.memory, `${owner} ${c.name} limits`).toBeDefined();
       }
     }
@@ -114,7 +119,11 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
   });
 
   it('selects pods on name, instance and (web services) track, never on version', () => {
-    const webServices = new Set(findAll(env, 'Deployment').filter((d) => d.spec.template.metadata.labels.track).map((d) => d.metadata.labels['app.kubernetes.io/name']));
+    const webServices = new Set(
+      findAll(env, 'Deployment')
+        .filter((d) => d.spec.template.metadata.labels.track)
+        .map((d) => d.metadata.labels['app.kubernetes.io/name']),
+    );
     for (const o of objects as any[]) {
       const selector = o.kind === 'Service' ? o.spec.selector : o.kind === 'ServiceMonitor' ? undefined : o.spec?.selector?.matchLabels;
       if (!selector) continue;
@@ -228,7 +237,9 @@ describe('MongoDB', () => {
     expect(sts.spec.replicas).toBe(3);
     expect(container.args[0]).toContain('--replSet rs0 --keyFile /etc/mongodb/keyfile/keyfile');
     const job = find(prod, 'Job', 'mongodb-rs-init');
-    expect(job.spec.template.spec.containers[0].command[2]).toContain('rs.initiate({"_id":"rs0","members":[{"_id":0,"host":"mongodb-0.mongodb.webapp-prod.svc.cluster.local:27017"}');
+    expect(job.spec.template.spec.containers[0].command[2]).toContain(
+      'rs.initiate({"_id":"rs0","members":[{"_id":0,"host":"mongodb-0.mongodb.webapp-prod.svc.cluster.local:27017"}',
+    );
     expect(job.spec.template.spec.containers[0].command[2]).toContain('NotYetInitialized');
   });
   it('is a single member without a Job in dev', () => {

@@ -276,7 +276,7 @@ describe('NetworkPolicy evaluator', () => {
     expect(allow(policies, db, web, 8080)).toBe(false);
   });
 
-  it('reads a podSelector alone as pods of the policy\'s namespace, and AND-s it with a namespaceSelector in the same peer', () => {
+  it("reads a podSelector alone as pods of the policy's namespace, and AND-s it with a namespaceSelector in the same peer", () => {
     const same = policy('p', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'web' } } }] }] });
     expect(allow([same], web, db, 5432)).toBe(true);
     expect(allow([same], other, db, 5432)).toBe(false);
@@ -284,7 +284,9 @@ describe('NetworkPolicy evaluator', () => {
     expect(allow([both], other, db, 5432)).toBe(false);
     const either = policy('p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'a' } } }, { podSelector: { matchLabels: { role: 'db' } } }] }] });
     expect(allow([either], other, db, 5432)).toBe(true);
-    expect(allow([policy('p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }] }] })], other, db, 1)).toBe(true);
+    expect(allow([policy('p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }] }] })], other, db, 1)).toBe(
+      true,
+    );
   });
 
   it('matches ports by number, range, name and protocol; no ports means all ports', () => {
@@ -304,7 +306,7 @@ describe('NetworkPolicy evaluator', () => {
     expect(allow(policies, web, db, 5432)).toBe(false);
   });
 
-  it('needs both the sender\'s egress and the receiver\'s ingress', () => {
+  it("needs both the sender's egress and the receiver's ingress", () => {
     const egressDeny = policy('e', { podSelector: { matchLabels: { role: 'web' } }, policyTypes: ['Egress'] });
     expect(allow([egressDeny], web, db, 5432)).toBe(false);
     expect(allow([egressDeny], db, web, 8080)).toBe(true);
@@ -382,10 +384,19 @@ describe('policy derivation', () => {
     ]);
     expect(policies['webapp-t/db'].ingress).toEqual([
       {
-        from: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logs' } }, podSelector: { matchLabels: { app: 'shipper' } } }],
+        from: [
+          { podSelector: { matchLabels: { app: 'web' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logs' } }, podSelector: { matchLabels: { app: 'shipper' } } },
+        ],
         ports: [{ protocol: 'TCP', port: 5432 }],
       },
-      { from: [{ namespaceSelector: { matchLabels: monitoring.namespaceSelector } }], ports: [{ protocol: 'TCP', port: 5432 }, { protocol: 'TCP', port: 9187 }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: monitoring.namespaceSelector } }],
+        ports: [
+          { protocol: 'TCP', port: 5432 },
+          { protocol: 'TCP', port: 9187 },
+        ],
+      },
     ]);
     expect(policies['webapp-t/db'].policyTypes).toEqual(['Ingress']);
     expect(policies['webapp-t/web'].egress).toEqual([{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);

@@ -60,7 +60,10 @@ describe('promtool test rules: the KPI alerts', () => {
   const groups = environmentAlertGroups(config, NS);
   const rule = (name: string) => groups.flatMap((g) => g.rules).find((r) => r.alert === name)!;
   const backend = { namespace: NS, service: 'backend', pod: 'backend-7d9c-x1', track: 'stable' };
-  const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  const labels = (l: Record<string, string>) =>
+    `{${Object.entries(l)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`;
 
   /** 600 requests a minute, `errorShare` of them 5xx, latency distributed as `buckets` (cumulative shares). */
   function traffic(errorShare: number, buckets: Record<string, number>, up = true) {
@@ -80,9 +83,7 @@ describe('promtool test rules: the KPI alerts', () => {
 
   /** The rule's annotations as Prometheus renders them, given how it renders `{{ $value | ... }}`. */
   const rendered = (r: AlertRule, value: Record<string, string>) =>
-    Object.fromEntries(
-      Object.entries(r.annotations).map(([k, text]) => [k, Object.entries(value).reduce((t, [template, out]) => t.replaceAll(template, out), text)]),
-    );
+    Object.fromEntries(Object.entries(r.annotations).map(([k, text]) => [k, Object.entries(value).reduce((t, [template, out]) => t.replaceAll(template, out), text)]));
   const firing = (r: AlertRule, value: Record<string, string>, extraLabels: Record<string, string> = {}) => [
     { exp_labels: { ...r.labels, ...extraLabels }, exp_annotations: rendered(r, value) },
   ];
@@ -150,7 +151,11 @@ describe('promtool test rules: the KPI alerts', () => {
         {
           eval_time: '30m',
           alertname: 'HpaMaxedOut',
-          exp_alerts: firing(rule('HpaMaxedOut'), { '{{ $value }}': '10', '{{ $labels.horizontalpodautoscaler }}': 'backend', '{{ $labels.namespace }}': NS }, { horizontalpodautoscaler: 'backend' }),
+          exp_alerts: firing(
+            rule('HpaMaxedOut'),
+            { '{{ $value }}': '10', '{{ $labels.horizontalpodautoscaler }}': 'backend', '{{ $labels.namespace }}': NS },
+            { horizontalpodautoscaler: 'backend' },
+          ),
         },
         {
           eval_time: '30m',

@@ -15,7 +15,6 @@ const prod = renderReference('prod');
 const problemsOf = (text: string) => problemsOfText(`${text}\ntier: prod\n`);
 const dev = renderReference('dev');
 
-
 describe('datastore exporters', () => {
   const mongo = find(prod, 'StatefulSet', 'mongodb').spec.template.spec;
   const redis = find(prod, 'StatefulSet', 'redis').spec.template.spec;
@@ -85,7 +84,9 @@ describe('PromQL helpers', () => {
   const scope = { namespace: 'ns', service: 'backend', metrics: { requestsMetric: 'reqs', durationMetric: 'dur', statusLabel: 'code' } };
 
   it('select both tracks of a service, or one, and group when asked', () => {
-    expect(errorRatio(scope, '5m')).toBe('sum(rate(reqs{namespace="ns",service=~"backend|backend-canary",code=~"5.."}[5m])) / sum(rate(reqs{namespace="ns",service=~"backend|backend-canary"}[5m]))');
+    expect(errorRatio(scope, '5m')).toBe(
+      'sum(rate(reqs{namespace="ns",service=~"backend|backend-canary",code=~"5.."}[5m])) / sum(rate(reqs{namespace="ns",service=~"backend|backend-canary"}[5m]))',
+    );
     expect(latencyQuantile(0.99, { ...scope, track: 'canary' }, '1m', ['pod'])).toBe(
       'histogram_quantile(0.99, sum by (le, pod) (rate(dur_bucket{namespace="ns",service=~"backend|backend-canary",track="canary"}[1m])))',
     );
@@ -140,8 +141,14 @@ describe('alert rules', () => {
   });
 
   it('take their thresholds from monitoring.alerts', () => {
-    const custom = configFromYaml('tier: prod\nmonitoring:\n  alerts:\n    errorRate: { max: 0.01, for: 10m }\n    latency: { p95Seconds: 1.5 }\n    volumeUsage: { max: 0.9 }\n    hpaMaxedOut: { for: 30m }\n');
-    const byName = Object.fromEntries(environmentAlertGroups(custom, 'ns').flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    const custom = configFromYaml(
+      'tier: prod\nmonitoring:\n  alerts:\n    errorRate: { max: 0.01, for: 10m }\n    latency: { p95Seconds: 1.5 }\n    volumeUsage: { max: 0.9 }\n    hpaMaxedOut: { for: 30m }\n',
+    );
+    const byName = Object.fromEntries(
+      environmentAlertGroups(custom, 'ns')
+        .flatMap((g) => g.rules)
+        .map((r) => [r.alert, r]),
+    );
     expect(byName.WebServiceHighErrorRate.expr).toMatch(/ > 0\.01$/);
     expect(byName.WebServiceHighErrorRate.for).toBe('10m');
     expect(byName.WebServiceHighLatency.expr).toMatch(/^\(histogram_quantile\(0\.95, .*\) > 1\.5$/);
@@ -233,7 +240,9 @@ monitoring:
       'monitoring.receivers.team (line 1, column 28): a receiver needs at least one of slack, email, pagerduty or webhook',
     ]);
     expect(problemsOf('monitoring: { receivers: { "null": { webhook: { url: { secretName: s, key: k } } } } }')[0]).toContain('reserved');
-    expect(problemsOf('monitoring: { receivers: { x: { email: { to: a@b, from: c@d, smarthost: "smtp:25", authUsername: u } } } }')[0]).toContain('set authUsername and authPassword together');
+    expect(problemsOf('monitoring: { receivers: { x: { email: { to: a@b, from: c@d, smarthost: "smtp:25", authUsername: u } } } }')[0]).toContain(
+      'set authUsername and authPassword together',
+    );
     expect(problemsOf('monitoring: { receivers: { x: { slack: { apiUrl: "https://hooks.slack.com/x" } } } }')[0]).toMatch(/^monitoring\.receivers\.x\.slack\.apiUrl/);
   });
 });
@@ -253,7 +262,9 @@ describe('Grafana dashboards', () => {
   it('use the configured sidecar label, or none', () => {
     const custom = renderYaml('tier: prod\nmonitoring: { grafana: { dashboards: { label: grafana/dashboard, labelValue: webapp } } }');
     expect(find(custom, 'ConfigMap', 'grafana-dashboard-overview').metadata.labels).toMatchObject({ 'grafana/dashboard': 'webapp' });
-    expect(findAll(renderYaml('tier: prod\nmonitoring: { grafana: { dashboards: { enabled: false } } }'), 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboard-'))).toHaveLength(0);
+    expect(
+      findAll(renderYaml('tier: prod\nmonitoring: { grafana: { dashboards: { enabled: false } } }'), 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboard-')),
+    ).toHaveLength(0);
   });
 
   it('have the panels the issue asks for', () => {
@@ -368,7 +379,11 @@ describe('logs', () => {
     expect(logs.metadata.name).toBe('webapp-prod-logging');
     expect(logs.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(app.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(podTemplates(prod).filter((p) => p.spec.securityContext.runAsNonRoot !== true).map((p) => p.owner)).toEqual(['DaemonSet/promtail']);
+    expect(
+      podTemplates(prod)
+        .filter((p) => p.spec.securityContext.runAsNonRoot !== true)
+        .map((p) => p.owner),
+    ).toEqual(['DaemonSet/promtail']);
   });
 
   it('keep Loki on a volume with 30 days of retention enforced by the compactor', () => {
@@ -392,7 +407,7 @@ describe('logs', () => {
     });
   });
 
-  it('ship the environment\'s pod logs from every node to the Loki Service, with namespace, pod, container and app labels', () => {
+  it("ship the environment's pod logs from every node to the Loki Service, with namespace, pod, container and app labels", () => {
     const ds = inLogging('DaemonSet', 'promtail').spec.template.spec;
     expect(ds.tolerations).toEqual([{ operator: 'Exists' }]);
     expect(ds.containers[0].image).toBe('docker.io/grafana/promtail:2.8.2');
@@ -418,7 +433,14 @@ describe('logs', () => {
     const cm = inLogging('ConfigMap', 'grafana-datasource-loki');
     expect(cm.metadata.labels.grafana_datasource).toBe('1');
     expect(parse(cm.data['loki-datasource.yaml']).datasources).toEqual([
-      { name: 'Loki (webapp-prod)', uid: 'loki-webapp-prod', type: 'loki', access: 'proxy', url: 'http://loki.webapp-prod-logging.svc.cluster.local:3100', jsonData: { maxLines: 1000 } },
+      {
+        name: 'Loki (webapp-prod)',
+        uid: 'loki-webapp-prod',
+        type: 'loki',
+        access: 'proxy',
+        url: 'http://loki.webapp-prod-logging.svc.cluster.local:3100',
+        jsonData: { maxLines: 1000 },
+      },
     ]);
   });
 

@@ -45,13 +45,37 @@ describe.each(ENVIRONMENTS)('the policy report on %s', (name) => {
 const cases: [string, string, () => Manifest[]][] = [
   ['run-as-non-root', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => (container(o).securityContext.runAsNonRoot = false))],
   ['run-as-numeric-user', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => delete pod(o).securityContext.runAsUser)],
-  ['no-privilege-escalation', 'StatefulSet webapp-prod/redis', () => broken(prodObjects, 'StatefulSet', 'redis', (o) => (container(o).securityContext.allowPrivilegeEscalation = true))],
-  ['drop-all-capabilities', 'Deployment webapp-prod/frontend', () => broken(prodObjects, 'Deployment', 'frontend', (o) => (container(o).securityContext.capabilities = { drop: ['ALL'], add: ['SYS_ADMIN'] }))],
-  ['seccomp-profile', 'Job webapp-prod/mongodb-rs-init', () => broken(prodObjects, 'Job', 'mongodb-rs-init', (o) => (container(o).securityContext.seccompProfile = { type: 'Unconfined' }))],
-  ['read-only-root-filesystem', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => (container(o).securityContext.readOnlyRootFilesystem = false))],
-  ['no-privileged-containers', 'StatefulSet webapp-prod/mongodb', () => broken(prodObjects, 'StatefulSet', 'mongodb', (o) => (pod(o).initContainers[0].securityContext.privileged = true))],
+  [
+    'no-privilege-escalation',
+    'StatefulSet webapp-prod/redis',
+    () => broken(prodObjects, 'StatefulSet', 'redis', (o) => (container(o).securityContext.allowPrivilegeEscalation = true)),
+  ],
+  [
+    'drop-all-capabilities',
+    'Deployment webapp-prod/frontend',
+    () => broken(prodObjects, 'Deployment', 'frontend', (o) => (container(o).securityContext.capabilities = { drop: ['ALL'], add: ['SYS_ADMIN'] })),
+  ],
+  [
+    'seccomp-profile',
+    'Job webapp-prod/mongodb-rs-init',
+    () => broken(prodObjects, 'Job', 'mongodb-rs-init', (o) => (container(o).securityContext.seccompProfile = { type: 'Unconfined' })),
+  ],
+  [
+    'read-only-root-filesystem',
+    'Deployment webapp-prod/backend',
+    () => broken(prodObjects, 'Deployment', 'backend', (o) => (container(o).securityContext.readOnlyRootFilesystem = false)),
+  ],
+  [
+    'no-privileged-containers',
+    'StatefulSet webapp-prod/mongodb',
+    () => broken(prodObjects, 'StatefulSet', 'mongodb', (o) => (pod(o).initContainers[0].securityContext.privileged = true)),
+  ],
   ['no-host-namespaces', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => (pod(o).hostNetwork = true))],
-  ['no-host-path', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => pod(o).volumes.push({ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }))],
+  [
+    'no-host-path',
+    'Deployment webapp-prod/backend',
+    () => broken(prodObjects, 'Deployment', 'backend', (o) => pod(o).volumes.push({ name: 'docker', hostPath: { path: '/var/run/docker.sock' } })),
+  ],
   ['readiness-probe', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => delete container(o).readinessProbe)],
   ['liveness-probe', 'Deployment webapp-prod/frontend', () => broken(prodObjects, 'Deployment', 'frontend', (o) => delete container(o).livenessProbe)],
   ['resources', 'StatefulSet webapp-prod/mongodb', () => broken(prodObjects, 'StatefulSet', 'mongodb', (o) => delete pod(o).initContainers[0].resources.limits)],
@@ -59,11 +83,34 @@ const cases: [string, string, () => Manifest[]][] = [
   ['service-selects-pods', 'Service webapp-prod/frontend', () => broken(prodObjects, 'Service', 'frontend', (o) => (o.spec.selector.track = 'canary'))],
   ['service-target-ports', 'Service webapp-prod/redis', () => broken(prodObjects, 'Service', 'redis', (o) => (o.spec.ports[0].targetPort = 'redis-tls'))],
   ['ingress-backends', 'Ingress webapp-prod/webapp', () => broken(prodObjects, 'Ingress', 'webapp', (o) => (o.spec.rules[0].http.paths[0].backend.service.name = 'api'))],
-  ['autoscaler-targets', 'HorizontalPodAutoscaler webapp-prod/web', () => [...prodObjects, { ...prodObjects.find((o) => o.kind === 'HorizontalPodAutoscaler')!, metadata: { name: 'web', namespace: 'webapp-prod' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 2 } }]],
+  [
+    'autoscaler-targets',
+    'HorizontalPodAutoscaler webapp-prod/web',
+    () => [
+      ...prodObjects,
+      {
+        ...prodObjects.find((o) => o.kind === 'HorizontalPodAutoscaler')!,
+        metadata: { name: 'web', namespace: 'webapp-prod' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 2 },
+      },
+    ],
+  ],
   ['autoscaled-replicas', 'Deployment webapp-prod/backend', () => broken(prodObjects, 'Deployment', 'backend', (o) => (o.spec.replicas = 3))],
-  ['pdb-selects-pods', 'PodDisruptionBudget webapp-prod/frontend', () => broken(prodObjects, 'PodDisruptionBudget', 'frontend', (o) => (o.spec.selector.matchLabels.track = 'green'))],
-  ['pdb-single-replica', 'PodDisruptionBudget webapp-dev/backend', () => [...devObjects, pdb('backend', { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } } }, 'webapp-dev')]],
-  ['pdb-allows-eviction', 'PodDisruptionBudget webapp-prod/backend', () => broken(prodObjects, 'PodDisruptionBudget', 'backend', (o) => (o.spec = { minAvailable: '100%', selector: o.spec.selector }))],
+  [
+    'pdb-selects-pods',
+    'PodDisruptionBudget webapp-prod/frontend',
+    () => broken(prodObjects, 'PodDisruptionBudget', 'frontend', (o) => (o.spec.selector.matchLabels.track = 'green')),
+  ],
+  [
+    'pdb-single-replica',
+    'PodDisruptionBudget webapp-dev/backend',
+    () => [...devObjects, pdb('backend', { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } } }, 'webapp-dev')],
+  ],
+  [
+    'pdb-allows-eviction',
+    'PodDisruptionBudget webapp-prod/backend',
+    () => broken(prodObjects, 'PodDisruptionBudget', 'backend', (o) => (o.spec = { minAvailable: '100%', selector: o.spec.selector })),
+  ],
   ['pdb-overlap', 'Deployment webapp-prod/backend', () => [...prodObjects, pdb('backend-extra', { maxUnavailable: 1, selector: backendSelector })]],
   ['network-policy-coverage', 'Deployment webapp-prod/frontend', () => without(without(prodObjects, 'NetworkPolicy', 'default-deny'), 'NetworkPolicy', 'frontend')],
 ];
@@ -103,7 +150,12 @@ describe('rule details', () => {
   });
 
   it('treats untagged images like "latest", accepts digests, and only warns in the dev tier', () => {
-    expect([imageTag('redis'), imageTag('registry:5000/acme/api'), imageTag('registry:5000/acme/api:1.2'), imageTag('a/b:1@sha256:abc')]).toEqual([undefined, undefined, '1.2', '1']);
+    expect([imageTag('redis'), imageTag('registry:5000/acme/api'), imageTag('registry:5000/acme/api:1.2'), imageTag('a/b:1@sha256:abc')]).toEqual([
+      undefined,
+      undefined,
+      '1.2',
+      '1',
+    ]);
     const latest = broken(devObjects, 'Deployment', 'backend', (o) => (container(o).image = 'docker.io/acme/api'));
     expect(checkObjects(latest).map((v) => v.severity)).toEqual(['error']);
     expect(checkObjects(latest, { tier: 'dev' }).map((v) => v.severity)).toEqual(['warning']);
@@ -177,7 +229,9 @@ describe('npm run check', () => {
     }
     const result = run(['--dist', '--env', 'prod', '--config-dir', REFERENCE_CONFIG_DIR], { CDK8S_OUTDIR: join(scratch, 'dist') });
     expect(result.code).toBe(1);
-    expect(result.out).toContain('Deployment webapp-prod/backend (prod/30-backend.yaml)\n  error    no-host-namespaces: shares the node\'s namespaces: hostPID\n           fix: remove hostNetwork');
+    expect(result.out).toContain(
+      "Deployment webapp-prod/backend (prod/30-backend.yaml)\n  error    no-host-namespaces: shares the node's namespaces: hostPID\n           fix: remove hostNetwork",
+    );
     expect(result.out).toMatch(/^prod: 1 error, 0 warnings in \d+ objects$/m);
   });
 

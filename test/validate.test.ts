@@ -170,9 +170,7 @@ describe('valid manifests', () => {
     }
     const sm = clone(serviceMonitor);
     sm.spec.endpoints[0].targetPort = true;
-    expect(messages(sm)).toEqual([
-      'ServiceMonitor/backend: spec.endpoints[0].targetPort: must be string or integer, got boolean true',
-    ]);
+    expect(messages(sm)).toEqual(['ServiceMonitor/backend: spec.endpoints[0].targetPort: must be string or integer, got boolean true']);
   });
 });
 
@@ -195,9 +193,7 @@ describe('broken built-in objects', () => {
   it('reports a string containerPort', () => {
     const d = clone(deployment);
     d.spec.template.spec.containers[0].ports[0].containerPort = 'http';
-    expect(messages(d)).toEqual([
-      'Deployment/backend: spec.template.spec.containers[0].ports[0].containerPort: must be integer, got string "http"',
-    ]);
+    expect(messages(d)).toEqual(['Deployment/backend: spec.template.spec.containers[0].ports[0].containerPort: must be integer, got string "http"']);
   });
 
   it('reports the unknown field typo spec.replica', () => {
@@ -209,17 +205,13 @@ describe('broken built-in objects', () => {
   it('reports unknown fields deep inside the pod template', () => {
     const d = clone(deployment);
     d.spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.optinal = true;
-    expect(messages(d)).toEqual([
-      'Deployment/backend: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.optinal: unknown field',
-    ]);
+    expect(messages(d)).toEqual(['Deployment/backend: spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.optinal: unknown field']);
   });
 
   it('reports a quantity of the wrong type readably', () => {
     const d = clone(deployment);
     d.spec.template.spec.containers[0].resources.limits.cpu = false;
-    expect(messages(d)).toEqual([
-      'Deployment/backend: spec.template.spec.containers[0].resources.limits.cpu: must be string or number, got boolean false',
-    ]);
+    expect(messages(d)).toEqual(['Deployment/backend: spec.template.spec.containers[0].resources.limits.cpu: must be string or number, got boolean false']);
   });
 
   it('reports an invalid object name', () => {
@@ -285,10 +277,7 @@ describe('unknown kinds and collections', () => {
     const broken = clone(deployment);
     broken.spec.replicas = 'two';
     const msgs = validateManifests([service, broken, clone(service)]).map((i) => i.message);
-    expect(msgs).toEqual([
-      'Deployment/backend: spec.replicas: must be integer, got string "two"',
-      expect.stringMatching(/^Service\/backend: duplicate object/),
-    ]);
+    expect(msgs).toEqual(['Deployment/backend: spec.replicas: must be integer, got string "two"', expect.stringMatching(/^Service\/backend: duplicate object/)]);
   });
 
   it('validates 100 objects of every kind it knows, reusing its compiled validators', () => {

@@ -21,8 +21,33 @@ import { configFromYaml, ENVIRONMENTS, find, renderYaml } from './helpers.js';
 /** Strings that YAML 1.1 readers (go-yaml v2) or YAML 1.2 readers resolve to something else. */
 const TRAPS = [
   ...['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'false'].flatMap((w) => [w, w.toUpperCase(), w[0].toUpperCase() + w.slice(1)]),
-  '~', 'null', 'Null', 'NULL', '', '0755', '0o17', '0x1F', '0b101', '1e3', '1E3', '.5', '5.', '.inf', '-.Inf', '+inf', '.NaN',
-  '1_000', '12:30', '1:20:30', '2024-01-01', '2001-12-14t21:59:43.10-05:00', '<<', '=', '-1', '+12', '007',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  '',
+  '0755',
+  '0o17',
+  '0x1F',
+  '0b101',
+  '1e3',
+  '1E3',
+  '.5',
+  '5.',
+  '.inf',
+  '-.Inf',
+  '+inf',
+  '.NaN',
+  '1_000',
+  '12:30',
+  '1:20:30',
+  '2024-01-01',
+  '2001-12-14t21:59:43.10-05:00',
+  '<<',
+  '=',
+  '-1',
+  '+12',
+  '007',
 ];
 /** Strings that stay plain: the output stays readable. */
 const PLAIN = ['backend', '1.4.2', '/api', 'app.example.com', 'nginx', 'redis-server', '--appendonly', 'info', 'ok', 'yess', 'inf', 'x:y'];
@@ -99,10 +124,9 @@ describe('synthesized files read as written', () => {
   });
 
   it('property: configs with trap strings in args, env values, annotations and header values synthesize to files every reader reads as meant', () => {
-    const configs = fc.sample(
-      fc.record({ args: fc.array(trapString, { minLength: 1, maxLength: 3 }), env: trapString, annotation: trapString, header: trapString }),
-      { numRuns: 6 },
-    );
+    const configs = fc.sample(fc.record({ args: fc.array(trapString, { minLength: 1, maxLength: 3 }), env: trapString, annotation: trapString, header: trapString }), {
+      numRuns: 6,
+    });
     const texts: string[] = [];
     const expected: unknown[] = [];
     configs.forEach((c, i) => {
@@ -119,7 +143,7 @@ describe('synthesized files read as written', () => {
       );
       for (const file of env.files) {
         texts.push(toYaml(file.objects));
-        expected.push(...json(file.objects) as unknown[]);
+        expected.push(...(json(file.objects) as unknown[]));
         expect(misreadings(texts[texts.length - 1], file.objects), file.name).toEqual([]);
       }
     });
@@ -127,11 +151,15 @@ describe('synthesized files read as written', () => {
   });
 
   it('writes through the read-back check: the files of an environment with traps everywhere land in dist/ and read as meant', () => {
-    const env = renderYaml(`services:\n  backend:\n    args: ["--flag", "yes", "0755", "12:30"]\n    env: { ON: "off", NULL_VALUE: "~", RATE: "1_000", WHEN: "2024-01-01" }\n`, 'traps');
+    const env = renderYaml(
+      `services:\n  backend:\n    args: ["--flag", "yes", "0755", "12:30"]\n    env: { ON: "off", NULL_VALUE: "~", RATE: "1_000", WHEN: "2024-01-01" }\n`,
+      'traps',
+    );
     const out = mkdtempSync(join(tmpdir(), 'yaml-output-'));
     writeEnvironments(out, [env]);
-    const deployment = readAsKubectl(readFileSync(join(out, 'traps', env.files.find((f) => f.objects.some((o) => o.kind === 'Deployment' && (o.metadata as any).name === 'backend'))!.name), 'utf8'))
-      .find((o: any) => o.kind === 'Deployment') as any;
+    const deployment = readAsKubectl(
+      readFileSync(join(out, 'traps', env.files.find((f) => f.objects.some((o) => o.kind === 'Deployment' && (o.metadata as any).name === 'backend'))!.name), 'utf8'),
+    ).find((o: any) => o.kind === 'Deployment') as any;
     expect(deployment.spec.template.spec.containers[0].args).toEqual(['--flag', 'yes', '0755', '12:30']);
     const configMap = readAsKubectl(readFileSync(join(out, 'traps', '30-backend.yaml'), 'utf8')).find((o: any) => o.kind === 'ConfigMap') as any;
     expect(configMap.data).toMatchObject({ ON: 'off', NULL_VALUE: '~', RATE: '1_000', WHEN: '2024-01-01' });
@@ -153,7 +181,9 @@ describe('Helm chart renders read as written', () => {
   it.each(ENVIRONMENTS)('helm template of values-%s.yaml reads the same through sigs.k8s.io/yaml as through YAML 1.2', (env) => {
     const chart = join('dist', 'helm', 'webapp');
     const { stdout, objects } = helmTemplate(chart, { release: `webapp-${env}`, namespace: 'default', valuesFiles: [join(chart, `values-${env}.yaml`)] });
-    const as12 = parseAllDocuments(stdout).map((d) => d.toJS() as unknown).filter((o) => o !== null);
+    const as12 = parseAllDocuments(stdout)
+      .map((d) => d.toJS() as unknown)
+      .filter((o) => o !== null);
     expect(readAsKubectl(stdout)).toEqual(as12);
     expect(objects).toEqual(as12);
   });
@@ -162,7 +192,11 @@ describe('Helm chart renders read as written', () => {
     const dir = join('dist', 'helm', 'webapp');
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
       const text = readFileSync(join(dir, name), 'utf8');
-      expect(readAsKubectl(text), name).toEqual(parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((o) => o !== null));
+      expect(readAsKubectl(text), name).toEqual(
+        parseAllDocuments(text)
+          .map((d) => d.toJS() as unknown)
+          .filter((o) => o !== null),
+      );
     }
   });
 });
@@ -170,9 +204,27 @@ describe('Helm chart renders read as written', () => {
 describe('canonical quantities', () => {
   // Expected forms: what kube-apiserver stores and returns (k8s.io/apimachinery resource.Quantity.String).
   it.each([
-    ['1000m', '1'], ['2000m', '2'], ['1500m', '1500m'], ['1.5', '1500m'], ['0.5', '500m'], ['100m', '100m'], ['0', '0'], ['0m', '0'],
-    ['1024Mi', '1Gi'], ['2048Ki', '2Mi'], ['1536Mi', '1536Mi'], ['0.5Gi', '512Mi'], ['1.5Gi', '1536Mi'], ['0.5Ki', '512'], ['1.1Ki', '1126400m'],
-    ['1000', '1k'], ['1000k', '1M'], ['1.5G', '1500M'], ['1000Mi', '1000Mi'], ['0.0001', '100u'], ['20Gi', '20Gi'],
+    ['1000m', '1'],
+    ['2000m', '2'],
+    ['1500m', '1500m'],
+    ['1.5', '1500m'],
+    ['0.5', '500m'],
+    ['100m', '100m'],
+    ['0', '0'],
+    ['0m', '0'],
+    ['1024Mi', '1Gi'],
+    ['2048Ki', '2Mi'],
+    ['1536Mi', '1536Mi'],
+    ['0.5Gi', '512Mi'],
+    ['1.5Gi', '1536Mi'],
+    ['0.5Ki', '512'],
+    ['1.1Ki', '1126400m'],
+    ['1000', '1k'],
+    ['1000k', '1M'],
+    ['1.5G', '1500M'],
+    ['1000Mi', '1000Mi'],
+    ['0.0001', '100u'],
+    ['20Gi', '20Gi'],
   ])('%s is stored as %s', (written, stored) => {
     expect(canonicalQuantity(written)).toBe(stored);
   });

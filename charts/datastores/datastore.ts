@@ -101,7 +101,6 @@ export class Datastore extends Construct {
       },
     });
   }
-
 }
 
 /** Image, resources and a restricted security context for every container of the pod. */

@@ -69,11 +69,7 @@ export class MongoDbChart extends EnvironmentChart {
         },
         // Journal recovery after an unclean stop can take minutes; don't let liveness kill it.
         startupProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(MONGODB_PORT) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
-        volumeMounts: [
-          { name: 'tmp', mountPath: '/tmp' },
-          { name: 'configdb', mountPath: '/data/configdb' },
-          ...(rs.enabled ? [{ name: 'keyfile', mountPath: KEYFILE_DIR }] : []),
-        ],
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'configdb', mountPath: '/data/configdb' }, ...(rs.enabled ? [{ name: 'keyfile', mountPath: KEYFILE_DIR }] : [])],
       },
       // mongod refuses a keyfile readable by others, and Secret volumes are owned by root, so the
       // key is copied into an emptyDir owned by the mongodb user with mode 0400.

@@ -31,6 +31,7 @@ export class RedisChart extends EnvironmentChart {
       storage: redis.storage,
       dataPath: '/data',
       container: {
+        // biome-ignore format: one option and its value per line
         args: [
           'redis-server',
           '--port', String(REDIS_PORT),
@@ -40,10 +41,7 @@ export class RedisChart extends EnvironmentChart {
           ...(redis.maxmemory ? ['--maxmemory', redisMemory(redis.maxmemory)] : []),
         ],
         ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
-        env: [
-          secretEnv('REDIS_PASSWORD', redis.auth.existingSecret, redis.auth.passwordKey),
-          secretEnv('REDISCLI_AUTH', redis.auth.existingSecret, redis.auth.passwordKey),
-        ],
+        env: [secretEnv('REDIS_PASSWORD', redis.auth.existingSecret, redis.auth.passwordKey), secretEnv('REDISCLI_AUTH', redis.auth.existingSecret, redis.auth.passwordKey)],
         livenessProbe: { ...ping, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
         readinessProbe: { ...ping, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
         // Loading a large AOF at start answers LOADING instead of PONG; give it time.

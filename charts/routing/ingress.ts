@@ -86,7 +86,12 @@ export class IngressChart extends EnvironmentChart {
         },
         spec: {
           ingressClassName: ingress.className,
-          rules: [rule(ingress.host, ingressRoutes({ [name]: service }).map((r) => ({ ...r, service: canaryService })))],
+          rules: [
+            rule(
+              ingress.host,
+              ingressRoutes({ [name]: service }).map((r) => ({ ...r, service: canaryService })),
+            ),
+          ],
         },
       });
     }

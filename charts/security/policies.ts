@@ -47,10 +47,7 @@ export interface PodGroup {
 }
 
 /** One end of a flow: a pod group (by groupId), pods selected by labels, or addresses outside the cluster. */
-type Endpoint =
-  | { readonly group: string }
-  | { readonly namespaceSelector: Labels; readonly podSelector?: Labels }
-  | { readonly cidr: string; readonly except: readonly string[] };
+type Endpoint = { readonly group: string } | { readonly namespaceSelector: Labels; readonly podSelector?: Labels } | { readonly cidr: string; readonly except: readonly string[] };
 
 interface PortSpec {
   readonly port: number;
@@ -88,8 +85,12 @@ function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Pod
   const { config } = env;
   const group = (name: string, namespace = env.namespace): PodGroup => ({ namespace, name, selector: selectorLabels(env.labels, name) });
   return [
-    ...Object.entries(config.services).filter(([, s]) => s.enabled).map(([name]) => group(name)),
-    ...Object.entries(config.workers).filter(([, w]) => w.enabled).map(([name]) => group(name)),
+    ...Object.entries(config.services)
+      .filter(([, s]) => s.enabled)
+      .map(([name]) => group(name)),
+    ...Object.entries(config.workers)
+      .filter(([, w]) => w.enabled)
+      .map(([name]) => group(name)),
     ...(config.mongodb.enabled ? [group(names.mongodb)] : []),
     ...(config.mongodb.enabled && config.mongodb.replicaSet.enabled ? [group(names.mongodbInitJob)] : []),
     ...(config.redis.enabled ? [group(names.redis)] : []),
@@ -190,7 +191,9 @@ export function policiesFromFlows(env: EnvironmentContext, namespaces: readonly 
     policies.push(policy(namespace, NAMESPACE_POLICY_NAMES.defaultDeny, env.config.app.name, { podSelector: {}, policyTypes: restrict ? ['Ingress', 'Egress'] : ['Ingress'] }));
     if (restrict) {
       const dns = renderPeer(peerSelectors(env.config.network.dns), namespace, byId);
-      policies.push(policy(namespace, NAMESPACE_POLICY_NAMES.dns, env.config.app.name, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [dns], ports: DNS_PORTS.map(renderPort) }] }));
+      policies.push(
+        policy(namespace, NAMESPACE_POLICY_NAMES.dns, env.config.app.name, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [dns], ports: DNS_PORTS.map(renderPort) }] }),
+      );
     }
   }
   for (const group of groups) {

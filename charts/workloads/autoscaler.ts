@@ -20,10 +20,7 @@ export class Autoscaler extends Construct {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
         minReplicas: a.minReplicas,
         maxReplicas: a.maxReplicas,
-        metrics: [
-          utilization('cpu', a.targetCPUUtilizationPercentage),
-          utilization('memory', a.targetMemoryUtilizationPercentage),
-        ],
+        metrics: [utilization('cpu', a.targetCPUUtilizationPercentage), utilization('memory', a.targetMemoryUtilizationPercentage)],
         behavior: {
           // Scale down only after the load has stayed low for this long, to avoid flapping.
           scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds },

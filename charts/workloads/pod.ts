@@ -55,10 +55,7 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
     securityContext: containerSecurityContext({ readOnlyRootFilesystem: workload.readOnlyRootFilesystem }),
     ...opts.probes,
     lifecycle: opts.lifecycle,
-    volumeMounts: nonEmpty([
-      ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
-      ...persistent.map((p) => ({ name: p.key, mountPath: p.mountPath })),
-    ]),
+    volumeMounts: nonEmpty([...writable.map((w) => ({ name: w.name, mountPath: w.path })), ...persistent.map((p) => ({ name: p.key, mountPath: p.mountPath }))]),
   };
 
   return {
@@ -69,10 +66,7 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
     terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds,
     topologySpreadConstraints: opts.topologySpreadConstraints,
     containers: [container],
-    volumes: nonEmpty([
-      ...writable.map((w) => ({ name: w.name, emptyDir: {} })),
-      ...persistent.map((p) => ({ name: p.key, persistentVolumeClaim: { claimName: p.claim } })),
-    ]),
+    volumes: nonEmpty([...writable.map((w) => ({ name: w.name, emptyDir: {} })), ...persistent.map((p) => ({ name: p.key, persistentVolumeClaim: { claimName: p.claim } }))]),
   };
 }
 

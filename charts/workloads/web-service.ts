@@ -57,9 +57,10 @@ export class WebServiceChart extends EnvironmentChart {
 
     let serving: DeploymentIdentity;
     if (service.blueGreen.enabled) {
-      const colours = Object.fromEntries(
-        COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })]),
-      ) as Record<Colour, DeploymentIdentity>;
+      const colours = Object.fromEntries(COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })])) as Record<
+        Colour,
+        DeploymentIdentity
+      >;
       // The Service (and so the Ingress) sends all traffic to the active colour.
       serving = { ...colours[service.blueGreen.active], name };
     } else {

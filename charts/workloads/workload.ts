@@ -63,7 +63,6 @@ export class Workload extends Construct {
         },
       });
     }
-
   }
 
   /**

@@ -35,11 +35,7 @@ export function builtinChecker(apiVersion: string, kind: string): Checker | null
   let checker: Checker | null = null;
   const { group, version } = splitApiVersion(apiVersion);
   // Guard the module path against anything that is not a plausible group/version/kind.
-  if (
-    /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$/.test(group) &&
-    /^v[0-9]+((alpha|beta)[0-9]+)?$/.test(version) &&
-    /^[A-Z][A-Za-z0-9]*$/.test(kind)
-  ) {
+  if (/^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$/.test(group) && /^v[0-9]+((alpha|beta)[0-9]+)?$/.test(version) && /^[A-Z][A-Za-z0-9]*$/.test(kind)) {
     let mod: Record<string, unknown> | undefined;
     try {
       mod = requireCjs(`kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`) as Record<string, unknown>;
@@ -134,4 +130,3 @@ export function validateBuiltin(checker: Checker, obj: Json): RawError[] {
   collectUnknownFields(copy, '', accesses, errors);
   return errors;
 }
-

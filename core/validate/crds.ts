@@ -94,9 +94,7 @@ function convertSchema(node: unknown, structural: boolean): unknown {
       case 'properties':
       case 'patternProperties':
       case 'definitions':
-        out[key] = isObj(value)
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convertSchema(v, structural)]))
-          : value;
+        out[key] = isObj(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convertSchema(v, structural)])) : value;
         break;
       case 'items':
         out[key] = Array.isArray(value) ? value.map((v) => convertSchema(v, structural)) : convertSchema(value, structural);
@@ -137,12 +135,7 @@ function convertSchema(node: unknown, structural: boolean): unknown {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
-  if (
-    structural &&
-    node['x-kubernetes-preserve-unknown-fields'] !== true &&
-    isObj(out.properties) &&
-    out.additionalProperties === undefined
-  ) {
+  if (structural && node['x-kubernetes-preserve-unknown-fields'] !== true && isObj(out.properties) && out.additionalProperties === undefined) {
     out.additionalProperties = false;
   }
   return out;
@@ -314,7 +307,9 @@ export class CrdCatalog {
     const problems: string[] = [];
     let names: string[] = [];
     try {
-      names = readdirSync(this.dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+      names = readdirSync(this.dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
     } catch (e) {
       problems.push(`cannot read the CRD directory ${shownPath(this.dir)}/: ${fsReason(e)}`);
     }
@@ -370,4 +365,3 @@ export class CrdCatalog {
 }
 
 export const bundledCrds = new CrdCatalog(CRD_DIR);
-

@@ -15,7 +15,13 @@ export function formatKey(key: string): string {
 
 /** JSON pointer -> `spec.containers[0].ports`, using the data to tell array indices from map keys. */
 function formatPath(root: unknown, pointer: string, extra?: string): string {
-  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segments.push(extra);
   let path = '';
   let node: unknown = root;
@@ -141,4 +147,3 @@ export function formatErrors(root: unknown, errors: RawError[]): string[] {
   }
   return [...new Set(lines)];
 }
-

@@ -39,7 +39,8 @@ export function checkMetadata(obj: Json, group: string, kind: string, out: strin
     if (group === '' && kind === 'Namespace') {
       if (!isDnsLabel(name)) out.push(`metadata.name: ${JSON.stringify(name)} is not a valid DNS-1123 label (lowercase alphanumerics and "-", at most 63 characters)`);
     } else if (group === '' && kind === 'Service') {
-      if (name.length > 63 || !DNS1035_LABEL.test(name)) out.push(`metadata.name: ${JSON.stringify(name)} is not a valid DNS-1035 label (lowercase alphanumerics and "-", starting with a letter, at most 63 characters)`);
+      if (name.length > 63 || !DNS1035_LABEL.test(name))
+        out.push(`metadata.name: ${JSON.stringify(name)} is not a valid DNS-1035 label (lowercase alphanumerics and "-", starting with a letter, at most 63 characters)`);
     } else if (group === 'rbac.authorization.k8s.io') {
       if (name === '' || name === '.' || name === '..' || /[/%]/.test(name)) out.push(`metadata.name: ${JSON.stringify(name)} is not a valid path segment name`);
     } else if (!isDnsSubdomain(name)) {
@@ -55,9 +56,7 @@ export function checkMetadata(obj: Json, group: string, kind: string, out: strin
   const templates: [unknown, string][] = [
     [isObj(spec?.template) ? spec.template.metadata : undefined, 'spec.template.metadata'],
     [
-      isObj(spec?.jobTemplate) && isObj(spec.jobTemplate.spec) && isObj(spec.jobTemplate.spec.template)
-        ? spec.jobTemplate.spec.template.metadata
-        : undefined,
+      isObj(spec?.jobTemplate) && isObj(spec.jobTemplate.spec) && isObj(spec.jobTemplate.spec.template) ? spec.jobTemplate.spec.template.metadata : undefined,
       'spec.jobTemplate.spec.template.metadata',
     ],
   ];
@@ -82,4 +81,3 @@ function checkLabelsAndAnnotations(md: Json, path: string, out: string[]): void 
     }
   }
 }
-

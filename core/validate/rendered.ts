@@ -11,9 +11,7 @@ class InvalidManifestsError extends Error {
 /** Validates every object of every environment (or other directory of dist/) against the Kubernetes and CRD schemas. */
 export function validateRendered(environments: readonly Pick<OutputDirectory, 'name' | 'files'>[]): void {
   const problems = environments.flatMap((env) =>
-    env.files.flatMap((file) =>
-      validateManifests(file.objects).map((i) => `${env.name}/${file.name}: ${i.kind}/${i.name}: ${i.message}`),
-    ),
+    env.files.flatMap((file) => validateManifests(file.objects).map((i) => `${env.name}/${file.name}: ${i.kind}/${i.name}: ${i.message}`)),
   );
   if (problems.length) throw new InvalidManifestsError(problems);
 }

@@ -49,9 +49,7 @@ function policyTypes(policy: NetworkPolicy): readonly PolicyType[] {
 
 /** The policies that select `pod` and isolate it for `direction`. */
 export function isolatingPolicies(policies: readonly NetworkPolicy[], pod: PodEndpoint, direction: PolicyType): NetworkPolicy[] {
-  return policies.filter(
-    (p) => (p.metadata.namespace ?? pod.namespace) === pod.namespace && policyTypes(p).includes(direction) && selectorMatches(p.spec.podSelector, pod.labels),
-  );
+  return policies.filter((p) => (p.metadata.namespace ?? pod.namespace) === pod.namespace && policyTypes(p).includes(direction) && selectorMatches(p.spec.podSelector, pod.labels));
 }
 
 export function isAllowed(policies: readonly NetworkPolicy[], connection: Connection): boolean {
@@ -65,7 +63,10 @@ function directionAllows(policies: readonly NetworkPolicy[], c: Connection, dire
   if (isolating.length === 0) return true;
   return isolating.some((policy) => {
     const namespace = policy.metadata.namespace ?? self.namespace;
-    const rules = direction === 'Ingress' ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+    const rules =
+      direction === 'Ingress'
+        ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
+        : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
     return rules.some(
       (rule) =>
         (rule.peers === undefined || rule.peers.length === 0 || rule.peers.some((peer) => peerMatches(peer, other, namespace))) &&

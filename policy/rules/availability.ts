@@ -70,7 +70,9 @@ const pdbOverlap: Rule = {
     const budgets = inv.ofKind('PodDisruptionBudget');
     return inv.templates.flatMap((t): Finding[] => {
       const matching = budgets.filter((pdb) => matchedBy(inv, pdb).includes(t));
-      return matching.length > 1 ? [{ object: t.object, message: `its pods are selected by ${matching.length} PodDisruptionBudgets: ${matching.map((p) => metadataOf(p).name).join(', ')}` }] : [];
+      return matching.length > 1
+        ? [{ object: t.object, message: `its pods are selected by ${matching.length} PodDisruptionBudgets: ${matching.map((p) => metadataOf(p).name).join(', ')}` }]
+        : [];
     });
   },
 };

@@ -6,9 +6,7 @@ import { containerFindings, field } from './helpers.js';
 
 /** Deployments that a Service sends traffic to: the long-running pods of web services. */
 function webServiceTemplates(inv: Inventory): Set<PodTemplate> {
-  const served = inv.ofKind('Service').flatMap((s) =>
-    templatesSelectedBy(inv, field<string>(s, 'metadata', 'namespace'), field<Record<string, string>>(s, 'spec', 'selector')),
-  );
+  const served = inv.ofKind('Service').flatMap((s) => templatesSelectedBy(inv, field<string>(s, 'metadata', 'namespace'), field<Record<string, string>>(s, 'spec', 'selector')));
   return new Set(served.filter((t) => t.kind === 'Deployment'));
 }
 

@@ -15,11 +15,7 @@ export function templatesInScope(inv: Inventory, scope: ContainerScope): readonl
 }
 
 /** One finding per container for which `problem` returns a message. */
-export function containerFindings(
-  inv: Inventory,
-  scope: ContainerScope,
-  problem: (container: Container, template: PodTemplate) => string | undefined,
-): Finding[] {
+export function containerFindings(inv: Inventory, scope: ContainerScope, problem: (container: Container, template: PodTemplate) => string | undefined): Finding[] {
   return templatesInScope(inv, scope).flatMap((template) =>
     (scope.containers ?? allContainers)(template.spec).flatMap((container) => {
       const message = problem(container, template);

@@ -19,14 +19,13 @@ const runAsNonRoot: Rule = {
   name: 'run-as-non-root',
   severity: 'error',
   fix: 'set securityContext.runAsNonRoot: true on the pod (charts/workloads/security.ts podSecurityContext) and never false on a container',
-  check: (inv) =>
-    containerFindings(inv, restricted, (c, t) => (effective<boolean>(c, t, 'runAsNonRoot') === true ? undefined : 'may run as root: runAsNonRoot is not true')),
+  check: (inv) => containerFindings(inv, restricted, (c, t) => (effective<boolean>(c, t, 'runAsNonRoot') === true ? undefined : 'may run as root: runAsNonRoot is not true')),
 };
 
 const runAsNumericUser: Rule = {
   name: 'run-as-numeric-user',
   severity: 'error',
-  fix: 'set securityContext.runAsUser (and runAsGroup) to the image\'s non-zero UID, e.g. securityContext.runAsUser in the workload config',
+  fix: "set securityContext.runAsUser (and runAsGroup) to the image's non-zero UID, e.g. securityContext.runAsUser in the workload config",
   check: (inv) =>
     containerFindings(inv, restricted, (c, t) => {
       const user = effective<unknown>(c, t, 'runAsUser');
@@ -40,9 +39,7 @@ const noPrivilegeEscalation: Rule = {
   severity: 'error',
   fix: 'set securityContext.allowPrivilegeEscalation: false on every container (charts/workloads/security.ts containerSecurityContext)',
   check: (inv) =>
-    containerFindings(inv, restricted, (c) =>
-      field(c, 'securityContext', 'allowPrivilegeEscalation') === false ? undefined : 'allowPrivilegeEscalation is not false',
-    ),
+    containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'allowPrivilegeEscalation') === false ? undefined : 'allowPrivilegeEscalation is not false')),
 };
 
 const dropAllCapabilities: Rule = {
@@ -73,8 +70,7 @@ const readOnlyRootFilesystem: Rule = {
   name: 'read-only-root-filesystem',
   severity: 'warning',
   fix: 'set readOnlyRootFilesystem: true and give the paths the process writes an emptyDir (`writablePaths` in the workload config)',
-  check: (inv) =>
-    containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'readOnlyRootFilesystem') === true ? undefined : 'the root filesystem is writable')),
+  check: (inv) => containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'readOnlyRootFilesystem') === true ? undefined : 'the root filesystem is writable')),
 };
 
 const noPrivilegedContainers: Rule = {
@@ -101,8 +97,9 @@ const noHostPath: Rule = {
   fix: 'use an emptyDir or a PersistentVolumeClaim; only a log shipper in a namespace that enforces the "privileged" profile may mount host paths',
   check: (inv) =>
     templatesInScope(inv, restricted).flatMap((t) =>
-      (field<{ name: string; hostPath?: { path: string } }[]>(t.spec, 'volumes') ?? [])
-        .flatMap((v) => (v.hostPath ? [{ object: t.object, message: `volume "${v.name}" mounts the host path ${v.hostPath.path}` }] : [])),
+      (field<{ name: string; hostPath?: { path: string } }[]>(t.spec, 'volumes') ?? []).flatMap((v) =>
+        v.hostPath ? [{ object: t.object, message: `volume "${v.name}" mounts the host path ${v.hostPath.path}` }] : [],
+      ),
     ),
 };
 

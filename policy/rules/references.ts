@@ -16,7 +16,7 @@ const selectorOf = (service: Manifest) => field<Record<string, string>>(service,
 const serviceSelectsPods: Rule = {
   name: 'service-selects-pods',
   severity: 'error',
-  fix: 'make spec.selector equal the selector labels of the workload\'s pod template (name + instance, and track for web services)',
+  fix: "make spec.selector equal the selector labels of the workload's pod template (name + instance, and track for web services)",
   check: (inv) =>
     inv.ofKind('Service').flatMap((service): Finding[] => {
       const selector = selectorOf(service);
@@ -30,7 +30,7 @@ const serviceSelectsPods: Rule = {
 const serviceTargetPorts: Rule = {
   name: 'service-target-ports',
   severity: 'error',
-  fix: 'name the container port like the Service\'s targetPort (or fix the targetPort)',
+  fix: "name the container port like the Service's targetPort (or fix the targetPort)",
   check: (inv) =>
     inv.ofKind('Service').flatMap((service): Finding[] => {
       const templates = templatesSelectedBy(inv, metadataOf(service).namespace, selectorOf(service));
@@ -83,12 +83,14 @@ const autoscalerTargets: Rule = {
 const autoscaledReplicas: Rule = {
   name: 'autoscaled-replicas',
   severity: 'error',
-  fix: 'omit spec.replicas on a workload an HPA scales: every apply or Argo CD sync would reset the HPA\'s choice',
+  fix: "omit spec.replicas on a workload an HPA scales: every apply or Argo CD sync would reset the HPA's choice",
   check: (inv) =>
     inv.templates.flatMap((t) => {
       const replicas = field(t.object, 'spec', 'replicas');
       const autoscaler = autoscalerOf(inv, t);
-      return replicas !== undefined && autoscaler ? [{ object: t.object, message: `sets spec.replicas (${String(replicas)}) although HPA ${metadataOf(autoscaler).name} scales it` }] : [];
+      return replicas !== undefined && autoscaler
+        ? [{ object: t.object, message: `sets spec.replicas (${String(replicas)}) although HPA ${metadataOf(autoscaler).name} scales it` }]
+        : [];
     }),
 };
 

@@ -76,10 +76,20 @@ export const validOverlay: fc.Arbitrary<Overlay> = fc
       .record({
         backend: maybe(service(stores, tags, ingress)),
         frontend: maybe(service(stores, tags, ingress)),
-        extra: fc.uniqueArray(fc.constantFrom(...EXTRA_SERVICES), { maxLength: 2 }).chain((names) =>
-          fc.tuple(...names.map((name) => fc.tuple(fc.constant(name), fc.boolean(), fc.boolean()).chain(([n, routedHere]) => service(stores, tags, ingress && routedHere).map((s) => [n, routedHere, s] as const)))),
-        ),
-        workers: fc.uniqueArray(fc.constantFrom(...WORKERS), { maxLength: 2 }).chain((names) => fc.tuple(...names.map((name) => workload(stores, tags).map((w) => [name, w] as const)))),
+        extra: fc
+          .uniqueArray(fc.constantFrom(...EXTRA_SERVICES), { maxLength: 2 })
+          .chain((names) =>
+            fc.tuple(
+              ...names.map((name) =>
+                fc
+                  .tuple(fc.constant(name), fc.boolean(), fc.boolean())
+                  .chain(([n, routedHere]) => service(stores, tags, ingress && routedHere).map((s) => [n, routedHere, s] as const)),
+              ),
+            ),
+          ),
+        workers: fc
+          .uniqueArray(fc.constantFrom(...WORKERS), { maxLength: 2 })
+          .chain((names) => fc.tuple(...names.map((name) => workload(stores, tags).map((w) => [name, w] as const)))),
         replicaSetMembers: fc.constantFrom(0, 3, 5),
         exporters: fc.boolean(),
         tls: fc.boolean(),
@@ -151,7 +161,10 @@ const invalidMemory = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 4096 }), fc.constantFrom('MB', 'GB', 'mb', 'gi', ' Mi', 'bytes')).map(([n, unit]) => `${n}${unit}`),
   fc.constantFrom('', 'lots', '-1Gi', '1.5.2Gi'),
 );
-const invalidCpu = fc.oneof(fc.constantFrom('1.5 cores', '100mc', '-1', 'half', '0.0001'), fc.integer({ min: 1, max: 999 }).map((n) => `${n}mcpu`));
+const invalidCpu = fc.oneof(
+  fc.constantFrom('1.5 cores', '100mc', '-1', 'half', '0.0001'),
+  fc.integer({ min: 1, max: 999 }).map((n) => `${n}mcpu`),
+);
 const wrongType = fc.oneof(fc.constant('two'), fc.constant(true), fc.constant([1]), fc.constant({ n: 1 }), fc.constant(null));
 
 /** Mistakes in the data, made on the parsed overlay. */
@@ -161,14 +174,22 @@ const dataMistakes: fc.Arbitrary<(o: Overlay) => Overlay>[] = [
   fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 })).map((p) => (o: Overlay) => set(o, ['services', 'frontend', 'port'], p)),
   fc.integer({ max: -1 }).map((n) => (o: Overlay) => set(o, ['services', 'backend', 'replicas'], n)),
   fc.integer({ min: 101, max: 10_000 }).map((n) => (o: Overlay) => set(o, ['services', 'backend', 'autoscaling', 'targetCPUUtilizationPercentage'], n)),
-  fc.double({ min: 0.1, max: 5, noNaN: true }).filter((n) => !Number.isInteger(n)).map((n) => (o: Overlay) => set(o, ['services', 'backend', 'replicas'], n)),
+  fc
+    .double({ min: 0.1, max: 5, noNaN: true })
+    .filter((n) => !Number.isInteger(n))
+    .map((n) => (o: Overlay) => set(o, ['services', 'backend', 'replicas'], n)),
   invalidName.map((name) => (o: Overlay) => set(o, ['workers', name], { image: { repository: 'acme/w', tag: '1.0.0' } })),
   invalidName.map((name) => (o: Overlay) => set(o, ['namespace'], name)),
   invalidMemory.map((m) => (o: Overlay) => set(o, ['services', 'backend', 'resources', 'limits', 'memory'], m)),
   invalidMemory.map((m) => (o: Overlay) => set(o, ['mongodb', 'storage', 'size'], m)),
   invalidCpu.map((c) => (o: Overlay) => set(o, ['services', 'frontend', 'resources', 'requests', 'cpu'], c)),
-  fc.constantFrom('/api', '/', '/docs').map((path) => (o: Overlay) =>
-    set(set(o, ['services', 'backend'], { ...o.services.backend, enabled: true, ingress: { paths: [{ path }] } }), ['services', 'frontend'], { ...o.services.frontend, enabled: true, ingress: { paths: [{ path }] } }),
+  fc.constantFrom('/api', '/', '/docs').map(
+    (path) => (o: Overlay) =>
+      set(set(o, ['services', 'backend'], { ...o.services.backend, enabled: true, ingress: { paths: [{ path }] } }), ['services', 'frontend'], {
+        ...o.services.frontend,
+        enabled: true,
+        ingress: { paths: [{ path }] },
+      }),
   ),
   fc.constantFrom('replica', 'imagee', 'port_', 'Replicas').map((key) => (o: Overlay) => set(o, ['services', 'backend', key], 3)),
   fc.constantFrom('foo', 'service', 'network_policies').map((key) => (o: Overlay) => set(o, [key], {})),
@@ -192,7 +213,18 @@ const syntaxMistakes: fc.Arbitrary<(text: string) => string>[] = [
   fc.constantFrom('!foo', '!!python/object:os.system', '!!binary').map((tag) => (t: string) => `${t}extra: ${tag} x\n`),
   fc.constant((t: string) => `${t}deep: ${'['.repeat(100)}${']'.repeat(100)}\n`),
   // "Billion laughs": each alias list repeats the one before ten times.
-  fc.constant((t: string) => `${t}${'abcdefgh'.split('').map((n, i) => `${n}: &${n} [${Array(10).fill(i ? `*${'abcdefgh'[i - 1]}` : 'x').join(', ')}]`).join('\n')}\n`),
+  fc.constant(
+    (t: string) =>
+      `${t}${'abcdefgh'
+        .split('')
+        .map(
+          (n, i) =>
+            `${n}: &${n} [${Array(10)
+              .fill(i ? `*${'abcdefgh'[i - 1]}` : 'x')
+              .join(', ')}]`,
+        )
+        .join('\n')}\n`,
+  ),
   fc.constant((t: string) => `%YAML 1.1\n---\n${t}`),
   fc.constant((t: string) => `${t}---\n${t}`), // two documents
 ];

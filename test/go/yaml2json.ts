@@ -10,6 +10,9 @@ let binary: string | undefined;
 
 /** The documents of a YAML stream as sigs.k8s.io/yaml reads them (empty documents dropped). */
 export function readAsKubectl(text: string): unknown[] {
-  binary ??= execFileSync('bash', [buildScript, 'yaml2json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  binary ??= execFileSync('bash', [buildScript, 'yaml2json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop()!;
   return JSON.parse(execFileSync(binary, { input: text, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as unknown[];
 }

@@ -16,10 +16,7 @@ mkdirSync(join(root, '.cache'), { recursive: true });
 const project = mkdtempSync(join(root, '.cache', 'reporter-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-writeFileSync(
-  join(project, 'vitest.config.ts'),
-  `export default { test: { include: ['*.check.ts'], reporters: ['default', ${JSON.stringify(reporter)}] } };\n`,
-);
+writeFileSync(join(project, 'vitest.config.ts'), `export default { test: { include: ['*.check.ts'], reporters: ['default', ${JSON.stringify(reporter)}] } };\n`);
 writeFileSync(
   join(project, 'demo.check.ts'),
   [
