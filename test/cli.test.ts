@@ -65,14 +65,29 @@ async function synthProcess(args: string[], outdir: string, configDir: string): 
   }
 }
 
-/** A scenario's own copy of the environment files and an output dir synthesized from them. */
+let synthesized: Promise<string> | undefined;
+
+/** dist/ synthesized once from the reference environments: every scenario starts from a copy of it. */
+function referenceOutput(): Promise<string> {
+  synthesized ??= (async () => {
+    const configDir = join(scratch, 'reference-output', 'environments');
+    const outdir = join(scratch, 'reference-output', 'dist');
+    mkdirSync(configDir, { recursive: true });
+    cpSync(REFERENCE_CONFIG_DIR, configDir, { recursive: true });
+    const first = await synth([], outdir, configDir);
+    expect(first.code, first.stderr).toBe(0);
+    return outdir;
+  })();
+  return synthesized;
+}
+
+/** A scenario's own copy of the environment files and of the output dir synthesized from them. */
 async function scenario(name: string): Promise<{ configDir: string; outdir: string }> {
   const configDir = join(scratch, name, 'environments');
   const outdir = join(scratch, name, 'dist');
   mkdirSync(configDir, { recursive: true });
   cpSync(REFERENCE_CONFIG_DIR, configDir, { recursive: true });
-  const first = await synth([], outdir, configDir);
-  expect(first.code, first.stderr).toBe(0);
+  cpSync(await referenceOutput(), outdir, { recursive: true });
   return { configDir, outdir };
 }
 
