@@ -181,7 +181,7 @@ describe('where synth writes', () => {
   });
 
   it('cdk8s.yaml points `cdk8s synth` at the scratch directory, which git ignores', () => {
-    expect(parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ app: 'npx tsx main.ts', output: CDK8S_SCRATCH_DIR });
+    expect(parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ app: 'node --import tsx main.ts', output: CDK8S_SCRATCH_DIR });
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain(`${CDK8S_SCRATCH_DIR}/`);
   });
 
