@@ -14,6 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { KUSTOMIZATION_FILE } from '../core/kustomize.js';
+import { environmentDirectories } from '../core/output.js';
 import { checkObjects, countBySeverity, formatViolations, type Violation } from '../policy/index.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
@@ -79,13 +80,7 @@ function fromConfig(io: Io, name: string, configDir: string): Target {
 
 function distEnvironments(outRoot: string): string[] {
   if (!existsSync(outRoot)) throw new UserError(`${outRoot}/ does not exist: run npm run synth first`);
-  return (
-    readdirSync(outRoot, { withFileTypes: true })
-      // An environment's directory has its kustomization.yaml; dist/argocd*/ and dist/helm/ do not.
-      .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
-      .map((entry) => entry.name)
-      .sort()
-  );
+  return environmentDirectories(outRoot);
 }
 
 function fromDist(outRoot: string, name: string, configDir: string): Target {

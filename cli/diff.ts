@@ -19,6 +19,7 @@ import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
 import { outputDirectories, synthesize } from '../synth/synth.js';
+import { environmentDirectories } from '../core/output.js';
 import { consoleIo, EXIT, printWarnings, runCommand, runAsScript, UsageError, UserError, type Io } from './command.js';
 
 const ENVIRONMENT_PLACEHOLDER = '<env>';
@@ -68,7 +69,7 @@ function againstDist(io: Io, distRoot: string, configDir: string, gitopsFile: st
   const expected = outputDirectories(synthesis);
   const produced = new Set(expected.map((d) => d.name));
   // Only a full synthesis knows every directory dist/ should have.
-  const stale = environments ? [] : committedDirectories(distRoot).filter((name) => !produced.has(name));
+  const stale = environments ? [] : environmentDirectories(distRoot).filter((name) => !produced.has(name));
   return [
     ...expected.map((d) => ({
       title: join(distRoot, d.name),
@@ -118,14 +119,6 @@ function print(io: Io, section: Section): void {
   io.out(`${section.title}: ${empty ? 'no differences' : summary(section.diff)}`);
   if (section.note) io.out(`  (${section.note})`);
   for (const line of formatDiff(section.diff)) io.out(`  ${line}`);
-}
-
-function committedDirectories(distRoot: string): string[] {
-  if (!existsSync(distRoot)) return [];
-  return readdirSync(distRoot, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
 }
 
 /** Every object of every YAML file of a committed directory; none when it does not exist. */

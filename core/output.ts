@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomization, KUSTOMIZATION_FILE } from './kustomize.js';
 import type { RenderedEnvironment, RenderedFile } from './manifest.js';
@@ -68,4 +68,16 @@ export function writeEnvironments(outRoot: string, environments: readonly Render
     rmSync(staging, { recursive: true, force: true });
   }
   return written;
+}
+
+/**
+ * The environment directories of an output root, sorted: those with a kustomization.yaml, which
+ * writeEnvironments gives every environment; the Argo CD directories and dist/helm/ have none.
+ */
+export function environmentDirectories(outRoot: string): string[] {
+  if (!existsSync(outRoot)) return [];
+  return readdirSync(outRoot, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
+    .map((entry) => entry.name)
+    .sort();
 }

@@ -105,6 +105,18 @@ describe('npm run diff', () => {
     expect(result.stdout).toContain(`${join(dist, 'argocd')}: no differences`);
   });
 
+  it('reports only directories synthesis writes: dist/helm/ is not a removed environment', () => {
+    mkdirSync(join(dist, 'helm', 'webapp', 'templates'), { recursive: true });
+    writeFileSync(join(dist, 'helm', 'webapp', 'Chart.yaml'), 'apiVersion: v2\nname: webapp\nversion: 0.0.0\n');
+    try {
+      const result = diff('--config-dir', pristine);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).not.toContain(join(dist, 'helm'));
+    } finally {
+      rmSync(join(dist, 'helm'), { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 and names the field when a setting changed', () => {
     const configDir = configWith('changed', (prod) => prod.replace('  storage:\n    size: 20Gi\n', '  storage:\n    size: 20Gi\n  image: { tag: "7.0.14" }\n'));
     const changed = diff('--config-dir', configDir, '--env', 'prod');
