@@ -27,6 +27,8 @@ const peerSchema = (namespace: string, what: string) =>
     .strictObject({
       namespace: z
         .string()
+        // It becomes a label value (kubernetes.io/metadata.name) in the policy's namespaceSelector.
+        .max(63, { error: 'must be at most 63 characters (a namespace name)' })
         .regex(WORKLOAD_NAME, { error: 'must be a namespace name such as "ingress-nginx"' })
         .default(namespace)
         .describe('Namespace, matched by the kubernetes.io/metadata.name label Kubernetes sets on every namespace.'),

@@ -8,6 +8,7 @@ import type { canaryAnalysisSchema } from '../config/schema.js';
 import type { Track } from '../config/labels.js';
 import { runbookUrl, type AlertRule } from '../observability/alerts.js';
 import { errorRatio, latencyQuantile, podsOf, requestCount, selector, type HttpScope } from '../observability/promql.js';
+import { names } from '../config/names.js';
 
 export type CanaryAnalysis = z.infer<typeof canaryAnalysisSchema>;
 export type Verdict = 'promote' | 'hold' | 'rollback';
@@ -24,7 +25,7 @@ export interface CanaryQueries {
 
 export function canaryQueries(service: string, namespace: string, a: CanaryAnalysis): CanaryQueries {
   const track = (t: Track): HttpScope => ({ namespace, service, metrics: a, track: t });
-  const canaryPods = selector(podsOf(`${service}-canary`, namespace, service));
+  const canaryPods = selector(podsOf(names.track(service, 'canary'), namespace, service));
   return {
     canaryRequests: requestCount(track('canary'), a.window),
     canaryErrorRate: errorRatio(track('canary'), a.window),

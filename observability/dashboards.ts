@@ -8,6 +8,7 @@ import type { EnvironmentContext } from '../config/context.js';
 import { buildDashboard, row, stat, timeseries, type DashboardModel, type PanelSpec, type Query } from './grafana.js';
 import { measuredServices } from './alerts.js';
 import { errorRatio, latencyQuantile, podsOf, requestRate, selector, sumBy, type HttpScope, type Matcher } from './promql.js';
+import { names } from '../config/names.js';
 
 const W = '$__rate_interval';
 
@@ -154,7 +155,7 @@ function canaryVsStable(env: EnvironmentContext): PanelSpec[] {
     const byTrack = (expr: string): Query[] => [{ expr, legend: '{{track}}' }];
     const perTrack = (expr: (deployment: string) => string): Query[] => [
       { expr: expr(s.service), legend: 'stable' },
-      { expr: expr(`${s.service}-canary`), legend: 'canary' },
+      { expr: expr(names.track(s.service, 'canary')), legend: 'canary' },
     ];
     const ready = (deployment: string) => `sum(kube_pod_status_ready${selector([...podsOf(deployment, namespace), ['condition', '=', 'true']])})`;
     return [

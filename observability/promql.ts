@@ -7,6 +7,7 @@
  * (container_*), volume usage from the kubelet (kubelet_volume_stats_*).
  */
 import type { Track } from '../config/labels.js';
+import { names } from '../config/names.js';
 
 type MatchOp = '=' | '!=' | '=~' | '!~';
 export type Matcher = readonly [label: string, op: MatchOp, value: string];
@@ -37,7 +38,12 @@ export interface HttpScope {
 }
 
 function httpMatchers(s: HttpScope, extra: readonly Matcher[] = []): Matcher[] {
-  return [['namespace', '=', s.namespace], ['service', '=~', `${s.service}|${s.service}-canary`], ...(s.track ? [['track', '=', s.track] as Matcher] : []), ...extra];
+  return [
+    ['namespace', '=', s.namespace],
+    ['service', '=~', `${s.service}|${names.track(s.service, 'canary')}`],
+    ...(s.track ? [['track', '=', s.track] as Matcher] : []),
+    ...extra,
+  ];
 }
 
 const SERVER_ERRORS = (s: HttpScope): Matcher => [s.metrics.statusLabel, '=~', '5..'];

@@ -204,6 +204,16 @@ describe('names a derived object cannot carry', () => {
   });
 });
 
+describe('peer namespaces of the network section', () => {
+  it('a namespace longer than 63 characters is refused at its key: it becomes a label value in the policy', () => {
+    const long = 'n'.repeat(64);
+    expect(problemsOf(`network:\n  ingressController: { namespace: ${long} }\n`)).toEqual([
+      expect.stringMatching(/^network\.ingressController\.namespace \(line 2, column 24\): must be at most 63 characters/),
+    ]);
+    expect(problemsOf(`network:\n  ingressController: { namespace: ${long.slice(1)} }\n`)).toEqual([]);
+  });
+});
+
 describe('user keys colliding with generated ones', () => {
   const USES_ALL = `services:\n  api:\n    ${IMAGE}\n    uses: [mongodb, redis]\n`;
   const RS = 'mongodb: { replicaSet: { enabled: true } }\n';

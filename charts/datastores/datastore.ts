@@ -5,6 +5,7 @@ import { topologySpreadConstraints } from '../workloads/availability.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { imageReference, pullSecrets } from '../workloads/image.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
+import { DATA_VOLUME } from '../../config/names.js';
 import { resourceRequirements } from '../workloads/resources.js';
 import { containerSecurityContext, podSecurityContext, type Identity } from '../workloads/security.js';
 
@@ -79,7 +80,7 @@ export class Datastore extends Construct {
                 {
                   ...props.container,
                   name,
-                  volumeMounts: [{ name: 'data', mountPath: props.dataPath }, ...(props.container.volumeMounts ?? [])],
+                  volumeMounts: [{ name: DATA_VOLUME, mountPath: props.dataPath }, ...(props.container.volumeMounts ?? [])],
                 },
                 props,
               ),
@@ -90,7 +91,7 @@ export class Datastore extends Construct {
         },
         volumeClaimTemplates: [
           {
-            metadata: { name: 'data', labels: this.selector },
+            metadata: { name: DATA_VOLUME, labels: this.selector },
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: props.storage.storageClass,

@@ -12,6 +12,7 @@ import { canaryAlertRules } from '../../delivery/canary-analysis.js';
 import type { AlertRule } from '../../observability/alerts.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { selectorLabels, TRACK_LABEL } from '../../config/labels.js';
+import { names } from '../../config/names.js';
 
 export interface ScrapeTarget {
   /** Name of the ServiceMonitor. */
@@ -64,8 +65,12 @@ export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: 
 /** The canary rollback triggers as a PrometheusRule, present while the canary runs. */
 export function canaryAlerts(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
   new PrometheusRule(scope, 'canary-alerts', {
-    metadata: { name: `${name}-canary`, labels: { ...labels, ...env.config.monitoring.serviceMonitorLabels } },
-    spec: { groups: [toRuleGroup({ name: `${name}-canary`, rules: canaryAlertRules(name, env.namespace, service.canary.analysis, env.config.monitoring.alerts.runbookBaseUrl) })] },
+    metadata: { name: names.track(name, 'canary'), labels: { ...labels, ...env.config.monitoring.serviceMonitorLabels } },
+    spec: {
+      groups: [
+        toRuleGroup({ name: names.track(name, 'canary'), rules: canaryAlertRules(name, env.namespace, service.canary.analysis, env.config.monitoring.alerts.runbookBaseUrl) }),
+      ],
+    },
   });
 }
 

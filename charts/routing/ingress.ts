@@ -77,7 +77,7 @@ export class IngressChart extends EnvironmentChart {
 
     for (const [name, service] of Object.entries(services)) {
       if (!service.enabled || !service.canary.enabled) continue;
-      const canaryService = `${name}-canary`;
+      const canaryService = names.track(name, 'canary');
       new k8s.KubeIngress(this, `canary-${name}`, {
         metadata: {
           name: canaryService,
