@@ -77,9 +77,12 @@ export function synthCommand(argv: string[], io: Io = consoleIo, env: NodeJS.Pro
       const { environments, argocd, warnings } = synthesize({ configDir, gitopsFile: values.gitops, environments: values.env });
       validateRendered([...environments, ...argocd]);
       printWarnings(io, warnings);
-      for (const written of writeEnvironments(target.outdir, environments, argocd)) io.out(`synthesized ${written}/`);
+      // Only a synthesis of every environment knows which directories are stale.
+      const removeOtherEnvironments = values.env === undefined;
+      const onRemoved = (dir: string) => io.out(`removed ${dir}/ (its environment file is gone)`);
+      for (const written of writeEnvironments(target.outdir, environments, argocd, { removeOtherEnvironments, onRemoved })) io.out(`synthesized ${written}/`);
       if (target.cdk8sOutput) {
-        writeEnvironments(target.cdk8sOutput, environments, argocd);
+        writeEnvironments(target.cdk8sOutput, environments, argocd, { removeOtherEnvironments });
         io.out(`copied to ${target.cdk8sOutput}/, the output directory of \`cdk8s synth\``);
       }
       return 0;

@@ -36,14 +36,26 @@ export function outputFileText(directory: OutputDirectory, file: RenderedFile): 
   return generatedHeader(directory.source) + toYaml(file.objects);
 }
 
+export interface WriteOptions {
+  /**
+   * Also remove the environment directories (those with a kustomization.yaml) of environments not
+   * written: a synthesis of every environment drops the directory of a deleted environment file.
+   * Other directories (dist/helm/, anything a user keeps there) are never touched.
+   */
+  readonly removeOtherEnvironments?: boolean;
+  /** Told each directory removed that way. */
+  readonly onRemoved?: (dir: string) => void;
+}
+
 /**
  * Writes each environment (with its kustomization.yaml) and each of `others` (e.g. argocd/) into a
  * staging directory next to the output, then swaps them in place of <outRoot>/<name> with
  * renames, so a failed run never leaves a half-written or emptied dist/ and objects that were
- * removed from the config disappear with their files.
+ * removed from the config disappear with their files. Returns the directories written.
  */
-export function writeEnvironments(outRoot: string, environments: readonly RenderedEnvironment[], others: readonly OutputDirectory[] = []): string[] {
+export function writeEnvironments(outRoot: string, environments: readonly RenderedEnvironment[], others: readonly OutputDirectory[] = [], options: WriteOptions = {}): string[] {
   const directories = [...environments.map(environmentDirectory), ...others];
+  const removed = options.removeOtherEnvironments ? environmentDirectories(outRoot).filter((name) => !directories.some((d) => d.name === name)) : [];
   mkdirSync(outRoot, { recursive: true });
   const staging = mkdtempSync(join(outRoot, '.staging-'));
   const written: string[] = [];
@@ -63,6 +75,10 @@ export function writeEnvironments(outRoot: string, environments: readonly Render
       if (existsSync(target)) renameSync(target, join(staging, `${name}.previous`));
       renameSync(join(staging, name), target);
       written.push(target);
+    }
+    for (const name of removed) {
+      renameSync(join(outRoot, name), join(staging, `${name}.removed`));
+      options.onRemoved?.(join(outRoot, name));
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });

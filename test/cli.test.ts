@@ -153,6 +153,22 @@ describe.concurrent('npm run synth', () => {
     expect(warning).toBeLessThan(result.lines.findIndex((line) => line.startsWith('synthesized ')));
   });
 
+  it('removes the directory of an environment whose file is gone, on a full synth only, and never other directories', async () => {
+    const { configDir, outdir } = await scenario('removed-env');
+    const [gone, ...kept] = listEnvironments(configDir);
+    rmSync(join(configDir, `${gone}.yaml`));
+    mkdirSync(join(outdir, 'helm', 'webapp'), { recursive: true });
+    writeFileSync(join(outdir, 'helm', 'webapp', 'Chart.yaml'), 'name: webapp\n');
+    const one = await synth(['--env', kept[0]], outdir, configDir);
+    expect(one.code, one.stderr).toBe(0);
+    expect(existsSync(join(outdir, gone))).toBe(true);
+    const all = await synth([], outdir, configDir);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain(`removed ${join(outdir, gone)}/ (its environment file is gone)`);
+    expect(readdirSync(outdir).sort()).toEqual([...kept, 'argocd', 'argocd-applicationset', 'helm'].sort());
+    expect(readFileSync(join(outdir, 'helm', 'webapp', 'Chart.yaml'), 'utf8')).toBe('name: webapp\n');
+  });
+
   it('adds an environment when a file is added (qa.yaml)', async () => {
     const { configDir, outdir } = await scenario('qa');
     writeFileSync(join(configDir, 'qa.yaml'), 'tier: staging\ningress: { host: qa.app.example.com }\n');
