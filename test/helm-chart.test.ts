@@ -13,8 +13,9 @@ import { configSchema, type Config } from '../config/schema.js';
 import { environmentContext, loggingNamespace } from '../config/context.js';
 import { buildHelmChart, type HelmChart } from '../helm/chart.js';
 import { CANARY_SERVICE } from '../helm/knobs.js';
+import { notesTemplate } from '../helm/notes.js';
 import { renderEnvironment } from '../charts/render.js';
-import { ENVIRONMENTS } from './helpers.js';
+import { configFromYaml, ENVIRONMENTS } from './helpers.js';
 import { chartDifferences, idOf, manifestsIn } from './helm/compare.js';
 import { helmLint, helmRows, helmTemplate, HelmRenderError, type Helm } from './helm/render.js';
 
@@ -264,5 +265,16 @@ describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
       expect(fails(['no.such.value=1'])).toMatch(/no/);
       expect(fails(['canary.enabled=true'])).toMatch(/canary.tag: an enabled canary needs the image tag it runs/);
     });
+  });
+});
+
+describe('NOTES.txt', () => {
+  const withReplicaSet = (enabled: boolean) => configFromYaml(`tier: prod\nmongodb: { replicaSet: { enabled: ${enabled} } }\n`);
+  const secretsLine = (text: string) => text.split('\n').find((line) => line.includes('these Secrets in')) ?? '';
+
+  it('names the MongoDB keyfile Secret only where the values enable a replica set', () => {
+    const line = secretsLine(notesTemplate([withReplicaSet(false), withReplicaSet(true)], withReplicaSet(false)));
+    expect(line).toContain('mongodb-auth, redis-auth{{ if .Values.mongodb.replicaSet.enabled }}, mongodb-keyfile{{ end }}.');
+    expect(secretsLine(notesTemplate([withReplicaSet(false)], withReplicaSet(false)))).not.toContain('keyfile');
   });
 });
