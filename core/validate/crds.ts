@@ -23,7 +23,7 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CRDs custom resources are validated against, copied from upstream (imports/crds/README.md). */
 export const CRD_DIR = fileURLToPath(new URL('../../imports/crds/', import.meta.url));
 /** Where compiled CRD validators are cached between runs (git-ignored). */
-export const CRD_CACHE_DIR = join(REPO_ROOT, '.cache', 'crd-validators');
+const CRD_CACHE_DIR = join(REPO_ROOT, '.cache', 'crd-validators');
 
 // ---------------------------------------------------------------------------
 // Custom resources (CRDs in imports/crds)
@@ -241,7 +241,7 @@ function cacheKeyMaterial(): string {
 }
 
 /** Cache file name of the validator of apiVersion/kind compiled from a CRD file with this content. */
-export function validatorCacheName(crdText: string, apiVersion: string, kind: string): string {
+function validatorCacheName(crdText: string, apiVersion: string, kind: string): string {
   return `${createHash('sha256').update(cacheKeyMaterial()).update(`\0${apiVersion}\0${kind}\0`).update(crdText).digest('hex')}.cjs`;
 }
 
@@ -277,7 +277,11 @@ function storeValidator(file: string, fn: ValidateFunction): void {
     writeFileSync(temp, `// sha256:${digest(code)}\n${code}`);
     renameSync(temp, file);
   } catch {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // the directory itself is unusable: nothing was written
+    }
   }
 }
 
