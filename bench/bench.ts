@@ -7,6 +7,7 @@
  *   4. Whole CLI: `npx tsx main.ts` and `node --import tsx main.ts`, writing to a temp dir.
  *   5. Helm chart generation, in-process.
  *   6. Config loading: environment files of 25k..100k keys, which must load in linear time.
+ *   7. CRD validators in a fresh process: compiled (empty cache) vs loaded from .cache-style standalone code.
  *
  * The project modules are imported dynamically so the first (cold) run includes loading them.
  */
@@ -332,6 +333,51 @@ function benchLoading(pipeline: Pipeline): void {
   }
 }
 
+const CRD_RUNS = 5;
+/** The custom resource kinds the platform synthesizes, i.e. the validators a synthesis needs. */
+const SYNTHESIZED_CRD_KINDS = [
+  ['monitoring.coreos.com/v1', 'ServiceMonitor'],
+  ['monitoring.coreos.com/v1', 'PrometheusRule'],
+  ['argoproj.io/v1alpha1', 'Application'],
+  ['argoproj.io/v1alpha1', 'AppProject'],
+  ['argoproj.io/v1alpha1', 'ApplicationSet'],
+];
+
+/**
+ * A fresh `node --import tsx` process that looks up the validators of SYNTHESIZED_CRD_KINDS with a
+ * temp cache directory: cold (emptied before each run: YAML parse + ajv compile + cache write)
+ * and warm (standalone code loaded). Wall time includes the process start and module loading.
+ */
+function benchCrdCache(): void {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'cdk8s-bench-crd-cache-'));
+  const script =
+    `const { CRD_DIR, CrdCatalog } = await import('./core/validate/index.ts');` +
+    `const catalog = new CrdCatalog(CRD_DIR, { cacheDir: ${JSON.stringify(cacheDir)} });` +
+    `for (const [apiVersion, kind] of ${JSON.stringify(SYNTHESIZED_CRD_KINDS)}) {` +
+    `  if (!('checker' in (catalog.lookup(apiVersion, kind) ?? {}))) throw new Error('no validator for ' + kind);` +
+    `}`;
+  const node = (code: string, runs: number) => timeCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], runs);
+  try {
+    const cold: CommandTiming = { samples: [] };
+    for (let i = 0; i < CRD_RUNS && !cold.failure; i++) {
+      rmSync(cacheDir, { recursive: true, force: true });
+      const { samples, failure } = node(script, 1);
+      cold.samples.push(...samples);
+      cold.failure = failure;
+    }
+    const warm = node(script, CRD_RUNS);
+    const baseline = node(`await import('./core/validate/index.ts');`, CRD_RUNS);
+    const row = (label: string, t: CommandTiming) => (t.failure ? [label, 'failed', t.failure] : [label, ms(median(t.samples)), ms(min(t.samples))]);
+    printTable(
+      `7. Validators of ${SYNTHESIZED_CRD_KINDS.map(([, kind]) => kind).join(', ')} in a fresh process (${CRD_RUNS} runs)`,
+      ['process', 'median', 'min'],
+      [row('import only (baseline)', baseline), row('cold cache: parse + compile + write', cold), row('warm cache: load standalone code', warm)],
+    );
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const floorMs = benchImportFloor();
@@ -340,6 +386,7 @@ async function main(): Promise<void> {
   benchCli();
   await benchHelm(pipeline);
   benchLoading(pipeline);
+  benchCrdCache();
   console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`);
 }
 
