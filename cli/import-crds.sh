@@ -33,8 +33,13 @@ group() {
     cat "$crds/$f.yaml"
     echo '---'
   done >"$tmp/$out.yaml"
-  npx --no-install cdk8s import "$tmp/$out.yaml" --output imports --language typescript --no-save --no-check-upgrade
+  node_modules/.bin/cdk8s import "$tmp/$out.yaml" --output imports --language typescript --no-save --no-check-upgrade
 }
 
-group monitoring monitoring.coreos.com_servicemonitors monitoring.coreos.com_podmonitors monitoring.coreos.com_prometheusrules monitoring.coreos.com_alertmanagerconfigs
-group argocd argoproj.io_application-crd argoproj.io_appproject-crd
+# The groups write different modules: import them side by side, and fail if either fails.
+group monitoring monitoring.coreos.com_servicemonitors monitoring.coreos.com_podmonitors monitoring.coreos.com_prometheusrules monitoring.coreos.com_alertmanagerconfigs &
+monitoring=$!
+group argocd argoproj.io_application-crd argoproj.io_appproject-crd &
+argocd=$!
+wait "$monitoring"
+wait "$argocd"
