@@ -78,13 +78,89 @@ function formatValue(value: unknown): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
 }
 
+/** Strings longer than this, or with line breaks, are compared line by line instead of printed whole. */
+const LONG_TEXT = 160;
+/** Unchanged lines shown around each changed line of a text. */
+const CONTEXT_LINES = 2;
+/** Largest line-matching table (lines before x lines after, once common ends are dropped). */
+const MAX_MATCHED_CELLS = 4_000_000;
+
 /** Human-readable lines: `+ key` added, `- key` removed, `~ key` changed with one line per field. */
 export function formatDiff(diff: ManifestDiff): string[] {
-  return [
-    ...diff.added.map((k) => `+ ${k}`),
-    ...diff.removed.map((k) => `- ${k}`),
-    ...diff.changed.flatMap((c) => [`~ ${c.key}`, ...c.changes.map((f) => `    ${f.path}: ${formatValue(f.before)} -> ${formatValue(f.after)}`)]),
-  ];
+  return [...diff.added.map((k) => `+ ${k}`), ...diff.removed.map((k) => `- ${k}`), ...diff.changed.flatMap((c) => [`~ ${c.key}`, ...c.changes.flatMap(formatChange)])];
+}
+
+function formatChange(change: FieldChange): string[] {
+  const { before, after } = change;
+  if (typeof before === 'string' && typeof after === 'string' && isLongText(before, after)) {
+    const lines = textDiff(textLines(before), textLines(after));
+    return [`    ${change.path}: (text, line by line)`, ...lines.map((line) => `      ${line}`)];
+  }
+  return [`    ${change.path}: ${formatValue(before)} -> ${formatValue(after)}`];
+}
+
+function isLongText(...texts: string[]): boolean {
+  return texts.some((t) => t.length > LONG_TEXT || t.includes('\n'));
+}
+
+/** The lines of a text; embedded JSON (Grafana dashboards) is pretty-printed first so a change is a few lines. */
+function textLines(text: string): string[] {
+  const trimmed = text.trim();
+  if (/^[[{]/.test(trimmed)) {
+    try {
+      return JSON.stringify(JSON.parse(trimmed), null, 2).split('\n');
+    } catch {
+      // not JSON: compare as written
+    }
+  }
+  return text.split('\n');
+}
+
+/**
+ * A unified-style line diff: `- ` removed, `+ ` added, `  ` context (CONTEXT_LINES around each
+ * change), `…` between hunks. Common leading and trailing lines are dropped first; the rest is
+ * matched by a longest common subsequence.
+ */
+export function textDiff(before: readonly string[], after: readonly string[]): string[] {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  const a = before.slice(start, before.length - end);
+  const b = after.slice(start, after.length - end);
+  const ops: [' ' | '-' | '+', string][] = before.slice(0, start).map((line): [' ', string] => [' ', line]);
+  if (a.length * b.length > MAX_MATCHED_CELLS) {
+    // Texts that differ almost everywhere: old lines, then new ones (the table would not fit in memory).
+    ops.push(...a.map((line): ['-', string] => ['-', line]), ...b.map((line): ['+', string] => ['+', line]));
+  } else {
+    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+    const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (i < a.length && j < b.length && a[i] === b[j]) {
+        ops.push([' ', a[i]]);
+        i++;
+        j++;
+      } else if (j < b.length && (i === a.length || lcs[i][j + 1] > lcs[i + 1][j])) ops.push(['+', b[j++]]);
+      else ops.push(['-', a[i++]]);
+    }
+  }
+  ops.push(...before.slice(before.length - end).map((line): [' ', string] => [' ', line]));
+  const near = (k: number) => ops.slice(Math.max(0, k - CONTEXT_LINES), k + CONTEXT_LINES + 1).some(([op]) => op !== ' ');
+  const out: string[] = [];
+  let skipped = false;
+  ops.forEach(([op, line], k) => {
+    if (op === ' ' && !near(k)) {
+      skipped = true;
+      return;
+    }
+    if (skipped && out.length) out.push('…');
+    skipped = false;
+    out.push(`${op} ${line}`);
+  });
+  return out;
 }
 
 export function summary(diff: ManifestDiff): string {

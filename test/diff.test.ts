@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { diffCommand } from '../cli/diff.js';
-import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, withPlaceholders } from '../gitops/diff.js';
+import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, textDiff, withPlaceholders } from '../gitops/diff.js';
 import { writeEnvironments } from '../core/output.js';
 import { synthesize } from '../synth/synth.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
@@ -21,6 +21,36 @@ const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
   spec: { template: { spec: { containers: [{ name: 'backend', image }] } }, ...extra },
 });
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } };
+
+describe('gitops/diff.ts: long texts', () => {
+  it('diffs lines with two lines of context and … between hunks', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
+    const after = ['a', 'b', 'c', 'X', 'e', 'f', 'g', 'h', 'i', 'j', 'K'];
+    expect(textDiff(before, after)).toEqual(['  b', '  c', '- d', '+ X', '  e', '  f', '…', '  i', '  j', '- k', '+ K']);
+    expect(textDiff(['same'], ['same'])).toEqual([]);
+    expect(textDiff(['x'], ['x', 'y'])).toEqual(['  x', '+ y']);
+  });
+
+  it('never prints a dashboard whole: one changed panel title is a few lines, the JSON pretty-printed', () => {
+    const dashboard = (title: string) =>
+      JSON.stringify({ panels: Array.from({ length: 400 }, (_, i) => ({ id: i, title: i === 200 ? title : `Panel ${i}`, targets: [{ expr: `rate(x_${i}[5m])` }] })) });
+    const configMap = (title: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dashboards' }, data: { 'app.json': dashboard(title) } });
+    expect(dashboard('CPU').length).toBeGreaterThan(20_000);
+    const lines = formatDiff(diffManifests([configMap('CPU')], [configMap('CPU (cores)')]));
+    expect(lines.slice(0, 2)).toEqual(['~ ConfigMap/dashboards', '    data["app.json"]: (text, line by line)']);
+    expect(lines).toContain('      -       "title": "CPU",');
+    expect(lines).toContain('      +       "title": "CPU (cores)",');
+    expect(lines.length).toBeLessThan(12);
+    expect(lines.join('\n').length).toBeLessThan(600);
+  });
+
+  it('keeps short values on one line', () => {
+    expect(formatDiff(diffManifests([{ kind: 'A', metadata: { name: 'a' }, spec: { x: 'old' } }], [{ kind: 'A', metadata: { name: 'a' }, spec: { x: 'new' } }]))).toEqual([
+      '~ A/a',
+      '    spec.x: "old" -> "new"',
+    ]);
+  });
+});
 
 describe('gitops/diff.ts', () => {
   it('keys objects by kind/namespace/name (kind/name when cluster-scoped)', () => {
