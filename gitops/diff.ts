@@ -57,10 +57,33 @@ export function diffValues(before: unknown, after: unknown, path: readonly (stri
     return keys.flatMap((k) => diffValues(before[k], after[k], [...path, k]));
   }
   if (Array.isArray(before) && Array.isArray(after)) {
+    const key = listKey(before, after);
+    if (key) {
+      // Items matched by their key, so inserting one item reports that item, not every item after it.
+      const byKey = (items: readonly unknown[]) => new Map(items.map((item) => [String((item as Record<string, unknown>)[key]), item]));
+      const [old, neu] = [byKey(before), byKey(after)];
+      const ids = [...new Set([...old.keys(), ...neu.keys()])];
+      return ids.flatMap((id) => diffValues(old.get(id), neu.get(id), [...path, `${key}=${id}`]));
+    }
     return Array.from({ length: Math.max(before.length, after.length) }, (_, i) => diffValues(before[i], after[i], [...path, i])).flat();
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   return [{ path: fieldPath(path), before, after }];
+}
+
+/** Fields that identify an item of a Kubernetes list (containers, env, ports, volumes, Ingress paths, alert rules, kustomize resources). */
+const LIST_KEYS = ['name', 'path', 'containerPort', 'port', 'alert', 'record', 'mountPath'] as const;
+
+/** The field every item of both lists has, unique within each list; undefined when there is none. */
+function listKey(...lists: (readonly unknown[])[]): string | undefined {
+  const items = lists.flat();
+  if (items.length === 0 || !items.every(isPlainObject)) return undefined;
+  return LIST_KEYS.find((key) =>
+    lists.every((list) => {
+      const values = list.map((item) => (item as Record<string, unknown>)[key]);
+      return values.every((v) => typeof v === 'string' || typeof v === 'number') && new Set(values).size === values.length;
+    }),
+  );
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -69,6 +92,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 export function fieldPath(path: readonly (string | number)[]): string {
   return path.reduce<string>((acc, key) => {
     if (typeof key === 'number') return `${acc}[${key}]`;
+    if (LIST_KEYS.some((listKey) => key.startsWith(`${listKey}=`))) return `${acc}[${key}]`;
     if (!IDENTIFIER.test(key)) return `${acc}[${JSON.stringify(key)}]`;
     return acc ? `${acc}.${key}` : key;
   }, '');

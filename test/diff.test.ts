@@ -61,13 +61,21 @@ describe('gitops/diff.ts', () => {
   it('reports changed, added and removed fields by path', () => {
     expect(diffValues(deployment('a'), deployment('b', { replicas: 2 }))).toEqual([
       { path: 'spec.replicas', before: undefined, after: 2 },
-      { path: 'spec.template.spec.containers[0].image', before: 'a', after: 'b' },
+      { path: 'spec.template.spec.containers[name=backend].image', before: 'a', after: 'b' },
     ]);
     expect(diffValues({ list: [1, 2, 3] }, { list: [1, 5] })).toEqual([
       { path: 'list[1]', before: 2, after: 5 },
       { path: 'list[2]', before: 3, after: undefined },
     ]);
     expect(diffValues({ a: { b: 1 } }, { a: 'x' })).toEqual([{ path: 'a', before: { b: 1 }, after: 'x' }]);
+    // Items with a unique name (path, containerPort, ...) are matched by it: an insertion is one change.
+    const paths = (...list: string[]) => ({ paths: list.map((path) => ({ path, backend: `svc${path}` })) });
+    expect(diffValues(paths('/api', '/'), paths('/api', '/admin', '/'))).toEqual([
+      { path: 'paths[path=/admin]', before: undefined, after: { path: '/admin', backend: 'svc/admin' } },
+    ]);
+    expect(diffValues({ env: [{ name: 'A', value: '1' }] }, { env: [{ name: 'A', value: '2' }] })).toEqual([{ path: 'env[name=A].value', before: '1', after: '2' }]);
+    // Without a unique key, by index.
+    expect(diffValues({ l: [{ x: 1 }, { x: 1 }] }, { l: [{ x: 1 }, { x: 2 }] })).toEqual([{ path: 'l[1].x', before: 1, after: 2 }]);
     expect(diffValues(deployment('a'), deployment('a'))).toEqual([]);
   });
 
@@ -81,9 +89,9 @@ describe('gitops/diff.ts', () => {
     expect(diff).toEqual({
       added: ['Namespace/other'],
       removed: ['Namespace/web'],
-      changed: [{ key: 'Deployment/web/backend', changes: [{ path: 'spec.template.spec.containers[0].image', before: 'a', after: 'b' }] }],
+      changed: [{ key: 'Deployment/web/backend', changes: [{ path: 'spec.template.spec.containers[name=backend].image', before: 'a', after: 'b' }] }],
     });
-    expect(formatDiff(diff)).toEqual(['+ Namespace/other', '- Namespace/web', '~ Deployment/web/backend', '    spec.template.spec.containers[0].image: "a" -> "b"']);
+    expect(formatDiff(diff)).toEqual(['+ Namespace/other', '- Namespace/web', '~ Deployment/web/backend', '    spec.template.spec.containers[name=backend].image: "a" -> "b"']);
   });
 
   it('replaces environment names, also in derived names and keys, and drops metadata.namespace', () => {
@@ -152,7 +160,7 @@ describe('npm run diff', () => {
     const changed = diff('--config-dir', configDir, '--env', 'prod');
     expect(changed.code, changed.stderr).toBe(1);
     expect(changed.stdout).toContain('~ StatefulSet/webapp-prod/mongodb');
-    expect(changed.stdout).toContain('spec.template.spec.containers[0].image: "docker.io/library/mongo:7.0" -> "docker.io/library/mongo:7.0.14"');
+    expect(changed.stdout).toContain('spec.template.spec.containers[name=mongodb].image: "docker.io/library/mongo:7.0" -> "docker.io/library/mongo:7.0.14"');
     expect(changed.stdout).toContain('differs from what the config produces: run `npm run synth`');
   });
 
