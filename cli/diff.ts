@@ -5,6 +5,7 @@
  *   npm run diff                                    every environment and the Argo CD objects
  *   npm run diff -- --env prod                      only dist/prod/
  *   npm run diff -- --env staging --against prod    staging's objects compared with prod's
+ *   --stat: only the summary (objects added, removed, changed per directory); --json: everything, for tools
  *
  * Exit code: 0 no differences, 1 differences, 2 an invalid config (or committed file) or usage,
  * as diff(1); 70 an internal error (cli/command.ts).
@@ -25,8 +26,10 @@ import { consoleIo, EXIT, printWarnings, runCommand, runAsScript, UsageError, Us
 const ENVIRONMENT_PLACEHOLDER = '<env>';
 
 const DIFF = {
-  usage: 'usage: npm run diff [-- --env <name> ...] [--against <env>] [--dist <dir>] [--config-dir <dir>] [--gitops <file>]',
+  usage: 'usage: npm run diff [-- --env <name> ...] [--against <env>] [--stat | --json] [--dist <dir>] [--config-dir <dir>] [--gitops <file>]',
   options: {
+    stat: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true },
     against: { type: 'string' },
     dist: { type: 'string' },
@@ -53,8 +56,16 @@ export function diffCommand(argv: string[], io: Io = consoleIo): number {
         values.against === undefined
           ? againstDist(io, dist, values['config-dir'], values.gitops, values.env)
           : againstEnvironment(io, values.env, values.against, values['config-dir']);
-      for (const section of sections) print(io, section);
+      if (values.stat && values.json) throw new UsageError('--stat and --json exclude each other');
       const differs = sections.some((s) => !isEmptyDiff(s.diff));
+      if (values.json) {
+        // An absent field (before or after) is left out of its change, as JSON has no undefined.
+        io.out(JSON.stringify({ differs, sections }, null, 2));
+        return differs ? 1 : 0;
+      }
+      // The summary first, one line per directory: a reviewer sees the extent before the details.
+      for (const section of sections) io.out(`${section.title}: ${isEmptyDiff(section.diff) ? 'no differences' : summary(section.diff)}`);
+      if (!values.stat) for (const section of sections.filter((s) => !isEmptyDiff(s.diff) || s.note)) print(io, section);
       if (differs && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
       return differs ? 1 : 0;
     },
@@ -115,8 +126,8 @@ function againstEnvironment(io: Io, environments: string[] | undefined, against:
 }
 
 function print(io: Io, section: Section): void {
-  const empty = isEmptyDiff(section.diff);
-  io.out(`${section.title}: ${empty ? 'no differences' : summary(section.diff)}`);
+  io.out('');
+  io.out(`${section.title}:`);
   if (section.note) io.out(`  (${section.note})`);
   for (const line of formatDiff(section.diff)) io.out(`  ${line}`);
 }

@@ -164,6 +164,37 @@ describe('npm run diff', () => {
     expect(changed.stdout).toContain('differs from what the config produces: run `npm run synth`');
   });
 
+  it('prints the summary first; --stat only the summary, --json everything for tools, with the same exit codes', () => {
+    const configDir = configWith('summary', (prod) => prod.replace('  storage:\n    size: 20Gi\n', '  storage:\n    size: 20Gi\n  image: { tag: "7.0.14" }\n'));
+    const full = diff('--config-dir', configDir);
+    expect(full.code).toBe(1);
+    const lines = full.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `${join(dist, 'dev')}: no differences`,
+      expect.stringMatching(/prod: 0 added, 0 removed, \d+ changed$/),
+      `${join(dist, 'staging')}: no differences`,
+    ]);
+    expect(lines).toContain('  ~ StatefulSet/webapp-prod/mongodb');
+    const stat = diff('--config-dir', configDir, '--stat');
+    expect(stat.code).toBe(1);
+    expect(stat.stdout).not.toContain('StatefulSet');
+    expect(stat.stdout.split('\n').filter((l) => l.startsWith(dist))).toHaveLength(lines.filter((l) => l.startsWith(dist) && l.includes(': ')).length);
+    const json = diff('--config-dir', configDir, '--json');
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout) as {
+      differs: boolean;
+      sections: { title: string; diff: { changed: { key: string; changes: { path: string; before: string; after: string }[] }[] } }[];
+    };
+    expect(parsed.differs).toBe(true);
+    const mongodb = parsed.sections.find((s) => s.title === join(dist, 'prod'))?.diff.changed.find((c) => c.key === 'StatefulSet/webapp-prod/mongodb');
+    expect(mongodb?.changes).toContainEqual({
+      path: 'spec.template.spec.containers[name=mongodb].image',
+      before: 'docker.io/library/mongo:7.0',
+      after: 'docker.io/library/mongo:7.0.14',
+    });
+    expect(diff('--config-dir', configDir, '--stat', '--json').code).toBe(2);
+  });
+
   it('exits 1 and lists an object the config adds', () => {
     const configDir = configWith('added', (prod) => `${prod}\nworkers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1.1.0" }\n`);
     const result = diff('--config-dir', configDir, '--env', 'prod');
