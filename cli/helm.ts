@@ -4,10 +4,10 @@
  *
  *   npm run synth:helm [-- --config-dir <dir>] [--outdir <dir>]
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments } from '../config/load.js';
-import { buildHelmChart, type HelmChart } from '../helm/chart.js';
+import { writeDirectory } from '../core/output.js';
+import { buildHelmChart } from '../helm/chart.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
 const OUTDIR = join('dist', 'helm');
@@ -35,30 +35,12 @@ export function helmCommand(argv: string[], io: Io = consoleIo): number {
         io,
         loaded.flatMap((env) => env.warnings),
       );
-      const target = writeChart(values.outdir, chart);
+      const target = writeDirectory(values.outdir, chart.name, chart.files);
       io.out(`synthesized ${target}/ (${chart.files.size} files, templates merged from ${chart.variants} configs)`);
       return 0;
     },
     io,
   );
-}
-
-/** Writes the chart next to its target and swaps it in with renames: never a half-written chart. */
-export function writeChart(outRoot: string, chart: HelmChart): string {
-  mkdirSync(outRoot, { recursive: true });
-  const staging = mkdtempSync(join(outRoot, '.staging-'));
-  const target = join(outRoot, chart.name);
-  try {
-    for (const [path, content] of chart.files) {
-      mkdirSync(dirname(join(staging, chart.name, path)), { recursive: true });
-      writeFileSync(join(staging, chart.name, path), content);
-    }
-    if (existsSync(target)) renameSync(target, join(staging, 'previous'));
-    renameSync(join(staging, chart.name), target);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return target;
 }
 
 runAsScript(import.meta.url, (argv) => helmCommand(argv));

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { kustomization, KUSTOMIZATION_FILE } from './kustomize.js';
 import type { RenderedEnvironment, RenderedFile } from './manifest.js';
 import { assertReadsAsWritten, toYaml } from './yaml.js';
@@ -48,42 +48,66 @@ export interface WriteOptions {
 }
 
 /**
- * Writes each environment (with its kustomization.yaml) and each of `others` (e.g. argocd/) into a
- * staging directory next to the output, then swaps them in place of <outRoot>/<name> with
- * renames, so a failed run never leaves a half-written or emptied dist/ and objects that were
- * removed from the config disappear with their files. Returns the directories written.
+ * Writes each environment (with its kustomization.yaml) and each of `others` (e.g. argocd/), so a
+ * failed run never leaves a half-written or emptied dist/ and objects that were removed from the
+ * config disappear with their files (see swapIn). Returns the directories written.
  */
 export function writeEnvironments(outRoot: string, environments: readonly RenderedEnvironment[], others: readonly OutputDirectory[] = [], options: WriteOptions = {}): string[] {
   const directories = [...environments.map(environmentDirectory), ...others];
   const removed = options.removeOtherEnvironments ? environmentDirectories(outRoot).filter((name) => !directories.some((d) => d.name === name)) : [];
+  const written = swapIn(
+    outRoot,
+    directories.map((d) => d.name),
+    (staging) => {
+      for (const directory of directories) {
+        const dir = join(staging, directory.name);
+        mkdirSync(dir);
+        for (const file of directory.files) {
+          const path = join(dir, file.name);
+          writeFileSync(path, outputFileText(directory, file));
+          // Read the bytes back the way kubectl, Helm and Argo CD will (YAML 1.1) and as YAML 1.2.
+          assertReadsAsWritten(join(outRoot, directory.name, file.name), readFileSync(path, 'utf8'), file.objects);
+        }
+      }
+    },
+    removed,
+  );
+  for (const name of removed) options.onRemoved?.(join(outRoot, name));
+  return written;
+}
+
+/** Writes `files` (relative path -> content) as the directory <outRoot>/<name>, swapped in whole (the Helm chart). */
+export function writeDirectory(outRoot: string, name: string, files: ReadonlyMap<string, string>): string {
+  const [target] = swapIn(outRoot, [name], (staging) => {
+    for (const [path, content] of files) {
+      mkdirSync(dirname(join(staging, name, path)), { recursive: true });
+      writeFileSync(join(staging, name, path), content);
+    }
+  });
+  return target;
+}
+
+/**
+ * Builds the directories `names` inside a staging directory next to them (same file system), then
+ * replaces each <outRoot>/<name> by renames and moves `remove` out of the way; the old copies go
+ * with the staging directory. A failure before the renames leaves <outRoot> exactly as it was.
+ */
+function swapIn(outRoot: string, names: readonly string[], build: (staging: string) => void, remove: readonly string[] = []): string[] {
   mkdirSync(outRoot, { recursive: true });
   const staging = mkdtempSync(join(outRoot, '.staging-'));
-  const written: string[] = [];
   try {
-    for (const directory of directories) {
-      const dir = join(staging, directory.name);
-      mkdirSync(dir);
-      for (const file of directory.files) {
-        const path = join(dir, file.name);
-        writeFileSync(path, outputFileText(directory, file));
-        // Read the bytes back the way kubectl, Helm and Argo CD will (YAML 1.1) and as YAML 1.2.
-        assertReadsAsWritten(join(outRoot, directory.name, file.name), readFileSync(path, 'utf8'), file.objects);
-      }
-    }
-    for (const { name } of directories) {
+    build(staging);
+    const written = names.map((name) => {
       const target = join(outRoot, name);
       if (existsSync(target)) renameSync(target, join(staging, `${name}.previous`));
       renameSync(join(staging, name), target);
-      written.push(target);
-    }
-    for (const name of removed) {
-      renameSync(join(outRoot, name), join(staging, `${name}.removed`));
-      options.onRemoved?.(join(outRoot, name));
-    }
+      return target;
+    });
+    for (const name of remove) renameSync(join(outRoot, name), join(staging, `${name}.removed`));
+    return written;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return written;
 }
 
 /**
