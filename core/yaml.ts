@@ -21,8 +21,9 @@ const YAML_SCHEMA_TESTS: readonly RegExp[] = (['1.1', '1.2'] as const).flatMap((
  * strconv.ParseInt(s, 0, 64) or ParseFloat accepts after it strips every `_` (0o17, 0X1F, 1_000,
  * +inf, 0x1p3, 1e3). https://github.com/go-yaml/yaml/blob/v2.4.0/resolve.go
  */
-const GO_YAML_TESTS: readonly RegExp[] = [
-  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|<<|=)$/,
+const GO_YAML_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|<<|=)$/;
+/** go-yaml v2 tries these only on plain scalars that start with a digit, a sign or a dot. */
+const GO_YAML_NUMBERS: readonly RegExp[] = [
   /^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/,
   /^[-+]?(?:[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?|0[xX][0-9a-fA-F_]*\.?[0-9a-fA-F_]*[pP][-+]?[0-9_]+)$/,
   /^[-+]?\.?(?:inf(?:inity)?|nan)$/i,
@@ -30,8 +31,8 @@ const GO_YAML_TESTS: readonly RegExp[] = [
 
 /** True when some YAML reader would not read `text`, written as a plain scalar, as that same string. */
 export function isAmbiguousPlainScalar(text: string): boolean {
-  if (text === '') return true;
-  return YAML_SCHEMA_TESTS.some((test) => test.test(text)) || (/^[-+.0-9]/.test(text) && GO_YAML_TESTS.some((test) => test.test(text))) || GO_YAML_TESTS[0].test(text);
+  if (text === '' || GO_YAML_WORDS.test(text) || YAML_SCHEMA_TESTS.some((test) => test.test(text))) return true;
+  return /^[-+.0-9]/.test(text) && GO_YAML_NUMBERS.some((test) => test.test(text));
 }
 
 const WRITE_OPTIONS = { lineWidth: 0, minContentWidth: 0 } as const;
