@@ -6,7 +6,8 @@
  * Exit codes: those of cli/command.ts; analyze exits 0 promote, 3 hold, 4 rollback.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
+import { dirname } from 'node:path';
+import { appFileOf, ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements, type Decision } from '../delivery/canary-analysis.js';
 import { environmentContext } from '../config/context.js';
@@ -131,7 +132,9 @@ function pickService(config: Config, requested?: string): string {
 /** Applies a transition to the environment file, validates, writes the file and re-synthesizes. */
 function change(io: Io, envName: string, file: string, outRoot: string, service: string, command: ReleaseCommand): number {
   const text = readFileSync(file, 'utf8');
-  const current = parseConfig(text, file);
+  // The file is edited; the application layer and the environments it extends stay as they are.
+  const layers = { appFile: appFileOf(dirname(file)) };
+  const current = parseConfig(text, file, layers);
   const result = releaseTransition(current.services[service], command);
   if (!result.ok) {
     io.err(`error: ${envName}/${service}: ${result.error}`);
@@ -139,7 +142,7 @@ function change(io: Io, envName: string, file: string, outRoot: string, service:
     return 1;
   }
   const updated = applyEdits(text, ['services', service], result.edits);
-  const config = parseConfig(updated, file);
+  const config = parseConfig(updated, file, layers);
   const rendered = renderEnvironment(envName, config);
   validateRendered([rendered]);
   writeFileSync(file, updated);

@@ -4,13 +4,14 @@
  * column when the key is in the file) and what is expected; nothing is thrown past it, whatever
  * the input: reading is bounded in size, depth and alias expansion, and linear in the file's size.
  */
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
-import { deepMerge, isPlainObject, setOwnProperty } from './merge.js';
+import { isPlainObject, setOwnProperty, type PlainObject } from './merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
+import { layeredConfig } from './layers.js';
 import { crossEnvironmentProblems, environmentProblems, type ConfigProblem, type EnvironmentSetProblem } from './rules.js';
 import { configSchema, TIERS, type Config } from './schema.js';
 
@@ -107,7 +108,15 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): LoadedEnv
     throw new ConfigError(file, [`"${name}" is reserved for dist/${name}/ (Argo CD objects): choose another environment name`]);
   }
   const text = readConfigFile(file, () => `no such environment file (environments: ${listEnvironments(dir).join(', ') || 'none'})`);
-  return { name, file, ...parseEnvironment(text, file) };
+  return { name, file, ...parseEnvironment(text, file, { appFile: appFileOf(dir) }) };
+}
+
+/**
+ * The application layer of the environments in `dir`: app.yaml in the folder that holds `dir`
+ * (config/app.yaml for config/environments/). Every key optional; every environment is an overlay on it.
+ */
+export function appFileOf(dir = ENVIRONMENTS_DIR): string {
+  return join(dir, '..', 'app.yaml');
 }
 
 /**
@@ -138,28 +147,118 @@ export function configDefaults(): unknown {
   return structuredClone(defaultsCache);
 }
 
+export interface EnvironmentOptions {
+  /** The rules checked after the schema (tests replace them). */
+  readonly rules?: typeof environmentProblems;
+  /** The application layer's file (appFileOf): omitted, or a file that does not exist, is no layer. */
+  readonly appFile?: string;
+}
+
+const ENVIRONMENT_SCHEMA_FILE = 'config/schema.json';
+
 /**
  * Parses and validates the text of an environment file (its name is the file's base name): the
- * schema, then the rules of config/rules.ts, whose errors fail like schema errors and whose
- * warnings are returned.
+ * layers of config/layers.ts (schema defaults, the application layer `options.appFile`, the tier's
+ * workload defaults, the environments it `extends`, read from its folder, and the file itself),
+ * then the schema, then the rules of config/rules.ts, whose errors fail like schema errors and
+ * whose warnings are returned. Every problem names the file and line that state the value.
  */
-export function parseEnvironment(text: string, file: string, rules: typeof environmentProblems = environmentProblems): ParsedEnvironment {
-  const { data: config, where } = parseYamlFile(text, file, configSchema, {
-    defaults: configDefaults(),
-    schemaFile: 'config/schema.json',
-    // An environment file without a tier would silently be prod, with prod's host and issuer.
-    required: { tier: `missing: an environment file must set tier at the top level: ${TIERS.slice(0, -1).join(', ')} or ${TIERS[TIERS.length - 1]}` },
-  });
-  const problems = rules(environmentNameOf(file), config);
+export function parseEnvironment(text: string, file: string, options: EnvironmentOptions = {}): ParsedEnvironment {
+  const own = readLayer(text, file, ENVIRONMENT_SCHEMA_FILE);
+  const chain = extendedLayers(own);
+  const app = options.appFile === undefined ? undefined : readAppLayer(options.appFile);
+  const where = layeredWhere([...chain].reverse().concat(app ?? []), file);
+  const problems: string[] = [];
+  // An environment file without a tier would silently be prod, with prod's host and issuer.
+  if (!chain.some((layer) => Object.hasOwn(layer.raw, 'tier'))) {
+    const tiers = `${TIERS.slice(0, -1).join(', ')} or ${TIERS[TIERS.length - 1]}`;
+    problems.push(
+      chain.length === 1
+        ? `tier: missing: an environment file must set tier at the top level: ${tiers}`
+        : `tier: missing: neither this file nor the environments it extends (${chain
+            .slice(0, -1)
+            .map((l) => environmentNameOf(l.file))
+            .reverse()
+            .join(', ')}) set tier at the top level: ${tiers}`,
+    );
+  }
+  const result = configSchema.safeParse(
+    layeredConfig(
+      configDefaults(),
+      app?.raw,
+      chain.map((layer) => layer.raw),
+    ),
+  );
+  if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, where, ENVIRONMENT_SCHEMA_FILE)));
+  if (problems.length || !result.success) throw new ConfigError(file, problems);
+  const config = result.data;
+  const ruleProblems = (options.rules ?? environmentProblems)(environmentNameOf(file), config);
   const describe = (p: ConfigProblem) => `${where(p.path)}: ${p.message}`;
-  const errors = problems.filter((p) => p.severity === 'error').map(describe);
+  const errors = ruleProblems.filter((p) => p.severity === 'error').map(describe);
   if (errors.length) throw new ConfigError(file, errors);
-  return { config, warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${displayPath(file)}: ${describe(p)}`), where };
+  return { config, warnings: ruleProblems.filter((p) => p.severity === 'warning').map((p) => `${displayPath(file)}: ${describe(p)}`), where };
 }
 
 /** parseEnvironment without the warnings. */
-export function parseConfig(text: string, file: string): Config {
-  return parseEnvironment(text, file).config;
+export function parseConfig(text: string, file: string, options: EnvironmentOptions = {}): Config {
+  return parseEnvironment(text, file, options).config;
+}
+
+/** Keys of an environment file that the application layer, shared by all environments, may not set. */
+const ENVIRONMENT_ONLY_KEYS: Readonly<Record<string, string>> = {
+  tier: 'the tier is what kind of environment a file is: set it in each environment file, not in the application layer',
+  extends: 'only an environment file extends another environment; the application layer is under every environment already',
+};
+
+/** The application layer, or undefined when its file does not exist. */
+function readAppLayer(file: string): Layer | undefined {
+  if (!existsSync(file)) return undefined;
+  const layer = readLayer(
+    readConfigFile(file, () => 'no such file'),
+    file,
+    ENVIRONMENT_SCHEMA_FILE,
+  );
+  const problems = Object.entries(ENVIRONMENT_ONLY_KEYS)
+    .filter(([key]) => Object.hasOwn(layer.raw, key))
+    .map(([key, message]) => `${layer.where([key])}: ${message}`);
+  if (problems.length) throw new ConfigError(file, problems);
+  return layer;
+}
+
+/**
+ * The environment files `own` stands on: the one it extends (its `extends`, a file in the same
+ * folder), the one that one extends, and so on; the first extended first, `own` last.
+ */
+function extendedLayers(own: Layer): Layer[] {
+  const dir = dirname(own.file);
+  const chain = [own];
+  const names = [environmentNameOf(own.file)];
+  for (let layer = own; Object.hasOwn(layer.raw, 'extends'); ) {
+    const parent = layer.raw.extends;
+    const at = layer.where(['extends']);
+    if (typeof parent !== 'string' || !ENVIRONMENT_NAME.test(parent)) {
+      throw new ConfigError(layer.file, [`${at}: must be the name of another environment, whose file is in the same folder (e.g. "prod" for prod.yaml)`]);
+    }
+    if (names.includes(parent)) {
+      throw new ConfigError(layer.file, [
+        `${at}: ${[...names, parent].map((n) => `"${n}"`).join(' extends ')}: environments cannot extend each other in a cycle; one of them must stand on its own (with tier, not extends)`,
+      ]);
+    }
+    const file = environmentFile(parent, dir);
+    if (!existsSync(file)) {
+      throw new ConfigError(layer.file, [
+        `${at}: there is no environment "${parent}" to extend (no file ${displayPath(file)}; environments: ${listEnvironments(dir).join(', ') || 'none'})`,
+      ]);
+    }
+    layer = readLayer(
+      readConfigFile(file, () => 'no such environment file'),
+      file,
+      ENVIRONMENT_SCHEMA_FILE,
+    );
+    chain.unshift(layer);
+    names.push(parent);
+  }
+  return chain;
 }
 
 /** Loads config/gitops.yaml (the Argo CD settings shared by all environments). */
@@ -171,7 +270,7 @@ export function loadGitOps(file = GITOPS_FILE): GitOpsConfig {
 }
 
 export function parseGitOps(text: string, file: string): GitOpsConfig {
-  return parseYamlFile(text, file, gitopsSchema, { schemaFile: 'config/gitops.schema.json' }).data;
+  return parseYamlFile(text, file, gitopsSchema, 'config/gitops.schema.json').data;
 }
 
 /** The text of a config file; anything but a readable regular file within the size limit is a ConfigError. */
@@ -205,39 +304,69 @@ function sizeProblem(bytes: number): string {
   );
 }
 
-interface ParseOptions {
-  /** What the file is an overlay on (environment files); omitted: the schema's own defaults apply. */
-  readonly defaults?: unknown;
-  /** Named in "unknown key" messages. */
-  readonly schemaFile: string;
-  /** Top-level keys the file must set itself (not take from the defaults), with the problem when it does not. */
-  readonly required?: Readonly<Record<string, string>>;
-}
-
 interface ParsedFile<T> {
   readonly data: T;
   /** "<key path> (line L, column C)": a key path of the data, with where the file states it (if it does). */
   readonly where: (path: readonly PropertyKey[]) => string;
 }
 
-/** YAML text -> validated value; every problem becomes a ConfigError with key paths, lines and columns. */
-function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, options: ParseOptions): ParsedFile<z.infer<S>> {
+/** One config file as plain data, with where it states each key path. */
+interface Layer {
+  readonly file: string;
+  readonly raw: PlainObject;
+  /** Where the file states the longest prefix of `path` that it states, and how many keys long that prefix is. */
+  readonly locate: (path: readonly PropertyKey[]) => Location | undefined;
+  /** "<key path> (line L, column C)", with the position when the file states the path (or a prefix of it). */
+  readonly where: (path: readonly PropertyKey[]) => string;
+}
+
+interface Location {
+  readonly depth: number;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** YAML text -> a mapping of plain data; every problem becomes a ConfigError with lines and columns. */
+function readLayer(text: string, file: string, schemaFile: string): Layer {
   const { doc, lines } = readYaml(text, file);
-  const raw = yamlData(doc, lines, file, options.schemaFile) ?? {};
+  const raw = yamlData(doc, lines, file, schemaFile) ?? {};
   if (!isPlainObject(raw)) {
     throw new ConfigError(file, ['the file must contain a mapping of settings (key: value), not a list or a single value']);
   }
   const locate = locator(doc, lines);
-  const where = (path: readonly PropertyKey[]) => {
-    const at = locate(path);
-    return `${formatPath(path) || '(top level)'}${at ? ` (${at})` : ''}`;
+  return { file, raw, locate, where: (path) => describePath(path, locate(path)) };
+}
+
+function describePath(path: readonly PropertyKey[], at: Location | undefined, file?: string): string {
+  const position = at ? `${file ? `${displayPath(file)}, ` : ''}line ${at.line}, column ${at.col}` : '';
+  return `${formatPath(path) || '(top level)'}${position ? ` (${position})` : ''}`;
+}
+
+/**
+ * "<key path> (line L, column C)" for the layers of one environment, highest precedence first:
+ * the layer that states the most of the path says where it comes from (on a tie, the higher one),
+ * named when it is not `file` itself: "<key path> (config/app.yaml, line L, column C)".
+ */
+function layeredWhere(layers: readonly Layer[], file: string): (path: readonly PropertyKey[]) => string {
+  return (path) => {
+    let best: { layer: Layer; at: Location } | undefined;
+    for (const layer of layers) {
+      const at = layer.locate(path);
+      if (at && (!best || at.depth > best.at.depth)) best = { layer, at };
+    }
+    return describePath(path, best?.at, best && best.layer.file !== file ? best.layer.file : undefined);
   };
-  const missing = Object.entries(options.required ?? {})
-    .filter(([key]) => !Object.hasOwn(raw, key))
-    .map(([key, problem]) => `${key}: ${problem}`);
-  const result = schema.safeParse(options.defaults === undefined ? raw : deepMerge(options.defaults, raw));
-  const problems = [...missing, ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, where, options.schemaFile)))];
-  if (problems.length || !result.success) throw new ConfigError(file, problems);
+}
+
+/** YAML text -> validated value (config/gitops.yaml; the schema's own defaults apply). */
+function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, schemaFile: string): ParsedFile<z.infer<S>> {
+  const { raw, where } = readLayer(text, file, schemaFile);
+  const result = schema.safeParse(raw);
+  if (!result.success)
+    throw new ConfigError(
+      file,
+      result.error.issues.map((issue) => describeIssue(issue, where, schemaFile)),
+    );
   return { data: result.data, where };
 }
 
@@ -588,10 +717,11 @@ function describeIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyK
 }
 
 /**
- * "line L, column C" of the deepest node of each path that the file itself contains. Mappings are
- * indexed by key on first use: a file can have problems under every one of 100k keys.
+ * Where the file states the deepest node of each path that it contains, and how many keys of the
+ * path lead there. Mappings are indexed by key on first use: a file can have problems under every
+ * one of 100k keys.
  */
-function locator(doc: Document, lines: LineCounter): (path: readonly PropertyKey[]) => string | undefined {
+function locator(doc: Document, lines: LineCounter): (path: readonly PropertyKey[]) => Location | undefined {
   const indexes = new Map<YAMLMap, Map<string, Pair>>();
   const pairOf = (map: YAMLMap, key: string) => {
     let index = indexes.get(map);
@@ -605,6 +735,7 @@ function locator(doc: Document, lines: LineCounter): (path: readonly PropertyKey
   return (path) => {
     let node: unknown = doc.contents;
     let found: Node | undefined;
+    let depth = 0;
     for (const key of path) {
       if (isMap(node)) {
         const pair = pairOf(node, String(key));
@@ -616,11 +747,12 @@ function locator(doc: Document, lines: LineCounter): (path: readonly PropertyKey
         if (!isNode(node)) break;
         found = node;
       } else break;
+      depth += 1;
     }
     const offset = found?.range?.[0];
     if (offset === undefined) return undefined;
     const { line, col } = lines.linePos(offset);
-    return `line ${line}, column ${col}`;
+    return { depth, line, col };
   };
 }
 

@@ -229,7 +229,7 @@ const workloadFields = {
   autoscaling: autoscalingSchema.prefault({ enabled: false }),
 };
 
-const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
+export const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
 
 // What Kubernetes refuses in an Exact or Prefix Ingress path (validateHTTPIngressPath in
 // pkg/apis/networking/validation/validation.go).
@@ -724,6 +724,11 @@ export const configSchema = z
       .default('prod')
       .describe(
         'Required in every environment file: what kind of environment this is (an empty file or one without tier is an error); dev relaxes production rules (e.g. allows the "latest" tag).',
+      ),
+    extends: dnsLabel
+      .optional()
+      .describe(
+        'Another environment this file is an overlay on (its file in the same folder, which may extend another in turn): everything it sets applies unless this file says otherwise. Only in environment files, not in config/app.yaml.',
       ),
     namespace: dnsLabel.optional().describe('Namespace of the environment; default <app.name>-<environment>.'),
     app: z

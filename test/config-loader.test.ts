@@ -291,13 +291,13 @@ describe('Rules wiring', () => {
       { path: [], message: 'a whole-file warning', severity: 'warning' as const },
     ];
     const text = 'tier: prod\nservices:\n  backend:\n    replicas: 3\n';
-    expect(parseEnvironment(text, 'prod.yaml', rules).warnings).toEqual([
+    expect(parseEnvironment(text, 'prod.yaml', { rules }).warnings).toEqual([
       'prod.yaml: services.backend.replicas (line 4, column 5): a warning',
       'prod.yaml: ingress.host: another warning',
       'prod.yaml: (top level): a whole-file warning',
     ]);
     const errors = () => rules().map((p) => ({ ...p, severity: 'error' as const }));
-    expect(() => parseEnvironment(text, 'prod.yaml', errors)).toThrow(
+    expect(() => parseEnvironment(text, 'prod.yaml', { rules: errors })).toThrow(
       'prod.yaml: invalid configuration\n  - services.backend.replicas (line 4, column 5): a warning\n  - ingress.host: another warning\n  - (top level): a whole-file warning',
     );
   });

@@ -21,7 +21,7 @@ import { configFromYaml, find, findAll, objectsOf, problemsOf } from './helpers.
 /** Environment files state their tier; these tests use prod unless they say otherwise. */
 const file = (text: string, tier = 'prod') => `tier: ${tier}\n${text}`;
 /** The config of a file as the loader makes it with the rules skipped: what synthesis would get without them. */
-const unchecked = (text: string, tier?: string): Config => parseEnvironment(file(text, tier), 'test.yaml', () => []).config;
+const unchecked = (text: string, tier?: string): Config => parseEnvironment(file(text, tier), 'test.yaml', { rules: () => [] }).config;
 /** A file that passes every check. */
 const valid = (text: string): Config => configFromYaml(file(text));
 /** The problems the loader reports for a file (schema and rules), as printed. */
