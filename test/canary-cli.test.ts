@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../cli/canary.js';
-import { ENVIRONMENTS_DIR } from '../config/load.js';
+import { appFileOf, ENVIRONMENTS_DIR } from '../config/load.js';
 import { ENVIRONMENTS } from './helpers.js';
 import { unusedName } from './setup/names.js';
 
@@ -16,6 +16,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'canary-cli-'));
 const configDir = join(scratch, 'environments');
 const outdir = join(scratch, 'dist');
 cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+cpSync(appFileOf(), appFileOf(configDir));
 const prodFile = join(configDir, 'prod.yaml');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
-import { ENVIRONMENTS_DIR, listEnvironments } from '../config/load.js';
+import { appFileOf, ENVIRONMENTS_DIR, listEnvironments } from '../config/load.js';
 import { unusedName } from './setup/names.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { CDK8S_SCRATCH_DIR, synthCommand, synthTarget } from '../main.js';
@@ -230,6 +230,7 @@ describe.concurrent('npx cdk8s synth', () => {
     const configDir = join(dir, 'config', 'environments');
     mkdirSync(configDir, { recursive: true });
     cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    cpSync(appFileOf(), appFileOf(configDir));
     cpSync(GITOPS_FILE, join(dir, 'config', 'gitops.yaml'));
     symlinkSync(join(root, 'main.ts'), join(dir, 'main.ts'));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));

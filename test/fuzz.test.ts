@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ENVIRONMENTS_DIR, parseConfig } from '../config/load.js';
+import { appFileOf, ConfigError, ENVIRONMENTS_DIR, parseConfig } from '../config/load.js';
 import { invalidConfig } from './fuzz/arbitraries.js';
 import type { ValidConfigsReport } from './fuzz/valid-configs.js';
 import { fileTree } from './helpers.js';
@@ -77,6 +77,7 @@ describe(`generated configs (seed ${SEED})`, () => {
     const configDir = join(scratch, 'environments');
     const outdir = join(scratch, 'dist');
     cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    cpSync(appFileOf(), appFileOf(configDir));
     cpSync(join(root, 'dist'), outdir, { recursive: true });
     writeFileSync(join(configDir, 'staging.yaml'), mistake.text);
     const before = fileTree(outdir);
