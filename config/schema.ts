@@ -619,39 +619,87 @@ const grafanaSchema = z
   })
   .describe('Grafana picks dashboards and datasources up from labelled ConfigMaps (sidecar).');
 
+/** The log shippers: Grafana Alloy (maintained) and Promtail (end of life since 2 March 2026). */
+export const LOG_SHIPPERS = ['alloy', 'promtail'] as const;
+/** How Alloy reads pod logs: through the Kubernetes API (no host access) or from the node's log files. */
+export const ALLOY_MODES = ['api', 'file'] as const;
+
+const isoDay = z
+  .string()
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, { error: 'must be a day as YYYY-MM-DD' })
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), { error: 'is not a calendar day' });
+
 const logsSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Loki and a log shipper DaemonSet, in their own namespace.'),
     namespace: dnsLabel
       .optional()
-      .describe('Namespace of Loki and the shipper; default <namespace>-logging. It admits privileged pods (the shipper reads host paths), so it is kept apart.'),
-    shipper: z.enum(['promtail']).default('promtail').describe('Agent that ships pod logs to Loki. Promtail reached end of life in March 2026; Grafana Alloy is its successor.'),
+      .describe(
+        'Namespace of Loki and the shipper; default <namespace>-logging. It enforces the "restricted" Pod Security profile, or "privileged" when the shipper reads host paths (Promtail, Alloy in file mode), so it is kept apart.',
+      ),
+    shipper: z
+      .enum(LOG_SHIPPERS)
+      .default('alloy')
+      .describe(
+        'Agent that ships pod logs to Loki: alloy (Grafana Alloy, maintained; the default) or promtail (end of life since 2 March 2026: no fixes, not even for security; kept for clusters that have not migrated).',
+      ),
+    alloy: z
+      .strictObject({
+        mode: z
+          .enum(ALLOY_MODES)
+          .default('api')
+          .describe(
+            'api: tail logs through the Kubernetes API (discovery.kubernetes + loki.source.kubernetes): no host access, runs non-root under "restricted", costs API server and kubelet load per container. file: read /var/log/pods on the node (loki.source.file): least load, but root and hostPath, so the logging namespace must admit "privileged".',
+          ),
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/alloy', tag: 'v1.18.1' }),
+        resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+      })
+      .prefault({})
+      .describe('Grafana Alloy DaemonSet (logs.shipper: alloy).'),
     loki: z
       .strictObject({
-        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/loki', tag: '2.8.2' }),
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/loki', tag: '3.7.6' }),
         retentionPeriod: z
           .string()
           .regex(/^[0-9]+(h|d)$/, { error: 'must be a duration in hours or days such as "720h" or "30d"' })
           .refine((d) => (d.endsWith('d') ? true : Number(d.slice(0, -1)) % 24 === 0), { error: "must be whole days (Loki's index period is 24h)" })
           .default('720h')
           .describe('How long logs are kept; the compactor deletes older ones.'),
+        schemaV13From: isoDay
+          .default('2026-12-14')
+          .describe(
+            'First day (UTC) Loki writes with the TSDB v13 schema; logs before it stay in the v12 schema this project used from 2024-01-01 (Loki 2.8). It must be a day after the upgrade of an existing Loki: if you upgrade later than the default, set a later day. A new Loki may use any day.',
+          ),
+        ingestionRateMb: z
+          .number()
+          .positive()
+          .max(1024)
+          .default(8)
+          .describe('limits_config.ingestion_rate_mb: log volume Loki accepts per second, in MB (bursts up to twice that).'),
+        maxStreams: z.number().int().min(100).default(10000).describe('limits_config.max_global_streams_per_user: active streams (label sets) Loki accepts.'),
         storage: datastoreStorageSchema('10Gi'),
         resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '1Gi' } }),
         // The grafana/loki image's loki user.
         securityContext: securityContextSchema.prefault({ runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 }),
       })
       .prefault({})
-      .describe('Loki, single binary, filesystem storage on a PVC.'),
+      .describe('Loki 3, single binary, filesystem storage on a PVC.'),
     promtail: z
       .strictObject({
-        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/promtail', tag: '2.8.2' }),
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'grafana/promtail', tag: '3.6.11' }),
         resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
       })
       .prefault({})
-      .describe('Promtail DaemonSet (logs.shipper: promtail).'),
+      .describe('Promtail DaemonSet (logs.shipper: promtail). 3.6.11 is its last release.'),
   })
   .describe('Pod logs: Loki plus a shipper on every node, and a Grafana datasource for Loki.');
 export type LogsConfig = z.infer<typeof logsSchema>;
+export type AlloyMode = (typeof ALLOY_MODES)[number];
+
+/** The log shipper reads the node's log files (hostPath, root): its namespace must admit "privileged". */
+export function shipperReadsHost(logs: Pick<LogsConfig, 'shipper' | 'alloy'>): boolean {
+  return logs.shipper === 'promtail' || logs.alloy.mode === 'file';
+}
 
 // ---------------------------------------------------------------------------
 // The default application: the reference deployment's backend and frontend.
@@ -794,6 +842,7 @@ export const configSchema = z
       ]),
       [['logs', 'loki', 'image', 'tag'], config.logs.loki.image.tag],
       [['logs', 'promtail', 'image', 'tag'], config.logs.promtail.image.tag],
+      [['logs', 'alloy', 'image', 'tag'], config.logs.alloy.image.tag],
       ...Object.entries(config.services).flatMap(([name, s]): [PropertyKey[], string | undefined][] => [
         [['services', name, 'canary', 'tag'], s.enabled && s.canary.enabled ? s.canary.tag : undefined],
         [['services', name, 'blueGreen', 'idleTag'], s.blueGreen.idleTag],

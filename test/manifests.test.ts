@@ -8,11 +8,13 @@ import { renderReference } from './setup/reference.js';
 const prod = renderReference('prod');
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 /**
- * Pods that cannot meet "restricted": Promtail reads every pod's log files from the node (hostPath
- * /var/log/pods, root-owned) and watches pods through the API. It runs alone in the logging
- * namespace, which enforces "privileged" for that reason (charts/observability/logging-chart.ts).
+ * The log shippers discover pods through the API, so they keep a ServiceAccount token. One that
+ * reads the pods' log files from the node (hostPath /var/log/pods, root-owned: Promtail, Alloy in
+ * file mode) cannot meet "restricted"; its logging namespace enforces "privileged" for that reason
+ * (charts/observability/logging-chart.ts).
  */
-const NEEDS_PRIVILEGED_NAMESPACE = new Set(['DaemonSet/promtail']);
+const LOG_SHIPPERS = new Set(['DaemonSet/alloy', 'DaemonSet/promtail']);
+const enforced = (env: ReturnType<typeof renderCommitted>, namespace: string): string => find(env, 'Namespace', namespace).metadata.labels['pod-security.kubernetes.io/enforce'];
 const dev = renderReference('dev');
 
 describe.each(ENVIRONMENTS)('environment %s', (name) => {
@@ -41,6 +43,8 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
       for (const o of file.objects as any[]) {
         const where = `${file.name}: ${o.kind}/${o.metadata.name}`;
         if (CLUSTER_SCOPED.has(o.kind)) expect(o.metadata.namespace, where).toBeUndefined();
+        // The shipper's Role to read pods lives in each namespace it ships from.
+        else if (file.name === '60-logging.yaml' && ['Role', 'RoleBinding'].includes(o.kind)) expect([namespace, logging], where).toContain(o.metadata.namespace);
         else if (file.name === '60-logging.yaml') expect(o.metadata.namespace, where).toBe(logging);
         // The policies guarding the logging namespace live there; everything else in the environment's.
         else if (o.kind === 'NetworkPolicy') expect([namespace, logging], where).toContain(o.metadata.namespace);
@@ -70,12 +74,17 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
     }
   });
 
-  it('runs every pod under the restricted Pod Security profile (but the log shipper, see below)', () => {
-    for (const { owner, spec } of podTemplates(env)) {
-      if (NEEDS_PRIVILEGED_NAMESPACE.has(owner)) continue;
+  const privileged = (o: any) => enforced(env, o.metadata.namespace) === 'privileged';
+  const templates = objectsOf(env)
+    .filter((o: any) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind))
+    .map((o: any) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec, privileged: privileged(o), namespace: o.metadata.namespace }));
+
+  it('runs every pod under the restricted Pod Security profile (but a log shipper that reads host paths, see below)', () => {
+    for (const { owner, spec } of templates.filter((t) => !t.privileged)) {
       expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.securityContext.runAsUser, owner).toBeGreaterThan(0);
-      expect(spec.automountServiceAccountToken, owner).toBe(false);
+      expect(spec.automountServiceAccountToken, owner).toBe(LOG_SHIPPERS.has(owner));
+      expect(spec.volumes?.filter((v: any) => v.hostPath) ?? [], owner).toEqual([]);
       for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({
           allowPrivilegeEscalation: false,
@@ -89,13 +98,12 @@ describe.each(ENVIRONMENTS)('environment %s', (name) => {
     expect(find(env, 'Namespace', context.namespace).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('admits only the log shipper to the privileged logging namespace, still locked down', () => {
-    for (const { owner, spec } of podTemplates(env).filter((p) => NEEDS_PRIVILEGED_NAMESPACE.has(p.owner))) {
-      const daemonSet = find(env, 'DaemonSet', owner.split('/')[1]);
-      const namespace = find(env, 'Namespace', daemonSet.metadata.namespace);
-      expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], owner).toBe('privileged');
+  it('admits only a log shipper that reads host paths to a privileged logging namespace, still locked down', () => {
+    for (const { owner, spec, namespace } of templates.filter((t) => t.privileged)) {
+      expect(LOG_SHIPPERS.has(owner), owner).toBe(true);
+      expect(namespace).toBe(loggingNamespace(context));
       // Only the node's pod logs (read-only) and its own positions directory come from the host.
-      expect(spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path)).toEqual([`/var/lib/promtail/${daemonSet.metadata.namespace}`, '/var/log/pods']);
+      expect(spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path)).toEqual([`/var/lib/${owner.split('/')[1]}/${namespace}`, '/var/log/pods']);
       expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
       expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       for (const c of spec.containers) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/load.js';
+import { ConfigError, loadEnvironment } from '../config/load.js';
 import { cidrContains, ipInCidr, parseCidr } from '../config/cidr.js';
 import { isAllowed, type NetworkEndpoint, type PodEndpoint } from '../policy/network/evaluate.js';
 import { environmentContext } from '../config/context.js';
@@ -93,7 +93,8 @@ describe('reachability in prod (from the emitted NetworkPolicies)', () => {
     ['prometheus', 'mongodb', '27017', 'deny'],
     ['prometheus', 'redis', '9121', 'allow'],
     ['prometheus', 'redis', '6379', 'deny'],
-    ['prometheus', 'promtail', '3101', 'allow'],
+    ['prometheus', 'alloy', '12345', 'allow'],
+    ['prometheus', 'loki', '3100', 'allow'],
     // Workloads reach exactly the datastores they use.
     ['backend', 'mongodb', '27017', 'allow'],
     ['backend', 'redis', '6379', 'allow'],
@@ -115,17 +116,32 @@ describe('reachability in prod (from the emitted NetworkPolicies)', () => {
     ['backend', 'internet', '443', 'deny'],
     ['mongodb', 'internet', '443', 'deny'],
     ['backend', 'other-namespace', '80', 'deny'],
-    // Logs: Promtail pushes to Loki, Grafana queries it, nobody else reaches it.
-    ['promtail', 'loki', '3100', 'allow'],
+    // Logs: Alloy pushes to Loki and tails logs through the API server, Grafana queries Loki, nobody else reaches it.
+    ['alloy', 'loki', '3100', 'allow'],
     ['grafana', 'loki', '3100', 'allow'],
     ['backend', 'loki', '3100', 'deny'],
-    ['promtail', 'api-server', '6443', 'allow'],
-    ['promtail', 'backend', '5000', 'deny'],
+    ['alloy', 'api-server', '6443', 'allow'],
+    ['alloy', 'api-server', '443', 'allow'],
+    ['alloy', 'backend', '5000', 'deny'],
+    ['alloy', 'internet', '80', 'deny'],
+    ['other-namespace', 'alloy', '12345', 'deny'],
     ['loki', 'internet', '443', 'deny'],
   ];
 
   it('allows exactly the declared flows', () => {
     expect(reachability(prod, table)).toEqual(table);
+  });
+
+  it('gives Promtail, when chosen, the same flows as Alloy', () => {
+    const promtail = renderYaml('tier: prod\nlogs: { shipper: promtail }\n');
+    const rows: Row[] = [
+      ['promtail', 'loki', '3100', 'allow'],
+      ['promtail', 'api-server', '6443', 'allow'],
+      ['promtail', 'backend', '5000', 'deny'],
+      ['prometheus', 'promtail', '3101', 'allow'],
+      ['backend', 'loki', '3100', 'deny'],
+    ];
+    expect(reachability(promtail, rows)).toEqual(rows);
   });
 });
 
@@ -151,7 +167,8 @@ describe.each(ENVIRONMENTS)('reachability in %s', (name) => {
   it('matches the pods of the logging stack by the names the policies assume', () => {
     const logging = world.templates.filter((t) => t.namespace?.endsWith('-logging'));
     if (logging.length === 0) return;
-    expect(logging.map((t) => t.labels['app.kubernetes.io/name']).sort()).toEqual(Object.values(LOGGING_WORKLOADS).sort());
+    const shipper = loadEnvironment(name).config.logs.shipper;
+    expect(logging.map((t) => t.labels['app.kubernetes.io/name']).sort()).toEqual([LOGGING_WORKLOADS.loki, LOGGING_WORKLOADS[shipper]].sort());
   });
 });
 

@@ -372,51 +372,133 @@ describe('logs', () => {
   const logging = prod.files.find((f) => f.name === '60-logging.yaml')!;
   const inLogging = (kind: string, name: string) => logging.objects.find((o: any) => o.kind === kind && o.metadata.name === name) as any;
   const lokiConfig = parse(inLogging('ConfigMap', 'loki-config').data['loki.yaml']);
-  const promtailConfig = parse(inLogging('ConfigMap', 'promtail-config').data['promtail.yaml']);
+  /** The reference prod with another shipper or Alloy mode. */
+  const withLogs = (logs: string) => renderYaml(`tier: prod\nlogs: ${logs}\n`);
+  const filePaths = (spec: any) => spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path);
 
-  it('run in their own namespace, which admits privileged pods; the app namespace stays restricted', () => {
+  it('run in their own namespace, which stays restricted with Alloy tailing through the API (the default)', () => {
     const [app, logs] = findAll(prod, 'Namespace');
     expect(logs.metadata.name).toBe('webapp-prod-logging');
-    expect(logs.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(logs.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
     expect(app.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(
-      podTemplates(prod)
-        .filter((p) => p.spec.securityContext.runAsNonRoot !== true)
-        .map((p) => p.owner),
-    ).toEqual(['DaemonSet/promtail']);
+    expect(podTemplates(prod).filter((p) => p.spec.securityContext.runAsNonRoot !== true)).toEqual([]);
   });
 
-  it('keep Loki on a volume with 30 days of retention enforced by the compactor', () => {
+  it('admit privileged pods to the logging namespace only for a shipper that reads host paths', () => {
+    for (const [logs, shipper] of [
+      ['{ alloy: { mode: file } }', 'alloy'],
+      ['{ shipper: promtail }', 'promtail'],
+    ]) {
+      const env = withLogs(logs);
+      expect(find(env, 'Namespace', 'webapp-test-logging').metadata.labels['pod-security.kubernetes.io/enforce'], logs).toBe('privileged');
+      expect(find(env, 'Namespace', 'webapp-test-logging').metadata.labels['pod-security.kubernetes.io/warn'], logs).toBeUndefined();
+      expect(
+        podTemplates(env)
+          .filter((p) => p.spec.securityContext.runAsNonRoot !== true)
+          .map((p) => p.owner),
+        logs,
+      ).toEqual([`DaemonSet/${shipper}`]);
+      expect(filePaths(find(env, 'DaemonSet', shipper).spec.template.spec), logs).toEqual([`/var/lib/${shipper}/webapp-test-logging`, '/var/log/pods']);
+      expect(validateManifests(objectsOf(env)), logs).toEqual([]);
+    }
+  });
+
+  it('keep Loki 3 on a volume with 30 days of retention enforced by the compactor, schema v13 from its day on', () => {
     const sts = inLogging('StatefulSet', 'loki');
-    expect(sts.spec.template.spec.containers[0].image).toBe('docker.io/grafana/loki:2.8.2');
+    expect(sts.spec.template.spec.containers[0].image).toBe('docker.io/grafana/loki:3.7.6');
+    expect(sts.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
-    expect(lokiConfig.compactor).toMatchObject({ retention_enabled: true, shared_store: 'filesystem', working_directory: '/var/loki/compactor' });
-    expect(lokiConfig.limits_config.retention_period).toBe('720h');
-    expect(lokiConfig.schema_config.configs[0]).toMatchObject({ store: 'tsdb', object_store: 'filesystem' });
+    expect(lokiConfig.compactor).toMatchObject({ retention_enabled: true, delete_request_store: 'filesystem', working_directory: '/var/loki/compactor' });
+    expect(lokiConfig.limits_config).toMatchObject({ retention_period: '720h', ingestion_rate_mb: 8, ingestion_burst_size_mb: 16, max_global_streams_per_user: 10000 });
+    expect(lokiConfig.schema_config.configs).toEqual([
+      { from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v12', index: { prefix: 'index_', period: '24h' } },
+      { from: '2026-12-14', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } },
+    ]);
     expect(lokiConfig.common.storage.filesystem.chunks_directory).toBe('/var/loki/chunks');
     expect(inLogging('Service', 'loki').spec.ports).toEqual([{ name: 'http', port: 3100, targetPort: 'http', protocol: 'TCP' }]);
     expect(sts.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('give Promtail read access to pods and nodes only', () => {
-    expect(inLogging('ClusterRole', 'webapp-prod-logging-promtail').rules).toEqual([{ apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['get', 'list', 'watch'] }]);
-    expect(inLogging('ClusterRoleBinding', 'webapp-prod-logging-promtail')).toMatchObject({
-      roleRef: { kind: 'ClusterRole', name: 'webapp-prod-logging-promtail' },
-      subjects: [{ kind: 'ServiceAccount', name: 'promtail', namespace: 'webapp-prod-logging' }],
-    });
+  it("start Loki's v13 period on the configured day, and keep structured metadata off while a v12 period can be active (Loki refuses to start otherwise)", () => {
+    const config = parse(find(withLogs('{ loki: { schemaV13From: "2027-01-05" } }'), 'ConfigMap', 'loki-config').data['loki.yaml']);
+    expect(config.schema_config.configs.map((c: any) => [c.from, c.schema])).toEqual([
+      ['2024-01-01', 'v12'],
+      ['2027-01-05', 'v13'],
+    ]);
+    expect(config.limits_config.allow_structured_metadata).toBe(false);
+    expect(problemsOf('logs: { loki: { schemaV13From: "2027-02-30" } }')[0]).toMatch(/^logs\.loki\.schemaV13From.*calendar day/);
+    expect(problemsOf('logs: { loki: { schemaV13From: "14.12.2026" } }')[0]).toMatch(/^logs\.loki\.schemaV13From.*YYYY-MM-DD/);
   });
 
-  it("ship the environment's pod logs from every node to the Loki Service, with namespace, pod, container and app labels", () => {
-    const ds = inLogging('DaemonSet', 'promtail').spec.template.spec;
+  it('give the shipper read access to pods (and their logs, tailing through the API) in the namespaces it ships from only', () => {
+    const roles = (env: any) => findAll(env, 'Role').map((r: any) => [r.metadata.namespace, r.metadata.name, r.rules]);
+    const pods = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] };
+    const podLogs = { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] };
+    expect(roles(prod)).toEqual([
+      ['webapp-prod', 'log-shipper', [pods, podLogs]],
+      ['webapp-prod-logging', 'log-shipper', [pods, podLogs]],
+    ]);
+    expect(roles(withLogs('{ alloy: { mode: file } }')).map((r) => r[2])).toEqual([[pods], [pods]]);
+    expect(roles(withLogs('{ shipper: promtail }')).map((r) => r[2])).toEqual([[pods], [pods]]);
+    for (const binding of findAll(prod, 'RoleBinding')) {
+      expect(binding).toMatchObject({ roleRef: { kind: 'Role', name: 'log-shipper' }, subjects: [{ kind: 'ServiceAccount', name: 'alloy', namespace: 'webapp-prod-logging' }] });
+    }
+    expect(findAll(prod, 'ClusterRole')).toEqual([]);
+    expect(findAll(prod, 'ClusterRoleBinding')).toEqual([]);
+  });
+
+  it("run Alloy on every node, tailing the environment's pod logs through the API without host access by default", () => {
+    const ds = inLogging('DaemonSet', 'alloy').spec.template.spec;
     expect(ds.tolerations).toEqual([{ operator: 'Exists' }]);
-    expect(ds.containers[0].image).toBe('docker.io/grafana/promtail:2.8.2');
+    expect(ds.containers[0].image).toBe('docker.io/grafana/alloy:v1.18.1');
+    expect(ds.containers[0].args).toEqual([
+      'run',
+      '/etc/alloy/config.alloy',
+      '--storage.path=/var/lib/alloy/data',
+      '--server.http.listen-addr=0.0.0.0:12345',
+      '--disable-reporting',
+      '--stability.level=generally-available',
+    ]);
     expect(ds.containers[0].env).toEqual([{ name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
-    expect(promtailConfig.clients).toEqual([{ url: 'http://loki.webapp-prod-logging.svc.cluster.local:3100/loki/api/v1/push' }]);
+    expect(ds.containers[0].ports).toEqual([{ name: 'http-metrics', containerPort: 12345, protocol: 'TCP' }]);
+    expect(ds.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 473, runAsGroup: 473 });
+    expect(filePaths(ds)).toEqual([]);
+    expect(ds.volumes.map((v: any) => v.name)).toEqual(['config', 'storage', 'tmp']);
+    const text = inLogging('ConfigMap', 'alloy-config').data['config.alloy'];
+    expect(text).toContain('loki.source.kubernetes "pods" {');
+    expect(text).not.toContain('loki.source.file');
+    expect(text).toContain('url = "http://loki.webapp-prod-logging.svc.cluster.local:3100/loki/api/v1/push"');
+    expect(text).toContain('names = ["webapp-prod", "webapp-prod-logging"]');
+    expect(text).toContain('field = string.format("spec.nodeName=%s", sys.env("HOSTNAME"))');
+  });
+
+  it('read the node log files with Alloy in file mode, parsing the CRI format as Promtail does', () => {
+    const env = withLogs('{ alloy: { mode: file } }');
+    const ds = find(env, 'DaemonSet', 'alloy').spec.template.spec;
+    expect(ds.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
+    expect(ds.containers[0].volumeMounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
+    expect(ds.volumes).toContainEqual({ name: 'storage', hostPath: { path: '/var/lib/alloy/webapp-test-logging', type: 'DirectoryOrCreate' } });
+    const text = find(env, 'ConfigMap', 'alloy-config').data['config.alloy'];
+    expect(text).toContain('local.file_match "pods" {');
+    expect(text).toContain('loki.source.file "pods" {');
+    expect(text).toContain('stage.cri { }');
+    expect(text).toContain('replacement = "/var/log/pods/*$1/*.log"');
+    expect(text).not.toContain('loki.source.kubernetes');
+  });
+
+  it('ship with Promtail 3.6.11, its last release, when chosen', () => {
+    const env = withLogs('{ shipper: promtail }');
+    const ds = find(env, 'DaemonSet', 'promtail').spec.template.spec;
+    const promtailConfig = parse(find(env, 'ConfigMap', 'promtail-config').data['promtail.yaml']);
+    expect(ds.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(ds.containers[0].image).toBe('docker.io/grafana/promtail:3.6.11');
+    expect(ds.containers[0].env).toEqual([{ name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]);
+    expect(promtailConfig.clients).toEqual([{ url: 'http://loki.webapp-test-logging.svc.cluster.local:3100/loki/api/v1/push' }]);
     expect(promtailConfig.positions.filename).toBe('/run/promtail/positions.yaml');
-    expect(ds.volumes).toContainEqual({ name: 'positions', hostPath: { path: '/var/lib/promtail/webapp-prod-logging', type: 'DirectoryOrCreate' } });
+    expect(ds.volumes).toContainEqual({ name: 'positions', hostPath: { path: '/var/lib/promtail/webapp-test-logging', type: 'DirectoryOrCreate' } });
     const scrape = promtailConfig.scrape_configs[0];
-    expect(scrape.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['webapp-prod', 'webapp-prod-logging'] } }]);
+    expect(scrape.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['webapp-test', 'webapp-test-logging'] } }]);
     const targets = Object.fromEntries(scrape.relabel_configs.map((r: any) => [r.target_label, r.source_labels]));
     expect(targets).toMatchObject({
       __host__: ['__meta_kubernetes_pod_node_name'],
@@ -424,9 +506,37 @@ describe('logs', () => {
       pod: ['__meta_kubernetes_pod_name'],
       container: ['__meta_kubernetes_pod_container_name'],
       app: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app', '__meta_kubernetes_pod_name'],
+      track: ['__meta_kubernetes_pod_label_track'],
       __path__: ['__meta_kubernetes_pod_uid', '__meta_kubernetes_pod_container_name'],
     });
     expect(scrape.relabel_configs.find((r: any) => r.target_label === '__path__').replacement).toBe('/var/log/pods/*$1/*.log');
+  });
+
+  it('give Alloy and Promtail the same stream labels, from one list of rules', () => {
+    const promtailRules = parse(find(withLogs('{ shipper: promtail }'), 'ConfigMap', 'promtail-config').data['promtail.yaml']).scrape_configs[0].relabel_configs;
+    const labels = promtailRules.map((r: any) => r.target_label).filter((l: string) => !l.startsWith('__'));
+    expect(labels).toEqual(['node', 'namespace', 'pod', 'container', 'app', 'track']);
+    for (const mode of ['api', 'file']) {
+      const text = find(withLogs(`{ alloy: { mode: ${mode} } }`), 'ConfigMap', 'alloy-config').data['config.alloy'];
+      expect(
+        [...text.matchAll(/target_label = "([^"]+)"/g)].map((m) => m[1]).filter((l) => !l.startsWith('__')),
+        mode,
+      ).toEqual(labels);
+    }
+  });
+
+  it('let Prometheus scrape Loki (once, through its main Service) and the shipper', () => {
+    const monitors = Object.fromEntries(findAll(prod, 'ServiceMonitor').map((m: any) => [m.metadata.name, m]));
+    expect(monitors.loki.metadata.namespace).toBe('webapp-prod-logging');
+    expect(monitors.loki.spec.endpoints).toEqual([
+      { port: 'http', interval: '15s', relabelings: [{ sourceLabels: ['__meta_kubernetes_service_name'], regex: 'loki', action: 'keep' }] },
+    ]);
+    expect(monitors.alloy.spec.endpoints).toEqual([{ port: 'http-metrics', interval: '15s' }]);
+    expect(find(prod, 'Service', 'alloy-metrics').spec).toMatchObject({
+      clusterIP: 'None',
+      ports: [{ name: 'http-metrics', port: 12345, targetPort: 'http-metrics', protocol: 'TCP' }],
+    });
+    expect(findAll(withLogs('{ shipper: promtail }'), 'ServiceMonitor').map((m: any) => m.metadata.name)).toContain('promtail');
   });
 
   it('add a Loki datasource for the Grafana sidecar', () => {
@@ -447,14 +557,15 @@ describe('logs', () => {
   it('are off in dev and configurable elsewhere', () => {
     expect(dev.files.map((f) => f.name)).not.toContain('60-logging.yaml');
     expect(findAll(dev, 'Namespace')).toHaveLength(1);
-    const custom = renderYaml('tier: prod\nlogs: { namespace: observability, loki: { retentionPeriod: 14d, image: { tag: "2.9.4" } } }');
+    const custom = renderYaml('tier: prod\nlogs: { namespace: observability, loki: { retentionPeriod: 14d, image: { tag: "3.7.5" } } }');
     expect(find(custom, 'StatefulSet', 'loki').metadata.namespace).toBe('observability');
     expect(parse(find(custom, 'ConfigMap', 'loki-config').data['loki.yaml']).limits_config.retention_period).toBe('14d');
     expect(validateManifests(objectsOf(custom))).toEqual([]);
   });
 
-  it('reject a retention Loki cannot apply and a shipper that does not exist yet', () => {
+  it('reject a retention Loki cannot apply, and shippers or modes that do not exist', () => {
     expect(problemsOf('logs: { loki: { retentionPeriod: 36h } }')[0]).toContain('whole days');
-    expect(problemsOf('logs: { shipper: alloy }')[0]).toMatch(/^logs\.shipper/);
+    expect(problemsOf('logs: { shipper: fluentbit }')[0]).toMatch(/^logs\.shipper/);
+    expect(problemsOf('logs: { alloy: { mode: journal } }')[0]).toMatch(/^logs\.alloy\.mode/);
   });
 });

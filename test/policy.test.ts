@@ -6,6 +6,7 @@ import { checkCommand } from '../cli/check.js';
 import { metadataOf } from '../core/objects.js';
 import { checkObjects, formatViolations, RULES, type Violation } from '../policy/index.js';
 import { allowedDisruptions } from '../policy/rules/availability.js';
+import { inventory } from '../policy/inventory.js';
 import { imageTag } from '../policy/rules/containers.js';
 import type { Manifest } from '../core/manifest.js';
 import { toYaml } from '../core/yaml.js';
@@ -141,12 +142,31 @@ describe('every rule fires on objects that break it', () => {
 });
 
 describe('rule details', () => {
-  it('allows host paths and root only in a namespace that enforces "privileged" (the log shipper)', () => {
-    const promtail = prodObjects.find((o) => o.kind === 'DaemonSet');
-    if (!promtail) return; // logs disabled
-    expect((promtail as any).spec.template.spec.volumes.some((v: any) => v.hostPath)).toBe(true);
-    const elsewhere = (structuredClone(prodObjects) as any[]).map((o) => (o.kind === 'DaemonSet' ? { ...o, metadata: { ...o.metadata, namespace: 'webapp-prod' } } : o));
-    expect(checkObjects(elsewhere).map((v) => v.rule)).toEqual(expect.arrayContaining(['no-host-path', 'run-as-non-root']));
+  it('allows host paths and root only in a namespace that enforces "privileged" (a log shipper reading node files)', () => {
+    for (const logs of ['{ alloy: { mode: file } }', '{ shipper: promtail }']) {
+      const objects = objectsOf(renderYaml(`tier: prod\nlogs: ${logs}\n`));
+      const shipper = objects.find((o) => o.kind === 'DaemonSet') as any;
+      expect(
+        shipper.spec.template.spec.volumes.some((v: any) => v.hostPath),
+        logs,
+      ).toBe(true);
+      expect(
+        checkObjects(objects).filter((v) => v.severity === 'error'),
+        logs,
+      ).toEqual([]);
+      const elsewhere = (structuredClone(objects) as any[]).map((o) => (o.kind === 'DaemonSet' ? { ...o, metadata: { ...o.metadata, namespace: 'webapp-prod' } } : o));
+      expect(
+        checkObjects(elsewhere).map((v) => v.rule),
+        logs,
+      ).toEqual(expect.arrayContaining(['no-host-path', 'run-as-non-root']));
+    }
+  });
+
+  it('holds Alloy tailing through the API (the default) to every restricted rule, without an exemption', () => {
+    const alloy = prodObjects.find((o) => o.kind === 'DaemonSet') as any;
+    expect(alloy.metadata.name).toBe('alloy');
+    expect(inventory(prodObjects).privilegedNamespaces.size).toBe(0);
+    expect(checkObjects(prodObjects).filter((v) => v.object.includes('alloy'))).toEqual([]);
   });
 
   it('treats untagged images like "latest", accepts digests, and only warns in the dev tier', () => {

@@ -7,27 +7,31 @@ import { lokiDatasource } from '../../observability/logging.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { Loki } from './loki.js';
 import { Promtail } from './promtail.js';
+import { Alloy } from './alloy.js';
+import { shipperReadsHost } from '../../config/schema.js';
 
 export { loggingNamespace } from '../../config/context.js';
 
 /**
- * The logging namespace. The shipper reads the nodes' log files through hostPath volumes, which
- * the Pod Security "restricted" and "baseline" profiles both forbid
- * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline), so this
- * namespace enforces "privileged", and nothing but logging runs in it: the application namespace
- * keeps enforcing "restricted". It is created with the environment namespace (00-namespace.yaml),
- * before anything that lives in it.
+ * The logging namespace, created with the environment namespace (00-namespace.yaml), before
+ * anything that lives in it. It enforces "restricted" like the application namespace, unless the
+ * shipper reads the nodes' log files through hostPath volumes as root (Promtail, Alloy in file
+ * mode), which the "restricted" and "baseline" profiles both forbid
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline): then it
+ * enforces "privileged", and nothing but logging runs in it.
  */
 export function addLoggingNamespace(scope: Construct, env: EnvironmentContext): void {
+  const level = shipperReadsHost(env.config.logs) ? 'privileged' : 'restricted';
   new k8s.KubeNamespace(scope, 'logging-namespace', {
     metadata: {
       name: loggingNamespace(env),
       labels: {
         ...recommendedLabels(env.labels, { name: env.config.app.name, component: 'logging', version: env.config.app.version }),
-        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce': level,
         'pod-security.kubernetes.io/enforce-version': 'latest',
-        // Still record what would break "restricted", so any new privileged pod is visible.
+        // Record (and, under "restricted", warn about) what would break "restricted", so any new privileged pod is visible.
         'pod-security.kubernetes.io/audit': 'restricted',
+        ...(level === 'restricted' ? { 'pod-security.kubernetes.io/warn': 'restricted' } : {}),
       },
     },
   });
@@ -35,8 +39,8 @@ export function addLoggingNamespace(scope: Construct, env: EnvironmentContext): 
 
 /**
  * Pod logs of the environment, in the logging namespace: Loki, the shipper on every node, and a
- * Grafana datasource for Loki. Loki itself runs with a restricted-compliant security context;
- * only the shipper needs the namespace's "privileged" admission.
+ * Grafana datasource for Loki. Loki runs with a restricted-compliant security context; only a
+ * shipper that reads host paths needs the namespace's "privileged" admission.
  */
 export class LoggingChart extends EnvironmentChart {
   static needed(env: EnvironmentContext): boolean {
@@ -50,9 +54,13 @@ export class LoggingChart extends EnvironmentChart {
     const labels = recommendedLabels(env.labels, { name: env.config.app.name, component: 'logging', version: env.config.app.version });
 
     const loki = new Loki(this, 'loki', { env, namespace, logs });
+    const shipper = { env, namespace, logs, lokiUrl: loki.url, sources: [env.namespace, namespace] };
     switch (logs.shipper) {
+      case 'alloy':
+        new Alloy(this, 'alloy', shipper);
+        break;
       case 'promtail':
-        new Promtail(this, 'promtail', { env, namespace, logs, lokiUrl: loki.url, sources: [env.namespace, namespace] });
+        new Promtail(this, 'promtail', shipper);
         break;
     }
 

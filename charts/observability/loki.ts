@@ -6,14 +6,17 @@ import { checksum } from '../../core/checksum.js';
 import { serviceHost, type EnvironmentContext } from '../../config/context.js';
 import { LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT, lokiConfig } from '../../observability/logging.js';
 import { Datastore, datastoreService } from '../datastores/datastore.js';
+import { scrapeMonitor } from './monitoring.js';
+import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/monitoring.coreos.com.js';
 
 const NAME = 'loki';
 const CONFIG_DIR = '/etc/loki';
 
 /**
  * Loki as a single binary (all components in one process, one replica) storing chunks and index
- * on its volume, under the same restricted security context as the other datastores (the
- * grafana/loki image runs as UID 10001 and writes only /var/loki and /tmp).
+ * on its volume, under the same restricted security context as the other datastores, with a
+ * read-only root filesystem (the grafana/loki image runs as UID 10001; it writes only /var/loki,
+ * the volume, and /tmp, an emptyDir).
  */
 export class Loki extends Construct {
   /** In-cluster base URL of Loki's HTTP API. */
@@ -22,7 +25,8 @@ export class Loki extends Construct {
   constructor(scope: Construct, id: string, props: { env: EnvironmentContext; namespace: string; logs: LogsConfig }) {
     super(scope, id);
     const { env, logs } = props;
-    const configText = toYamlDocument(lokiConfig({ retentionPeriod: logs.loki.retentionPeriod }));
+    const { retentionPeriod, schemaV13From, ingestionRateMb, maxStreams } = logs.loki;
+    const configText = toYamlDocument(lokiConfig({ retentionPeriod, schemaV13From, ingestionRateMb, maxStreams }));
     const headless = `${NAME}-headless`;
 
     const store = new Datastore(this, 'loki', {
@@ -62,6 +66,17 @@ export class Loki extends Construct {
     const service = { labels: store.labels, selector: store.selector, port: LOKI_HTTP_PORT, portName: 'http' };
     datastoreService(this, 'service', { ...service, name: NAME, headless: false });
     datastoreService(this, 'headless-service', { ...service, name: headless, headless: true });
+    // Loki serves its own metrics on the http port.
+    // Both Services select the pod: keep the targets of one.
+    if (env.config.monitoring.enabled) {
+      scrapeMonitor(this, 'service-monitor', env, {
+        name: NAME,
+        labels: store.labels,
+        selector: store.selector,
+        port: 'http',
+        relabelings: [{ sourceLabels: ['__meta_kubernetes_service_name'], regex: NAME, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP }],
+      });
+    }
     this.url = `http://${serviceHost(NAME, props.namespace)}:${LOKI_HTTP_PORT}`;
   }
 }

@@ -11,7 +11,7 @@
  *                         synthesized objects, so exporter sidecars need no entry here
  *   workload           -> MongoDB 27017 / Redis 6379, for each datastore it `uses`
  *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
- *   Promtail           -> Loki 3100 (push), and the API server (pod discovery)
+ *   the log shipper    -> Loki 3100 (push), and the API server (pod discovery; Alloy's api mode also tails logs there)
  *   Grafana            -> Loki 3100 (queries)
  *   every pod          -> the cluster DNS on UDP/TCP 53 (egress restricted only)
  *   workload           -> network.egress.allow addresses (egress restricted only)
@@ -30,11 +30,12 @@ import type { Manifest } from '../../core/manifest.js';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../../core/network-policy.js';
 
 /** Names of the logging stack's workloads (charts/observability/): the tests check they match its pods. */
-export const LOGGING_WORKLOADS = { loki: 'loki', promtail: 'promtail' } as const;
+export const LOGGING_WORKLOADS = { loki: 'loki', alloy: 'alloy', promtail: 'promtail' } as const;
 
 /**
- * Promtail discovers pods through the API server, whose address is cluster-specific (the control
- * plane's IPs behind the `kubernetes` Service): any address, on the API server's usual ports.
+ * The shipper discovers pods (and, Alloy in api mode, reads their logs) through the API server,
+ * whose address is cluster-specific (the control plane's IPs behind the `kubernetes` Service): any
+ * address, on the API server's usual ports.
  */
 const API_SERVER_PORTS = [443, 6443];
 
@@ -63,7 +64,7 @@ export interface Flow {
 /** What the policies are derived from. */
 export interface NetworkInputs {
   readonly env: EnvironmentContext;
-  /** Namespace of Loki and Promtail, when the environment ships logs. */
+  /** Namespace of Loki and the log shipper, when the environment ships logs. */
   readonly loggingNamespace?: string;
   /** The environment's other objects (metrics ports are read from their pod templates). */
   readonly objects: readonly Manifest[];
@@ -94,7 +95,7 @@ function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Pod
     ...(config.mongodb.enabled ? [group(names.mongodb)] : []),
     ...(config.mongodb.enabled && config.mongodb.replicaSet.enabled ? [group(names.mongodbInitJob)] : []),
     ...(config.redis.enabled ? [group(names.redis)] : []),
-    ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS.promtail, loggingNamespace)] : []),
+    ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS[config.logs.shipper], loggingNamespace)] : []),
   ];
 }
 
@@ -133,13 +134,13 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   }
   if (loggingNamespace) {
     const loki = { group: groupId({ namespace: loggingNamespace, name: LOGGING_WORKLOADS.loki }) };
-    const promtail = { group: groupId({ namespace: loggingNamespace, name: LOGGING_WORKLOADS.promtail }) };
+    const shipper = { group: groupId({ namespace: loggingNamespace, name: LOGGING_WORKLOADS[config.logs.shipper] }) };
     flows.push(
-      { from: promtail, to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
+      { from: shipper, to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
       { from: peerSelectors(network.grafana), to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
       // Loki serves its own /metrics on the http port.
       { from: peerSelectors(network.prometheus), to: loki, ports: [tcp(LOKI_HTTP_PORT)] },
-      ...ANYWHERE.map((cidr) => ({ from: promtail, to: { cidr, except: [] }, ports: API_SERVER_PORTS.map(tcp) })),
+      ...ANYWHERE.map((cidr) => ({ from: shipper, to: { cidr, except: [] }, ports: API_SERVER_PORTS.map(tcp) })),
     );
   }
   return flows;
