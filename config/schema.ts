@@ -620,7 +620,7 @@ const grafanaSchema = z
   .describe('Grafana picks dashboards and datasources up from labelled ConfigMaps (sidecar).');
 
 /** The log shippers: Grafana Alloy (maintained) and Promtail (end of life since 2 March 2026). */
-export const LOG_SHIPPERS = ['alloy', 'promtail'] as const;
+const LOG_SHIPPERS = ['alloy', 'promtail'] as const;
 /** How Alloy reads pod logs: through the Kubernetes API (no host access) or from the node's log files. */
 export const ALLOY_MODES = ['api', 'file'] as const;
 

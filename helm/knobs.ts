@@ -73,7 +73,7 @@ const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
   ['ingress.tls.secretName', 'string', true],
   ['ingress.rateLimit.enabled', 'boolean', false],
   ['logs.enabled', 'boolean', false],
-  ...(['loki', 'promtail'] as const).flatMap((part): [string, KnobKind, boolean][] => [
+  ...(['loki', 'promtail', 'alloy'] as const).flatMap((part): [string, KnobKind, boolean][] => [
     ...IMAGE.map((f): [string, KnobKind, boolean] => [`logs.${part}.image.${f}`, 'string', true]),
     ...RESOURCES.map((f): [string, KnobKind, boolean] => [`logs.${part}.resources.${f}`, 'string', true]),
   ]),

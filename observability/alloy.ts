@@ -48,7 +48,7 @@ export const attr = (attribute: string, value: AlloyExpr): AlloyAttribute => ({ 
 export const block = (name: string, label: string | undefined, body: readonly AlloyStatement[]): AlloyBlock => ({ block: name, ...(label === undefined ? {} : { label }), body });
 /** A reference to another component's export, e.g. loki.write.loki.receiver. */
 export const ref = (path: string): AlloyExpr => ({ ref: path });
-export const call = (fn: string, ...args: AlloyExpr[]): AlloyExpr => ({ call: fn, args });
+const call = (fn: string, ...args: AlloyExpr[]): AlloyExpr => ({ call: fn, args });
 
 export const isBlock = (s: AlloyStatement): s is AlloyBlock => 'block' in s;
 

@@ -15,7 +15,7 @@ export const PROMTAIL_POSITIONS_DIR = '/run/promtail';
 /** Where the kubelet writes container logs (CRI layout: <namespace>_<pod>_<uid>/<container>/N.log). */
 export const POD_LOGS_DIR = '/var/log/pods';
 /** The schema period every Loki of this project wrote from its start (Loki 2.8, TSDB v12). */
-export const LOKI_V12_FROM = '2024-01-01';
+const LOKI_V12_FROM = '2024-01-01';
 
 interface SchemaPeriod {
   from: string;

@@ -7,7 +7,7 @@ import type { ShipperProps } from './promtail.js';
 const NAME = 'alloy';
 const CONFIG_DIR = '/etc/alloy';
 /** The grafana/alloy image's alloy user and group (its Dockerfile: UID 473). */
-export const ALLOY_UID = 473;
+const ALLOY_UID = 473;
 
 /**
  * Grafana Alloy on every node (logs.shipper: alloy), in one of two modes (logs.alloy.mode):

@@ -10,7 +10,7 @@ import { containerSecurityContext, hostReaderSecurityContexts, podSecurityContex
 import { scrapeMonitor } from './monitoring.js';
 
 /** Name of the Role (and RoleBinding) that lets the shipper read pods in each namespace it ships from. */
-export const LOG_READER_ROLE = 'log-shipper';
+const LOG_READER_ROLE = 'log-shipper';
 const METRICS_PORT = 'http-metrics';
 
 interface EmptyDir {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a test-only Go tool, test/go/<name>/main.go, into .cache/go-tools/<name>, from Debian's Go
-# toolchain and Go library packages in GOPATH mode (no module downloads). Rebuilds only when its
+# toolchain and Go library packages in GOPATH mode (no module downloads), plus the sources copied
+# into test/go/third_party/src/ (see test/go/third_party/README.md). Rebuilds only when its
 # source, this script or the Go version changed. Prints the binary's path on stdout; build output
 # goes to stderr.
 #
@@ -25,14 +26,15 @@ mkdir -p "$out"
 exec 9>"$out/$name.lock"
 flock 9
 
-hash="$(cat "$src" "$0" <(go version) | sha256sum | cut -d' ' -f1)"
+third_party="$root/test/go/third_party"
+hash="$(cat "$src" "$0" <(go version) <(find "$third_party" -type f -name '*.go' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)"
 if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$hash" ]; then
   echo "$bin"
   exit 0
 fi
 
 echo "test/go/build.sh: building $bin" >&2
-GO111MODULE=off GOPATH="$gocode" GOFLAGS="" GOCACHE="$out/go-build" CGO_ENABLED=0 \
+GO111MODULE=off GOPATH="$third_party:$gocode" GOFLAGS="" GOCACHE="$out/go-build" CGO_ENABLED=0 \
   go build -o "$bin.tmp" "$src" >&2 || { echo "test/go/build.sh: go build failed" >&2; exit 1; }
 mv "$bin.tmp" "$bin"
 echo "$hash" >"$bin.sha256"
