@@ -9,6 +9,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Composer, CST, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
+import { resolveFileSources } from './files.js';
 import { isPlainObject, setOwnProperty, type PlainObject } from './merge.js';
 import { GITOPS_FILE, gitopsSchema, type GitOpsConfig } from './gitops.js';
 import { layeredConfig } from './layers.js';
@@ -192,7 +193,9 @@ export function parseEnvironment(text: string, file: string, options: Environmen
   if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, where, ENVIRONMENT_SCHEMA_FILE)));
   if (problems.length || !result.success) throw new ConfigError(file, problems);
   const config = result.data;
-  const ruleProblems = (options.rules ?? environmentProblems)(environmentNameOf(file), config);
+  // Workload files with a `source` are read relative to the config directory (the one holding environments/).
+  const sourceProblems = resolveFileSources(config, dirname(dirname(file)));
+  const ruleProblems = sourceProblems.length ? sourceProblems : (options.rules ?? environmentProblems)(environmentNameOf(file), config);
   const describe = (p: ConfigProblem) => `${where(p.path)}: ${p.message}`;
   const errors = ruleProblems.filter((p) => p.severity === 'error').map(describe);
   if (errors.length) throw new ConfigError(file, errors);

@@ -11,6 +11,9 @@ export type Colour = (typeof COLOURS)[number];
 export const RELEASE_TRACKS = ['canary', ...COLOURS] as const;
 export type ReleaseTrack = (typeof RELEASE_TRACKS)[number];
 
+/** The pod volume of a workload's `files` (its <name>-files ConfigMap). */
+export const FILES_VOLUME = 'config-files';
+
 /** volumeClaimTemplate of every datastore StatefulSet (MongoDB, Redis, Loki). */
 export const DATA_VOLUME = 'data';
 
@@ -20,6 +23,10 @@ export const names = {
   redis: 'redis',
   redisHeadless: 'redis-headless',
   configMap: (workload: string) => `${workload}-config`,
+  /** The ConfigMap of a workload's `files`. */
+  filesConfigMap: (workload: string) => `${workload}-files`,
+  /** The headless Service that gives a StatefulSet workload's pods their DNS names. */
+  headless: (workload: string) => `${workload}-headless`,
   volumeClaim: (workload: string, volume: string) => `${workload}-${volume}`,
   tlsSecret: (app: string) => `${app}-tls`,
   /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */

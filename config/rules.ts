@@ -12,8 +12,8 @@ import { ingressNeeded } from './routes.js';
 import { connectionEnv, workloadSettings } from './connections.js';
 import { environmentContext, loggingNamespace, type EnvironmentContext } from './context.js';
 import { recommendedLabels } from './labels.js';
-import { DATA_VOLUME, names, volumeNameForPath, webServiceSettings } from './names.js';
-import type { Config, WebServiceConfig, WorkloadConfig } from './schema.js';
+import { DATA_VOLUME, FILES_VOLUME, names, volumeNameForPath, webServiceSettings } from './names.js';
+import type { Config, ExtraContainerConfig, ProbeConfig, WebServiceConfig, WorkloadConfig } from './schema.js';
 
 export interface ConfigProblem {
   /** Key path in the environment file, e.g. ['services', 'admin', 'env', 'PORT']; [] for the whole file. */
@@ -60,6 +60,7 @@ export function environmentProblems(name: string, config: Config): ConfigProblem
     ...derivedNameProblems(env),
     ...namespaceProblems(env),
     ...workloadsOf(config).flatMap((w) => workloadProblems(env, w)),
+    ...workloadsOf(config).flatMap((w) => shapeProblems(env, w)),
     ...Object.entries(config.services).flatMap(([service, s]) => servicePortProblems(service, s)),
     ...objectNameProblems(env),
     ...labelKeyProblems(config),
@@ -295,6 +296,248 @@ function volumeProblems(w: WorkloadEntry, at: (...rest: PropertyKey[]) => Path):
         error(at('volumes', key, 'mountPath'), `"${volume.mountPath}" is already the mount path of ${other}; mount paths must be unique in a container: choose another`),
       );
     } else mounts.set(point, `volume "${key}"`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Workload shapes: controller kind and update strategy, ports, probes, files, extra containers
+// ---------------------------------------------------------------------------
+
+/** The longest StatefulSet name: its pods carry controller-revision-hash=<name>-<10 characters>, a label value of at most 63. */
+const STATEFULSET_NAME_MAX = LABEL_VALUE_MAX - 11;
+
+/** A port of a container, as the rules compare them. */
+interface PortEntry {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly path: Path;
+}
+
+function shapeProblems(env: EnvironmentContext, w: WorkloadEntry): ConfigProblem[] {
+  const { section, name, workload, service } = w;
+  if (!workload.enabled) return [];
+  const at = (...rest: PropertyKey[]): Path => [section, name, ...rest];
+  const problems: ConfigProblem[] = [];
+  const statefulSet = workload.kind === 'StatefulSet';
+
+  // Controller kind and update strategy.
+  if (workload.updateStrategy === 'Recreate' && statefulSet) {
+    problems.push(
+      error(
+        at('updateStrategy'),
+        'Recreate is an update strategy of a Deployment; a StatefulSet replaces its pods by RollingUpdate (one at a time, highest ordinal first) or OnDelete',
+      ),
+    );
+  }
+  if (workload.updateStrategy === 'OnDelete' && !statefulSet) {
+    problems.push(error(at('updateStrategy'), 'OnDelete is an update strategy of a StatefulSet; a Deployment takes RollingUpdate or Recreate (or set kind: StatefulSet)'));
+  }
+  if (statefulSet) {
+    if (name.length > STATEFULSET_NAME_MAX) {
+      problems.push(
+        error(
+          [section, name],
+          `"${name}" is longer than ${STATEFULSET_NAME_MAX} characters: a StatefulSet's pods carry the label controller-revision-hash=<name>-<hash>, at most 63 characters; rename the workload`,
+        ),
+      );
+    }
+    if (names.headless(name).length > LABEL_VALUE_MAX) {
+      problems.push(error([section, name], `its headless Service "${names.headless(name)}" would be longer than 63 characters; rename the workload`));
+    }
+    const headless = names.headless(name);
+    if (headless in env.config.services || headless === names.redisHeadless) {
+      problems.push(
+        error(
+          [section, name],
+          `its headless Service "${headless}" would have the name of ${headless === names.redisHeadless ? 'the Redis headless Service' : `service "${headless}"`}; rename one of them`,
+        ),
+      );
+    }
+    if (service?.canary.enabled)
+      problems.push(error(at('canary', 'enabled'), 'a canary runs a second Deployment beside the stable one; a StatefulSet workload releases by its updateStrategy instead'));
+    if (service?.blueGreen.enabled)
+      problems.push(error(at('blueGreen', 'enabled'), 'blue-green runs two Deployments; a StatefulSet workload releases by its updateStrategy instead'));
+  }
+
+  // Ports: the main container's, then the Service's.
+  const ports: PortEntry[] = [];
+  if (service) {
+    ports.push({ name: 'http', port: service.port, protocol: 'TCP', path: at('port') });
+    if (service.metrics.enabled && service.metrics.port !== undefined && service.metrics.port !== service.port) {
+      ports.push({ name: 'metrics', port: service.metrics.port, protocol: 'TCP', path: at('metrics', 'port') });
+    }
+  }
+  for (const [portName, p] of Object.entries(workload.ports)) ports.push({ name: portName, port: p.port, protocol: p.protocol, path: at('ports', portName) });
+  problems.push(...duplicatePorts(ports));
+  if (service) {
+    const servicePorts: PortEntry[] = [{ name: 'http', port: service.servicePort, protocol: 'TCP', path: at('servicePort') }];
+    const metrics = ports.find((p) => p.name === 'metrics');
+    if (metrics) servicePorts.push(metrics);
+    for (const [portName, p] of Object.entries(workload.ports))
+      servicePorts.push({ name: portName, port: p.servicePort ?? p.port, protocol: p.protocol, path: at('ports', portName, 'servicePort') });
+    problems.push(...duplicatePorts(servicePorts, 'the Service'));
+  }
+
+  // Probes name ports the container has.
+  const probesOf = (
+    probes: { liveness: ProbeConfig; readiness: ProbeConfig; startup: ProbeConfig },
+    names: readonly string[],
+    hasDefault: boolean,
+    path: (...rest: PropertyKey[]) => Path,
+  ) =>
+    (['liveness', 'readiness', 'startup'] as const).flatMap((kind): ConfigProblem[] => {
+      const probe = probes[kind];
+      if (!probe.enabled || probe.type === 'exec') return [];
+      if (probe.port === undefined && !hasDefault) {
+        return [
+          error(
+            path('probes', kind, 'port'),
+            `a ${probe.type} probe needs a port here (there is no http port): a number or one of the port names ${names.length ? names.map((n) => `"${n}"`).join(', ') : '(none: add ports)'}`,
+          ),
+        ];
+      }
+      if (typeof probe.port === 'string' && !names.includes(probe.port)) {
+        return [
+          error(path('probes', kind, 'port'), `"${probe.port}" is not a port of this container; its ports are ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none'}`),
+        ];
+      }
+      return [];
+    });
+  problems.push(
+    ...probesOf(
+      workload.probes,
+      ports.map((p) => p.name),
+      service !== undefined,
+      at,
+    ),
+  );
+
+  // Extra containers: unique names, what they mount exists, init containers have no ports or probes.
+  const containerNames = new Map<string, Path>([[name, [section, name]]]);
+  const podPortNames = new Map(ports.map((p) => [p.name, p.path]));
+  const extra: [ExtraContainerConfig, 'initContainers' | 'sidecars', number][] = [
+    ...workload.initContainers.map((c, i): [ExtraContainerConfig, 'initContainers', number] => [c, 'initContainers', i]),
+    ...workload.sidecars.map((c, i): [ExtraContainerConfig, 'sidecars', number] => [c, 'sidecars', i]),
+  ];
+  for (const [container, list, i] of extra) {
+    const cat = (...rest: PropertyKey[]): Path => at(list, i, ...rest);
+    if (containerNames.has(container.name))
+      problems.push(error(cat('name'), `"${container.name}" is already the name of another container of the pod; container names must be unique`));
+    containerNames.set(container.name, cat('name'));
+    container.files.forEach((key, j) => {
+      if (!(key in workload.files)) problems.push(error(cat('files', j), `"${key}" is not one of the workload's files (${Object.keys(workload.files).join(', ') || 'none'})`));
+    });
+    container.volumes.forEach((key, j) => {
+      if (!(key in workload.volumes))
+        problems.push(error(cat('volumes', j), `"${key}" is not one of the workload's volumes (${Object.keys(workload.volumes).join(', ') || 'none'})`));
+    });
+    for (const key of Object.keys(container.env)) {
+      if (key in container.secretEnv) problems.push(error(cat('env', key), `"${key}" is also in secretEnv: keep only one of them`));
+      else if (SECRET_LIKE_KEY.test(key)) {
+        problems.push({
+          path: cat('env', key),
+          severity: env.config.tier === 'prod' ? 'error' : 'warning',
+          message: `"${key}" looks like a secret: env values are written into the pod spec and committed with dist/; put the value in a Secret and reference it under secretEnv.${key}`,
+        });
+      }
+    }
+    if (list === 'initContainers') {
+      if (Object.keys(container.ports).length)
+        problems.push(error(cat('ports'), 'an init container runs to completion before the pod serves: it has no ports; remove them (or make it a sidecar)'));
+      for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+        if (container.probes[kind].enabled)
+          problems.push(error(cat('probes', kind, 'enabled'), 'an init container runs to completion: Kubernetes refuses probes on it; remove the probe (or make it a sidecar)'));
+      }
+    } else {
+      for (const portName of Object.keys(container.ports)) {
+        const other = podPortNames.get(portName);
+        if (other)
+          problems.push(error(cat('ports', portName), `"${portName}" is already a port name in this pod (${other.map(String).join('.')}); port names must be unique in a pod`));
+        podPortNames.set(portName, cat('ports', portName));
+      }
+      problems.push(...probesOf(container.probes, Object.keys(container.ports), false, cat));
+    }
+    problems.push(
+      ...mountProblems(
+        container.writablePaths,
+        container.volumes.map((key) => [key, workload.volumes[key]?.mountPath]),
+        container.files.map((key) => [key, workload.files[key]?.mountPath]),
+        cat,
+      ),
+    );
+  }
+
+  // Files: mount points unique, the ConfigMap within 1 MiB.
+  problems.push(
+    ...mountProblems(
+      [],
+      [],
+      Object.entries(workload.files).map(([key, f]) => [key, f.mountPath]),
+      at,
+      workload,
+    ),
+  );
+  if (FILES_VOLUME in workload.volumes) problems.push(error(at('volumes', FILES_VOLUME), `"${FILES_VOLUME}" is the name of the volume of the workload's files; rename the volume`));
+  const fileBytes = Object.values(workload.files).reduce((sum, f) => sum + Buffer.byteLength(f.content ?? '', 'utf8'), 0);
+  if (fileBytes > CONFIGMAP_MAX_BYTES) {
+    problems.push(
+      error(
+        at('files'),
+        `the files total ${fileBytes} bytes, over the ${CONFIGMAP_MAX_BYTES} bytes (1 MiB) the API server accepts in one ConfigMap (${names.filesConfigMap(name)}); build large files into the image or use a volume`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/** Two ports of one container (or Service) with the same name, or the same number and protocol. */
+function duplicatePorts(ports: readonly PortEntry[], where = 'the container'): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const byName = new Map<string, PortEntry>();
+  const byNumber = new Map<string, PortEntry>();
+  for (const p of ports) {
+    const sameName = byName.get(p.name);
+    if (sameName && where === 'the container') {
+      problems.push(error(p.path, `"${p.name}" is a port name the platform gives ${sameName.name === 'http' ? "the service's port" : 'the metrics port'}; choose another name`));
+    }
+    byName.set(p.name, p);
+    const key = `${p.port}/${p.protocol}`;
+    const sameNumber = byNumber.get(key);
+    if (sameNumber) problems.push(error(p.path, `${p.protocol} port ${p.port} is also port "${sameNumber.name}" of ${where}; a port can be listed once per protocol`));
+    else byNumber.set(key, p);
+  }
+  return problems;
+}
+
+/**
+ * Mount points of one container must be unique: its writable paths, the volumes and files it
+ * mounts. With `workload`, the files are checked against the workload container's own writable
+ * paths and volumes (which volumeProblems checks among themselves).
+ */
+function mountProblems(
+  writable: readonly string[],
+  volumes: readonly [string, string | undefined][],
+  files: readonly [string, string | undefined][],
+  at: (...rest: PropertyKey[]) => Path,
+  workload?: WorkloadConfig,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const mounts = new Map<string, string>();
+  for (const path of workload?.writablePaths ?? writable) mounts.set(mountPoint(path), `the writable path "${path}"`);
+  for (const [key, path] of workload ? Object.entries(workload.volumes).map(([k, v]): [string, string] => [k, v.mountPath]) : volumes) {
+    if (path !== undefined) mounts.set(mountPoint(path), `volume "${key}"`);
+  }
+  for (const [key, path] of files) {
+    if (path === undefined) continue;
+    const point = mountPoint(path);
+    const other = mounts.get(point);
+    if (other)
+      problems.push(
+        error(workload ? at('files', key, 'mountPath') : at('files'), `file "${key}" would be mounted at "${path}", already the mount path of ${other}; choose another mountPath`),
+      );
+    else mounts.set(point, `file "${key}"`);
   }
   return problems;
 }

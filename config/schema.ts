@@ -153,15 +153,50 @@ const resourcesSchema = z
   })
   .describe('CPU and memory requests and limits.');
 
-const httpProbeSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }).default('/health'),
-  initialDelaySeconds: seconds(0, 3600).default(0),
-  periodSeconds: seconds(1, 3600).default(10),
-  timeoutSeconds: seconds(1, 3600).default(3),
-  failureThreshold: z.number().int().min(1).max(1000).default(3),
-});
-export type HttpProbe = z.infer<typeof httpProbeSchema>;
+/**
+ * A container port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and "-", with at
+ * least one letter, no "--", starting and ending with a letter or digit. Probes and Services refer
+ * to ports by it.
+ */
+const portName = z
+  .string()
+  .max(15, { error: 'must be at most 15 characters (a port name)' })
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a port name: lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "p2p")' })
+  .refine((name) => /[a-z]/.test(name) && !name.includes('--'), { error: 'must contain a letter and no "--" (a port name, e.g. "grpc")' });
+
+const PROBE_TYPES = ['http', 'tcp', 'exec', 'grpc'] as const;
+
+const probeSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    type: z
+      .enum(PROBE_TYPES)
+      .default('http')
+      .describe('http: GET `path` answers 2xx/3xx; tcp: `port` accepts a connection; exec: `command` exits 0; grpc: the gRPC health service answers SERVING.'),
+    path: z.string().regex(HTTP_PATH, { error: 'must be an HTTP path starting with "/"' }).default('/health').describe('Path of an http probe.'),
+    port: z
+      .union([port, portName])
+      .optional()
+      .describe('Port of an http, tcp or grpc probe: a number or a port name; default: the http port (services). A grpc probe needs a number.'),
+    command: z.array(z.string()).min(1).optional().describe('Command of an exec probe, run in the container without a shell.'),
+    grpcService: z.string().min(1).optional().describe('Service name a grpc probe asks the health service about; default: the server as a whole.'),
+    initialDelaySeconds: seconds(0, 3600).default(0),
+    periodSeconds: seconds(1, 3600).default(10),
+    timeoutSeconds: seconds(1, 3600).default(3),
+    failureThreshold: z.number().int().min(1).max(1000).default(3),
+  })
+  .superRefine((p, ctx) => {
+    if (p.type === 'exec' && !p.command)
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'an exec probe needs the command it runs, e.g. ["pg_isready", "-U", "postgres"]' });
+    if (p.type !== 'exec' && p.command) ctx.addIssue({ code: 'custom', path: ['command'], message: `only an exec probe runs a command; this probe is of type ${p.type}` });
+    if (p.type === 'exec' && p.port !== undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: 'an exec probe has no port; remove it' });
+    if (p.type === 'grpc' && typeof p.port === 'string')
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'a grpc probe needs a port number (Kubernetes takes no port name there)' });
+    if (p.type !== 'grpc' && p.grpcService)
+      ctx.addIssue({ code: 'custom', path: ['grpcService'], message: `only a grpc probe names a gRPC service; this probe is of type ${p.type}` });
+  })
+  .describe('A liveness, readiness or startup probe: http (the default), tcp, exec or grpc.');
+export type ProbeConfig = z.infer<typeof probeSchema>;
 
 const secretKeyRefSchema = z
   .strictObject({
@@ -203,6 +238,164 @@ const volumeSchema = z
   })
   .describe('A PersistentVolumeClaim named <workload>-<key>, mounted by every pod of the workload.');
 
+// ---------------------------------------------------------------------------
+// Workload shapes: controller kind, extra ports, files, extra containers, scheduling,
+// identity and explicit security exceptions.
+// ---------------------------------------------------------------------------
+
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'] as const;
+const UPDATE_STRATEGIES = ['RollingUpdate', 'Recreate', 'OnDelete'] as const;
+
+const extraPortSchema = z
+  .strictObject({
+    port: port.describe('Container port.'),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+    servicePort: port.optional().describe("Port of the workload's Service; default: the container port."),
+  })
+  .describe('A port besides the http port, by name; a web service exposes it on its Service too.');
+export type ExtraPortConfig = z.infer<typeof extraPortSchema>;
+const extraPorts = (what: string) => z.record(portName, extraPortSchema).default({}).describe(what);
+
+const absolutePath = z.string().regex(/^\/.*/, { error: 'must be an absolute path' });
+
+const fileSchema = z
+  .strictObject({
+    mountPath: absolutePath.describe('Where the file appears in the container (the full path of the file, e.g. /etc/nginx/conf.d/default.conf).'),
+    content: z.string().optional().describe('The text of the file, inline.'),
+    source: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A file of the repository, relative to the config directory (the directory that holds environments/, e.g. "files/nginx.conf"), read at synthesis; UTF-8 text only.',
+      ),
+    executable: z.boolean().default(false).describe('Mode 0555 instead of 0444 (e.g. an init script).'),
+  })
+  .superRefine((f, ctx) => {
+    if ((f.content === undefined) === (f.source === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of content (the text inline) and source (a file of the repository)' });
+    }
+  })
+  .describe("A file mounted from the workload's <name>-files ConfigMap; a change rolls the pods (checksum/files annotation).");
+
+/** A probe of an extra container: off unless enabled, and it names its own port. */
+const sidecarProbes = z
+  .strictObject({
+    liveness: probeSchema.prefault({ enabled: false }),
+    readiness: probeSchema.prefault({ enabled: false }),
+    startup: probeSchema.prefault({ enabled: false }),
+  })
+  .prefault({});
+
+const extraContainerSchema = z
+  .strictObject({
+    name: dnsLabel.describe('Container name, unique in the pod.'),
+    image: imageSchema,
+    command: z.array(z.string()).optional().describe('Overrides the image ENTRYPOINT.'),
+    args: z.array(z.string()).optional().describe('Overrides the image CMD.'),
+    env: z.record(envVarName, z.string()).default({}).describe('Non-secret settings, written into the pod spec.'),
+    secretEnv: z.record(envVarName, secretKeyRefSchema).default({}).describe('Environment variables read from existing Secrets (secretKeyRef).'),
+    resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
+    readOnlyRootFilesystem: z.boolean().default(true),
+    writablePaths: z.array(absolutePath).default(['/tmp']).describe('Paths that get an emptyDir (shared with the other containers that list the same path).'),
+    files: z.array(z.string()).default([]).describe('Keys of the workload `files` to mount here too, at their mountPath.'),
+    volumes: z.array(dnsLabel).default([]).describe('Keys of the workload `volumes` to mount here too, at their mountPath.'),
+    ports: extraPorts('Ports of a sidecar (not exposed on the Service; name them in probes).'),
+    probes: sidecarProbes.describe('Probes of a sidecar (off unless enabled; http, tcp and grpc probes name a port).'),
+  })
+  .describe('An init container or sidecar: the same restricted security context as the workload container.');
+export type ExtraContainerConfig = z.infer<typeof extraContainerSchema>;
+
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const;
+const nodeSelectorRequirement = z
+  .strictObject({
+    key: labelKey,
+    operator: z.enum(SELECTOR_OPERATORS),
+    values: z.array(z.string()).default([]),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.operator === 'In' || r.operator === 'NotIn') && r.values.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${r.operator} needs values` });
+    if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && r.values.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${r.operator} takes no values` });
+    if ((r.operator === 'Gt' || r.operator === 'Lt') && (r.values.length !== 1 || !/^-?[0-9]+$/.test(r.values[0]))) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${r.operator} takes exactly one integer value, e.g. ["4"]` });
+    }
+  });
+
+const tolerationSchema = z
+  .strictObject({
+    key: labelKey.optional().describe('Taint key; omitted with operator Exists: every taint.'),
+    operator: z.enum(['Equal', 'Exists']).default('Equal'),
+    value: labelValue.optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Omitted: every effect.'),
+    tolerationSeconds: z.number().int().min(0).optional().describe('NoExecute only: how long the pod stays after the taint appears.'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.operator === 'Exists' && t.value !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'operator Exists takes no value' });
+    if (t.operator === 'Equal' && t.key === undefined) ctx.addIssue({ code: 'custom', path: ['key'], message: 'operator Equal needs the taint key' });
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute')
+      ctx.addIssue({ code: 'custom', path: ['tolerationSeconds'], message: 'only a NoExecute toleration has tolerationSeconds' });
+  })
+  .describe('Lets the pods run on nodes with a matching taint (e.g. a spot pool).');
+
+const schedulingSchema = z
+  .strictObject({
+    nodeSelector: z.record(labelKey, labelValue).default({}).describe('Node labels the pods need, e.g. {"cloud.google.com/gke-spot": "true"}.'),
+    tolerations: z.array(tolerationSchema).default([]),
+    affinity: z
+      .strictObject({
+        nodeAffinity: z
+          .strictObject({
+            required: z
+              .array(z.strictObject({ matchExpressions: z.array(nodeSelectorRequirement).min(1) }))
+              .default([])
+              .describe('A node must match one of these terms (requiredDuringSchedulingIgnoredDuringExecution).'),
+            preferred: z
+              .array(z.strictObject({ weight: z.number().int().min(1).max(100), matchExpressions: z.array(nodeSelectorRequirement).min(1) }))
+              .default([])
+              .describe('Nodes matching these terms are preferred, by weight (preferredDuringSchedulingIgnoredDuringExecution).'),
+          })
+          .prefault({}),
+        podAntiAffinity: z
+          .enum(['none', 'preferred', 'required'])
+          .default('none')
+          .describe("Keep the workload's pods on different nodes: preferred, or required (then at most one pod per node)."),
+      })
+      .prefault({}),
+    priorityClassName: objectName('high-priority').optional().describe('PriorityClass of the pods (it must exist in the cluster).'),
+  })
+  .describe('Where the pods may run: node labels, taints they tolerate, affinity, priority.');
+export type SchedulingConfig = z.infer<typeof schedulingSchema>;
+
+const reason = z.string().trim().min(10, { error: 'must say why the workload needs it (at least 10 characters); the policy report prints it' });
+const CAPABILITY = /^[A-Z][A-Z_]*$/;
+
+const SECURITY_EXCEPTIONS = ['runAsRoot', 'privilegeEscalation', 'capabilities', 'privileged'] as const;
+export type SecurityException = (typeof SECURITY_EXCEPTIONS)[number];
+
+const securityExceptionsSchema = z
+  .strictObject({
+    runAsRoot: reason.optional().describe('Run as UID 0 (runAsNonRoot: false). The namespace then enforces Pod Security "baseline".'),
+    privilegeEscalation: reason.optional().describe('allowPrivilegeEscalation: true (setuid binaries). The namespace then enforces "baseline".'),
+    capabilities: z
+      .strictObject({
+        add: z
+          .array(z.string().regex(CAPABILITY, { error: 'must be a Linux capability without CAP_, e.g. "NET_ADMIN"' }))
+          .min(1)
+          .describe('Capabilities added after dropping ALL.'),
+        reason,
+      })
+      .optional()
+      .describe('Linux capabilities besides NET_BIND_SERVICE. Beyond the "baseline" set the namespace enforces "privileged".'),
+    privileged: reason.optional().describe('A privileged container (a node agent). The namespace then enforces "privileged".'),
+  })
+  .default({})
+  .describe(
+    'What the workload needs beyond the Pod Security "restricted" profile, each with the reason. Nothing is relaxed without an entry here; the policy report lists every one, and the namespace enforces the least strict level any workload needs (warn and audit stay "restricted").',
+  );
+export type SecurityExceptionsConfig = z.infer<typeof securityExceptionsSchema>;
+
 /** Fields every workload (web service or worker) has. */
 const workloadFields = {
   enabled: z.boolean().default(true),
@@ -227,9 +420,54 @@ const workloadFields = {
     .describe('Paths that get an emptyDir because the root filesystem is read-only.'),
   volumes: z.record(dnsLabel, volumeSchema).prefault({}),
   autoscaling: autoscalingSchema.prefault({ enabled: false }),
+  kind: z
+    .enum(WORKLOAD_KINDS)
+    .default('Deployment')
+    .describe(
+      'Deployment (stateless: pods are interchangeable and share the volumes) or StatefulSet (stable pod names <name>-0, <name>-1, ... behind the headless Service <name>-headless, each pod with its own claim of every volume).',
+    ),
+  updateStrategy: z
+    .enum(UPDATE_STRATEGIES)
+    .default('RollingUpdate')
+    .describe('How new pods replace old ones: RollingUpdate, Recreate (Deployment: all old pods stop first) or OnDelete (StatefulSet: a pod is replaced only when deleted).'),
+  ports: extraPorts('Ports besides the http port (services), e.g. p2p: {port: 30303, protocol: UDP}.'),
+  files: z
+    .record(secretKey, fileSchema)
+    .default({})
+    .describe('Files written from config (or from a file of the repository) into the ConfigMap <name>-files and mounted, each at its mountPath.'),
+  initContainers: z.array(extraContainerSchema).default([]).describe('Containers that run to completion, in order, before the workload container starts.'),
+  sidecars: z.array(extraContainerSchema).default([]).describe('Containers that run beside the workload container for the life of the pod.'),
+  serviceAccount: z
+    .strictObject({
+      annotations: z
+        .record(qualifiedName('an annotation key', 'eks.amazonaws.com/role-arn'), z.string())
+        .default({})
+        .describe(
+          'Annotations of the ServiceAccount, e.g. cloud workload identity (eks.amazonaws.com/role-arn, iam.gke.io/gcp-service-account, azure.workload.identity/client-id).',
+        ),
+    })
+    .prefault({}),
+  automountServiceAccountToken: z
+    .boolean()
+    .default(false)
+    .describe('Mount a Kubernetes API token into the pods; only for workloads that call the API server (or whose workload identity needs the projected token).'),
+  scheduling: schedulingSchema.prefault({}),
+  securityExceptions: securityExceptionsSchema,
 };
 
-export const workerSchema = z.strictObject(workloadFields).describe('A background worker: Deployment without Service or Ingress.');
+export const workerSchema = z
+  .strictObject({
+    ...workloadFields,
+    probes: z
+      .strictObject({
+        liveness: probeSchema.prefault({ enabled: false, periodSeconds: 30, timeoutSeconds: 5 }),
+        readiness: probeSchema.prefault({ enabled: false }),
+        startup: probeSchema.prefault({ enabled: false, periodSeconds: 5, failureThreshold: 30 }),
+      })
+      .prefault({})
+      .describe('Probes of a worker: off unless enabled; a worker has no http port, so http, tcp and grpc probes name one of its `ports`.'),
+  })
+  .describe('A background worker: Deployment (or StatefulSet) without Service or Ingress.');
 
 // What Kubernetes refuses in an Exact or Prefix Ingress path (validateHTTPIngressPath in
 // pkg/apis/networking/validation/validation.go).
@@ -347,9 +585,9 @@ export const webServiceSchema = z
       .describe('Paths routed to this service by the environment Ingress.'),
     probes: z
       .strictObject({
-        liveness: httpProbeSchema.prefault({ periodSeconds: 30, timeoutSeconds: 5 }),
-        readiness: httpProbeSchema.prefault({ periodSeconds: 10, timeoutSeconds: 3 }),
-        startup: httpProbeSchema.prefault({ periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 }),
+        liveness: probeSchema.prefault({ periodSeconds: 30, timeoutSeconds: 5 }),
+        readiness: probeSchema.prefault({ periodSeconds: 10, timeoutSeconds: 3 }),
+        startup: probeSchema.prefault({ periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 }),
       })
       .prefault({}),
     metrics: z

@@ -78,6 +78,8 @@ export interface PodTemplate {
   readonly name: string;
   readonly namespace?: string;
   readonly labels: Labels;
+  /** The pod template's annotations. */
+  readonly annotations: Labels;
   readonly spec: PodSpec;
 }
 
@@ -122,7 +124,15 @@ function podTemplateOf(object: Manifest): PodTemplate | undefined {
   const t = template as { metadata?: ObjectMeta; spec?: PodSpec } | undefined;
   if (!t?.spec) return undefined;
   const meta = metadataOf(object);
-  return { object, kind: String(object.kind), name: meta.name ?? '', namespace: meta.namespace, labels: t.metadata?.labels ?? {}, spec: t.spec };
+  return {
+    object,
+    kind: String(object.kind),
+    name: meta.name ?? '',
+    namespace: meta.namespace,
+    labels: t.metadata?.labels ?? {},
+    annotations: t.metadata?.annotations ?? {},
+    spec: t.spec,
+  };
 }
 
 export function podTemplatesOf(objects: readonly Manifest[]): PodTemplate[] {

@@ -8,14 +8,17 @@ import type { Manifest } from '../core/manifest.js';
 
 /** The Pod Security level a namespace enforces (https://kubernetes.io/docs/concepts/security/pod-security-admission/). */
 const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+const PSA_WARN_LABEL = 'pod-security.kubernetes.io/warn';
 
 export interface Inventory {
   readonly objects: readonly Manifest[];
   readonly templates: readonly PodTemplate[];
   readonly networkPolicies: readonly NetworkPolicy[];
   /**
-   * Namespaces among the objects that enforce the "privileged" profile: a logging namespace whose
-   * log shipper reads host paths. The restricted-profile rules do not apply to their pods.
+   * Namespaces among the objects that enforce the "privileged" profile and do not warn on
+   * "restricted": a logging namespace whose log shipper reads host paths. The restricted-profile
+   * rules do not apply to their pods. An application namespace that enforces "privileged" only
+   * because a workload declares an exception still warns on "restricted": its pods stay checked.
    */
   readonly privilegedNamespaces: ReadonlySet<string>;
   ofKind(kind: string): Manifest[];
@@ -33,7 +36,7 @@ export function inventory(objects: readonly Manifest[]): Inventory {
     networkPolicies: objects.filter((o) => isNetworkPolicy(o)) as unknown as NetworkPolicy[],
     privilegedNamespaces: new Set(
       ofKind('Namespace')
-        .filter((ns) => metadataOf(ns).labels?.[PSA_ENFORCE_LABEL] === 'privileged')
+        .filter((ns) => metadataOf(ns).labels?.[PSA_ENFORCE_LABEL] === 'privileged' && metadataOf(ns).labels?.[PSA_WARN_LABEL] !== 'restricted')
         .map((ns) => metadataOf(ns).name ?? ''),
     ),
     ofKind,

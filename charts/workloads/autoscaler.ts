@@ -3,8 +3,10 @@ import { Construct } from 'constructs';
 import type { WorkloadConfig } from '../../config/schema.js';
 
 export interface AutoscalerProps {
-  /** Name of the HPA and of the Deployment it scales. */
+  /** Name of the HPA and of the Deployment (or StatefulSet) it scales. */
   readonly name: string;
+  /** Kind of the controller it scales. */
+  readonly kind?: 'Deployment' | 'StatefulSet';
   readonly labels: Record<string, string>;
   readonly autoscaling: WorkloadConfig['autoscaling'];
 }
@@ -17,7 +19,7 @@ export class Autoscaler extends Construct {
     new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
       metadata: { name: props.name, labels: props.labels },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: props.kind ?? 'Deployment', name: props.name },
         minReplicas: a.minReplicas,
         maxReplicas: a.maxReplicas,
         metrics: [utilization('cpu', a.targetCPUUtilizationPercentage), utilization('memory', a.targetMemoryUtilizationPercentage)],

@@ -4,6 +4,7 @@
  * non-root numeric user, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp.
  */
 import type { k8s } from 'cdk8s-plus-27';
+import type { SecurityExceptionsConfig } from '../../config/schema.js';
 
 export interface Identity {
   readonly runAsUser: number;
@@ -11,11 +12,13 @@ export interface Identity {
   readonly fsGroup: number;
 }
 
-export function podSecurityContext(id: Identity): k8s.PodSecurityContext {
+/** `exceptions.runAsRoot` (declared in config, with a reason) makes the pod run as UID/GID 0. */
+export function podSecurityContext(id: Identity, exceptions: SecurityExceptionsConfig = {}): k8s.PodSecurityContext {
+  const root = exceptions.runAsRoot !== undefined;
   return {
-    runAsNonRoot: true,
-    runAsUser: id.runAsUser,
-    runAsGroup: id.runAsGroup,
+    runAsNonRoot: !root,
+    runAsUser: root ? 0 : id.runAsUser,
+    runAsGroup: root ? 0 : id.runAsGroup,
     fsGroup: id.fsGroup,
     // Only chown volumes whose root is not already owned by fsGroup: large PVCs mount fast.
     fsGroupChangePolicy: 'OnRootMismatch',
@@ -23,13 +26,20 @@ export function podSecurityContext(id: Identity): k8s.PodSecurityContext {
   };
 }
 
-export function containerSecurityContext(opts: { readOnlyRootFilesystem: boolean }): k8s.SecurityContext {
+/**
+ * Restricted unless the workload declares an exception in config (`securityExceptions`, each with
+ * a reason): then exactly that is relaxed. A privileged container must allow privilege escalation
+ * (the API server refuses privileged with allowPrivilegeEscalation: false).
+ */
+export function containerSecurityContext(opts: { readOnlyRootFilesystem: boolean; exceptions?: SecurityExceptionsConfig }): k8s.SecurityContext {
+  const exceptions = opts.exceptions ?? {};
+  const privileged = exceptions.privileged !== undefined;
   return {
-    allowPrivilegeEscalation: false,
-    privileged: false,
+    allowPrivilegeEscalation: privileged || exceptions.privilegeEscalation !== undefined,
+    privileged,
     readOnlyRootFilesystem: opts.readOnlyRootFilesystem,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: exceptions.runAsRoot === undefined,
+    capabilities: { drop: ['ALL'], ...(exceptions.capabilities ? { add: [...exceptions.capabilities.add] } : {}) },
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { HttpProbe, WebServiceConfig } from '../../config/schema.js';
+import type { WebServiceConfig } from '../../config/schema.js';
 import { COLOURS, type Colour } from '../../config/names.js';
 import { colourWorkload } from '../../delivery/blue-green.js';
 import { spreadsAcrossTopology } from './availability.js';
@@ -8,6 +8,7 @@ import { canaryWorkload } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { canaryAlerts, serviceMonitor } from '../observability/monitoring.js';
+import { containerProbes } from './probes.js';
 import { Workload, type DeploymentIdentity } from './workload.js';
 
 export interface WebServiceProps {
@@ -36,11 +37,8 @@ export class WebServiceChart extends EnvironmentChart {
         { name: 'http', containerPort: service.port, protocol: 'TCP' },
         ...(metricsPort === undefined ? [] : [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }]),
       ],
-      probes: {
-        livenessProbe: httpProbe(service.probes.liveness),
-        readinessProbe: httpProbe(service.probes.readiness),
-        startupProbe: httpProbe(service.probes.startup),
-      },
+      probes: containerProbes(service.probes, { name: 'http', number: service.port }),
+      servicePorts: servicePorts(service, metricsPort),
       // Keep serving while the endpoint is removed from the Service and the ingress controller's
       // upstreams; without the delay, in-flight and new requests fail during every rollout.
       lifecycle: service.preStopDelaySeconds > 0 ? { preStop: { exec: { command: ['sleep', String(service.preStopDelaySeconds)] } } } : undefined,
@@ -82,24 +80,26 @@ export class WebServiceChart extends EnvironmentChart {
       spec: {
         type: 'ClusterIP',
         selector: deployment.selector,
-        ports: [
-          { name: 'http', port: service.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
-          ...(metricsPort === undefined ? [] : [{ name: 'metrics', port: metricsPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }]),
-        ],
+        ports: servicePorts(service, metricsPort),
       },
     });
   }
 }
 
-function httpProbe(probe: HttpProbe): k8s.Probe | undefined {
-  if (!probe.enabled) return undefined;
-  return {
-    httpGet: { path: probe.path, port: k8s.IntOrString.fromString('http') },
-    initialDelaySeconds: probe.initialDelaySeconds || undefined,
-    periodSeconds: probe.periodSeconds,
-    timeoutSeconds: probe.timeoutSeconds,
-    failureThreshold: probe.failureThreshold,
-  };
+/** The ports of a web service's Service: http, a separate metrics port, then its own `ports` by name. */
+function servicePorts(service: WebServiceConfig, metricsPort: number | undefined): k8s.ServicePort[] {
+  return [
+    { name: 'http', port: service.servicePort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+    ...(metricsPort === undefined ? [] : [{ name: 'metrics', port: metricsPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }]),
+    ...Object.keys(service.ports)
+      .sort()
+      .map((name) => ({
+        name,
+        port: service.ports[name].servicePort ?? service.ports[name].port,
+        targetPort: k8s.IntOrString.fromString(name),
+        protocol: service.ports[name].protocol,
+      })),
+  ];
 }
 
 function intOrString(value: number | string): k8s.IntOrString {

@@ -6,19 +6,23 @@ import { checksum } from '../../core/checksum.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels, type Track } from '../../config/labels.js';
 import { names } from '../../config/names.js';
+import { exceptionAnnotations } from '../../config/pod-security.js';
 import { workloadPodSpec, podSettings, type WorkloadPodOptions } from './pod.js';
 import { Autoscaler } from './autoscaler.js';
 import { disruptionBudget } from './disruption-budget.js';
 
-export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'env' | 'topologySpreadConstraints'> {
+export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'env' | 'topologySpreadConstraints' | 'selector'> {
   readonly workload: WorkloadConfig;
   readonly env: EnvironmentContext;
+  /** The rolling update of a Deployment (a web service's maxSurge/maxUnavailable); Recreate and StatefulSets ignore it. */
   readonly strategy?: k8s.DeploymentStrategy;
   /** Spread each Deployment's pods over zones and nodes. */
   readonly topologySpread?: boolean;
+  /** Ports of the headless Service of a StatefulSet (a web service's Service ports); default: the workload's own `ports`. */
+  readonly servicePorts?: k8s.ServicePort[];
 }
 
-/** Labels and selector of one Deployment of a workload. */
+/** Labels and selector of one Deployment (or StatefulSet) of a workload. */
 export interface DeploymentIdentity {
   readonly name: string;
   readonly labels: Record<string, string>;
@@ -26,12 +30,14 @@ export interface DeploymentIdentity {
 }
 
 /**
- * What every Deployment-based workload needs: a ServiceAccount of its own, a ConfigMap with its
- * non-secret settings and its PersistentVolumeClaims, shared by its Deployments: one for a worker
- * or a plain web service, stable + canary or blue + green for a web service being released.
+ * What every workload needs: a ServiceAccount of its own, a ConfigMap with its non-secret
+ * settings, a ConfigMap with its files, and its PersistentVolumeClaims, shared by its controllers:
+ * one for a worker or a plain web service, stable + canary or blue + green for a web service being
+ * released. A StatefulSet workload instead gets one claim per pod (volumeClaimTemplates) and a
+ * headless Service that names its pods.
  */
 export class Workload extends Construct {
-  private readonly settingsChecksum: string;
+  private readonly podAnnotations: Record<string, string>;
 
   constructor(
     scope: Construct,
@@ -42,16 +48,50 @@ export class Workload extends Construct {
     const { name, workload } = props;
     const metadata = { labels: this.identity(workload).labels };
 
+    const annotations = workload.serviceAccount.annotations;
     new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: { name, ...metadata },
-      // The app does not call the Kubernetes API, so it gets no token.
-      automountServiceAccountToken: false,
+      metadata: { name, ...metadata, ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}) },
+      // Most apps do not call the Kubernetes API, so they get no token unless the config asks for one.
+      automountServiceAccountToken: workload.automountServiceAccountToken,
     });
 
     const settings = podSettings(props);
-    this.settingsChecksum = checksum(settings);
     new k8s.KubeConfigMap(this, 'config', { metadata: { name: names.configMap(name), ...metadata }, data: settings });
+    // A settings change rolls the pods (env from a ConfigMap is read only at start); so does a
+    // change of a mounted file (files are mounted by subPath, which never updates in place).
+    this.podAnnotations = { 'checksum/config': checksum(settings) };
+    const files = Object.fromEntries(
+      Object.keys(workload.files)
+        .sort()
+        .map((key) => [key, workload.files[key].content ?? '']),
+    );
+    if (Object.keys(files).length) {
+      new k8s.KubeConfigMap(this, 'files', { metadata: { name: names.filesConfigMap(name), ...metadata }, data: files });
+      this.podAnnotations['checksum/files'] = checksum(files);
+    }
+    Object.assign(this.podAnnotations, exceptionAnnotations(workload.securityExceptions));
 
+    if (workload.kind === 'StatefulSet') {
+      const identity = this.identity(workload);
+      new k8s.KubeService(this, 'headless', {
+        metadata: { name: names.headless(name), labels: identity.labels },
+        spec: {
+          clusterIp: 'None',
+          selector: identity.selector,
+          ports:
+            props.servicePorts ??
+            Object.keys(workload.ports)
+              .sort()
+              .map((port) => ({
+                name: port,
+                port: workload.ports[port].servicePort ?? workload.ports[port].port,
+                targetPort: k8s.IntOrString.fromString(port),
+                protocol: workload.ports[port].protocol,
+              })),
+        },
+      });
+      return;
+    }
     for (const key of Object.keys(workload.volumes).sort()) {
       const volume = workload.volumes[key];
       new k8s.KubePersistentVolumeClaim(this, `volume-${key}`, {
@@ -66,18 +106,20 @@ export class Workload extends Construct {
   }
 
   /**
-   * A Deployment running `workload` (e.g. with the canary image) on the shared settings, named
-   * `<name>` or `<name>-<suffix>`, plus its HPA when the workload autoscales and its
-   * PodDisruptionBudget when it runs more than one pod.
+   * A Deployment (or, for `kind: StatefulSet`, a StatefulSet) running `workload` (e.g. with the
+   * canary image) on the shared settings, named `<name>` or `<name>-<suffix>`, plus its HPA when
+   * the workload autoscales and its PodDisruptionBudget when it runs more than one pod.
    */
   addDeployment(workload: WorkloadConfig, opts: { track?: Track; suffix?: string } = {}): DeploymentIdentity {
     const name = opts.suffix ? `${this.props.name}-${opts.suffix}` : this.props.name;
-    const deployment = this.deployment(`deployment-${opts.suffix ?? 'main'}`, name, workload, opts.track);
+    const id = opts.suffix ?? 'main';
+    const controller =
+      workload.kind === 'StatefulSet' ? this.statefulSet(`statefulset-${id}`, name, workload, opts.track) : this.deployment(`deployment-${id}`, name, workload, opts.track);
     if (workload.autoscaling.enabled) {
-      new Autoscaler(this, `autoscaler-${opts.suffix ?? 'main'}`, { name, labels: deployment.labels, autoscaling: workload.autoscaling });
+      new Autoscaler(this, `autoscaler-${id}`, { name, kind: workload.kind, labels: controller.labels, autoscaling: workload.autoscaling });
     }
-    disruptionBudget(this, `disruption-budget-${opts.suffix ?? 'main'}`, { ...deployment, replicas: minimumReplicas(workload) });
-    return deployment;
+    disruptionBudget(this, `disruption-budget-${id}`, { ...controller, replicas: minimumReplicas(workload) });
+    return controller;
   }
 
   private identity(workload: WorkloadConfig, track?: Track): Omit<DeploymentIdentity, 'name'> {
@@ -85,6 +127,18 @@ export class Workload extends Construct {
     return {
       labels: recommendedLabels(env.labels, { name, component: workload.component ?? name, version: workload.image.tag, track }),
       selector: selectorLabels(env.labels, name, track),
+    };
+  }
+
+  private template(workload: WorkloadConfig, labels: Record<string, string>, selector: Record<string, string>): k8s.PodTemplateSpec {
+    return {
+      metadata: { labels, annotations: { ...this.podAnnotations } },
+      spec: workloadPodSpec({
+        ...this.props,
+        workload,
+        selector,
+        topologySpreadConstraints: this.props.topologySpread ? topologySpreadConstraints(selector) : undefined,
+      }),
     };
   }
 
@@ -98,21 +152,40 @@ export class Workload extends Construct {
         replicas: workload.autoscaling.enabled ? undefined : workload.replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
-        strategy: this.props.strategy,
-        template: {
-          metadata: {
-            labels,
-            // A settings change rolls the pods (env from a ConfigMap is read only at start).
-            annotations: { 'checksum/config': this.settingsChecksum },
-          },
-          spec: workloadPodSpec({
-            ...this.props,
-            workload,
-            topologySpreadConstraints: this.props.topologySpread ? topologySpreadConstraints(selector) : undefined,
-          }),
-        },
+        strategy: workload.updateStrategy === 'Recreate' ? { type: 'Recreate' } : this.props.strategy,
+        template: this.template(workload, labels, selector),
       },
     });
     return { name: deploymentName, labels, selector };
+  }
+
+  private statefulSet(id: string, name: string, workload: WorkloadConfig, track?: Track): DeploymentIdentity {
+    const { labels, selector } = this.identity(workload, track);
+    new k8s.KubeStatefulSet(this, id, {
+      metadata: { name, labels },
+      spec: {
+        replicas: workload.autoscaling.enabled ? undefined : workload.replicas,
+        revisionHistoryLimit: 5,
+        serviceName: names.headless(this.props.name),
+        selector: { matchLabels: selector },
+        updateStrategy: { type: workload.updateStrategy === 'OnDelete' ? 'OnDelete' : 'RollingUpdate' },
+        template: this.template(workload, labels, selector),
+        volumeClaimTemplates: Object.keys(workload.volumes)
+          .sort()
+          .map((key) => {
+            const volume = workload.volumes[key];
+            return {
+              // The claims belong to the workload, whatever track its pods run.
+              metadata: { name: key, labels: selectorLabels(this.props.env.labels, this.props.name) },
+              spec: {
+                accessModes: [volume.accessMode],
+                storageClassName: volume.storageClass,
+                resources: { requests: { storage: k8s.Quantity.fromString(volume.size) } },
+              },
+            };
+          }),
+      },
+    });
+    return { name, labels, selector };
   }
 }

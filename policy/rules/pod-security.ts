@@ -3,12 +3,24 @@
  * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted), plus a
  * read-only root filesystem and the host-access checks of the "baseline" profile. A container's
  * own securityContext wins over the pod's for the fields both have.
+ *
+ * A workload may declare an exception in its config (`securityExceptions`, each with a reason);
+ * the charts record it as a pod-template annotation (config/pod-security.ts). The rule that the
+ * exception relaxes then does not report that pod; the `security-exception` rule lists every
+ * declared exception with its reason instead, so none goes unseen.
  */
+import { SECURITY_EXCEPTION_ANNOTATION_PREFIX, securityExceptionAnnotation } from '../../config/pod-security.js';
+import type { SecurityException } from '../../config/schema.js';
 import type { Container, PodTemplate } from '../../core/objects.js';
 import type { Rule } from '../types.js';
 import { containerFindings, field, templatesInScope } from './helpers.js';
 
 const restricted = { exemptPrivilegedNamespaces: true } as const;
+
+/** Whether the pod declares one of these exceptions (a pod-template annotation with its reason). */
+function declares(template: PodTemplate, ...exceptions: SecurityException[]): boolean {
+  return exceptions.some((e) => (template.annotations[securityExceptionAnnotation(e)] ?? '') !== '');
+}
 
 /** A securityContext field as it applies to a container: its own, else the pod's. */
 function effective<T>(container: Container, template: PodTemplate, key: string): T | undefined {
@@ -19,7 +31,10 @@ const runAsNonRoot: Rule = {
   name: 'run-as-non-root',
   severity: 'error',
   fix: 'set securityContext.runAsNonRoot: true on the pod (charts/workloads/security.ts podSecurityContext) and never false on a container',
-  check: (inv) => containerFindings(inv, restricted, (c, t) => (effective<boolean>(c, t, 'runAsNonRoot') === true ? undefined : 'may run as root: runAsNonRoot is not true')),
+  check: (inv) =>
+    containerFindings(inv, restricted, (c, t) =>
+      effective<boolean>(c, t, 'runAsNonRoot') === true || declares(t, 'runAsRoot') ? undefined : 'may run as root: runAsNonRoot is not true',
+    ),
 };
 
 const runAsNumericUser: Rule = {
@@ -28,6 +43,7 @@ const runAsNumericUser: Rule = {
   fix: "set securityContext.runAsUser (and runAsGroup) to the image's non-zero UID, e.g. securityContext.runAsUser in the workload config",
   check: (inv) =>
     containerFindings(inv, restricted, (c, t) => {
+      if (declares(t, 'runAsRoot')) return undefined;
       const user = effective<unknown>(c, t, 'runAsUser');
       if (user === undefined) return 'runAsUser is not set: the kubelet cannot verify runAsNonRoot for an image whose USER is a name';
       return typeof user === 'number' && Number.isInteger(user) && user > 0 ? undefined : `runAsUser is ${JSON.stringify(user)}, not a non-zero UID`;
@@ -39,7 +55,9 @@ const noPrivilegeEscalation: Rule = {
   severity: 'error',
   fix: 'set securityContext.allowPrivilegeEscalation: false on every container (charts/workloads/security.ts containerSecurityContext)',
   check: (inv) =>
-    containerFindings(inv, restricted, (c) => (field(c, 'securityContext', 'allowPrivilegeEscalation') === false ? undefined : 'allowPrivilegeEscalation is not false')),
+    containerFindings(inv, restricted, (c, t) =>
+      field(c, 'securityContext', 'allowPrivilegeEscalation') === false || declares(t, 'privilegeEscalation', 'privileged') ? undefined : 'allowPrivilegeEscalation is not false',
+    ),
 };
 
 const dropAllCapabilities: Rule = {
@@ -47,11 +65,11 @@ const dropAllCapabilities: Rule = {
   severity: 'error',
   fix: 'set securityContext.capabilities.drop: [ALL] on every container; add back at most NET_BIND_SERVICE',
   check: (inv) =>
-    containerFindings(inv, restricted, (c) => {
+    containerFindings(inv, restricted, (c, t) => {
       const drop = field<string[]>(c, 'securityContext', 'capabilities', 'drop') ?? [];
       const added = (field<string[]>(c, 'securityContext', 'capabilities', 'add') ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
       if (!drop.includes('ALL')) return 'capabilities.drop does not include ALL';
-      return added.length ? `adds capabilities ${added.join(', ')}` : undefined;
+      return added.length && !declares(t, 'capabilities') ? `adds capabilities ${added.join(', ')}` : undefined;
     }),
 };
 
@@ -77,7 +95,7 @@ const noPrivilegedContainers: Rule = {
   name: 'no-privileged-containers',
   severity: 'error',
   fix: 'remove securityContext.privileged (and grant only the capabilities the process needs)',
-  check: (inv) => containerFindings(inv, {}, (c) => (field(c, 'securityContext', 'privileged') === true ? 'runs privileged' : undefined)),
+  check: (inv) => containerFindings(inv, {}, (c, t) => (field(c, 'securityContext', 'privileged') === true && !declares(t, 'privileged') ? 'runs privileged' : undefined)),
 };
 
 const noHostNamespaces: Rule = {
@@ -103,6 +121,19 @@ const noHostPath: Rule = {
     ),
 };
 
+const securityExceptions: Rule = {
+  name: 'security-exception',
+  severity: 'warning',
+  fix: "remove the entry from the workload's securityExceptions in the config as soon as it no longer needs it",
+  check: (inv) =>
+    inv.templates.flatMap((t) =>
+      Object.keys(t.annotations)
+        .filter((key) => key.startsWith(`${SECURITY_EXCEPTION_ANNOTATION_PREFIX}/`))
+        .sort()
+        .map((key) => ({ object: t.object, message: `declares the exception ${key.slice(SECURITY_EXCEPTION_ANNOTATION_PREFIX.length + 1)}: ${t.annotations[key]}` })),
+    ),
+};
+
 export const podSecurityRules: readonly Rule[] = [
   runAsNonRoot,
   runAsNumericUser,
@@ -113,4 +144,5 @@ export const podSecurityRules: readonly Rule[] = [
   noPrivilegedContainers,
   noHostNamespaces,
   noHostPath,
+  securityExceptions,
 ];
