@@ -505,6 +505,8 @@ function duplicatePorts(ports: readonly PortEntry[], where = 'the container'): C
     byName.set(p.name, p);
     const key = `${p.port}/${p.protocol}`;
     const sameNumber = byNumber.get(key);
+    // A metrics port equal to the Service's http port is reported by servicePortProblems.
+    if (sameNumber && p.name === 'metrics' && sameNumber.name === 'http') continue;
     if (sameNumber) problems.push(error(p.path, `${p.protocol} port ${p.port} is also port "${sameNumber.name}" of ${where}; a port can be listed once per protocol`));
     else byNumber.set(key, p);
   }

@@ -114,6 +114,11 @@ const cases: [string, string, () => Manifest[]][] = [
   ],
   ['pdb-overlap', 'Deployment webapp-prod/backend', () => [...prodObjects, pdb('backend-extra', { maxUnavailable: 1, selector: backendSelector })]],
   ['network-policy-coverage', 'Deployment webapp-prod/frontend', () => without(without(prodObjects, 'NetworkPolicy', 'default-deny'), 'NetworkPolicy', 'frontend')],
+  [
+    'security-exception',
+    'Deployment webapp-prod/frontend',
+    () => broken(prodObjects, 'Deployment', 'frontend', (o) => (o.spec.template.metadata.annotations['security-exception.cdk8s-platform/run-as-root'] = 'reads root-owned files')),
+  ],
 ];
 
 describe('every rule fires on objects that break it', () => {
