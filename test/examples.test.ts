@@ -1,0 +1,81 @@
+/**
+ * The shipped examples (examples/<system>/): each synthesizes every environment, passes the
+ * Kubernetes schemas, and passes the policy report with no error and no warning, with
+ * NetworkPolicies on; and its Helm chart renders the same objects as the plain manifests.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listEnvironments, loadEnvironments } from '../config/load.js';
+import { renderEnvironment } from '../charts/render.js';
+import { validateManifests } from '../core/validate/index.js';
+import { buildHelmChart } from '../helm/chart.js';
+import { checkObjects } from '../policy/index.js';
+import { chartDifferences } from './helm/compare.js';
+import { helmTemplate } from './helm/render.js';
+
+const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
+const examples = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'environments')))
+  .map((d) => d.name)
+  .sort();
+
+/** Examples whose environments differ in structure, which the Helm generator cannot merge yet (see below). */
+const HELM_PENDING: readonly string[] = ['blockchain-voting', 'multi-region'];
+
+const scratch = mkdtempSync(join(tmpdir(), 'examples-helm-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+it('ships the four seed systems', () => {
+  expect(examples).toEqual(['blockchain-voting', 'multi-region', 'society-management', 'voting-app']);
+});
+
+describe.each(examples)('examples/%s', (example) => {
+  const dir = join(EXAMPLES, example, 'environments');
+  const names = listEnvironments(dir);
+  const loaded = loadEnvironments(names, dir);
+  const rendered = loaded.map(({ name, config }) => ({ name, config, env: renderEnvironment(name, config) }));
+  const objectsOf = (name: string) => rendered.find((r) => r.name === name)!.env.files.flatMap((f) => f.objects);
+
+  it('has a dev, a staging and a prod environment, and loads without warnings', () => {
+    expect(names).toEqual(expect.arrayContaining(['dev', 'staging', 'prod']));
+    expect(loaded.flatMap((e) => e.warnings)).toEqual([]);
+  });
+
+  it.each(names)('%s passes the Kubernetes schemas', (name) => {
+    expect(validateManifests(objectsOf(name))).toEqual([]);
+  });
+
+  it.each(names)('%s passes the policy report, with NetworkPolicies on', (name) => {
+    const { config } = rendered.find((r) => r.name === name)!;
+    expect(config.network.policies).toBe(true);
+    const objects = objectsOf(name);
+    expect(objects.some((o) => o.kind === 'NetworkPolicy')).toBe(true);
+    expect(checkObjects(objects, { tier: config.tier })).toEqual([]);
+  });
+
+  if (HELM_PENDING.includes(example)) {
+    // Known limitation, not a skip: the Helm generator on main merges the environments' renderings
+    // and refuses objects whose structure differs between environments (here a list or map present
+    // in prod only: an egress allow rule, a nodeSelector). The lead's generator rewrite (issue 14)
+    // removes it; when this assertion fails, that has landed: move the example out of HELM_PENDING.
+    it('cannot be turned into a Helm chart yet: its environments differ in structure (issue 14)', () => {
+      expect(() => buildHelmChart(loaded)).toThrow(/no condition on the chart values explains where this differs/);
+    });
+  } else {
+    it('renders a Helm chart whose output equals the plain manifests of every environment', () => {
+      const chart = buildHelmChart(loaded);
+      const chartDir = join(scratch, example, chart.name);
+      for (const [path, content] of chart.files) {
+        mkdirSync(dirname(join(chartDir, path)), { recursive: true });
+        writeFileSync(join(chartDir, path), content);
+      }
+      for (const { name, config } of loaded) {
+        const objects = helmTemplate(chartDir, { release: `${config.app.name}-${name}`, namespace: 'default', valuesFiles: [join(chartDir, `values-${name}.yaml`)] }).objects;
+        expect(chartDifferences(objects, objectsOf(name) as Record<string, unknown>[]), name).toEqual([]);
+      }
+    });
+  }
+});
