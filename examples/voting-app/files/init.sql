@@ -1,4 +1,4 @@
--- The votes table of the voting app (../shared/seeds/003: "Database Schema"), created by
+-- The votes table of the voting app (seed 003, "Database Schema"), created by
 -- PostgreSQL's entrypoint on the first start of an empty data directory.
 CREATE TABLE IF NOT EXISTS votes (
     id VARCHAR(255) NOT NULL UNIQUE,  -- voter id (cookie-based)
