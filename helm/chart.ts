@@ -52,7 +52,14 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
   const base = baseEnvironment(environments);
   const chartName = base.config.app.name;
   const knobs = knobsOf(environments.map((e) => e.config));
-  const switches = switchesOf(knobs, optionalGuards);
+  const everywhere = (service: string) => environments.every((e) => service in e.config.services);
+  const partialServices = new Set(environments.flatMap((e) => Object.keys(e.config.services)).filter((s) => !everywhere(s)));
+  const switches = switchesOf(
+    knobs,
+    optionalGuards,
+    environments.map((e) => e.name),
+    partialServices,
+  );
   const configs = variantConfigs(environments, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.randomVariants);
   const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs) }));
   const merged = mergeVariants(variants, switches);

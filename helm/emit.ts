@@ -9,7 +9,7 @@
  * `printf`, `replace`, `default`.
  */
 import { yamlScalar } from '../core/yaml.js';
-import type { Branch, Condition, TNode, TemplateFile } from './merge.js';
+import type { Branch, Clause, Condition, TNode, TemplateFile } from './merge.js';
 import type { Switch } from './switches.js';
 import { valuesRef } from './switches.js';
 import { partsText, type Ref } from './variant.js';
@@ -26,6 +26,17 @@ function escapeDelimiters(text: string): string {
 }
 
 function conditionText(condition: Condition, switches: readonly Switch[]): string {
+  if (condition.op === 'any') {
+    const terms = condition.terms.map(({ environment, within }) => {
+      const is = clauseText({ op: 'and', literals: [environment] }, switches);
+      return within ? `and (${is}) (${clauseText(within, switches)})` : is;
+    });
+    return terms.length === 1 ? terms[0] : `or ${terms.map((t) => `(${t})`).join(' ')}`;
+  }
+  return clauseText(condition, switches);
+}
+
+function clauseText(condition: Clause, switches: readonly Switch[]): string {
   const literal = ({ s, negated }: { s: number; negated: boolean }) => {
     const expr = switches[s].expr;
     const simple = /^[.\w]+$/.test(expr);
@@ -83,7 +94,9 @@ export class Emitter {
       this.branches(entry.branches, out, (value, lines) => {
         const key = `${pad}${entry.keyParts ? this.scalar({ t: 'str', parts: entry.keyParts }) : keyText(entry.key)}:`;
         if (entry.key === 'data' && this.isDataTemplate(node)) {
-          lines.push(`${key}{{- include ${this.dataTemplate(this.nameOf(node))} . | nindent ${indent + 2} }}`);
+          // An empty data template would leave `data:` null where the plain manifest has `{}`.
+          const data = `include ${this.dataTemplate(this.nameOf(node))} .`;
+          lines.push(`${key}{{ $data := ${data} }}{{ if $data }}{{ $data | nindent ${indent + 2} }}{{ else }} {}{{ end }}`);
           return;
         }
         this.value(key, value, indent, lines);

@@ -9,15 +9,27 @@ import type { Part, Ref, VNode, VariantOutput } from './variant.js';
 import { partsText, refName, templateText } from './variant.js';
 
 /** A literal of a condition: switch `s`, or its negation. */
-interface Literal {
+export interface Literal {
   readonly s: number;
   readonly negated: boolean;
 }
 
 /** A condition: all (`and`) or any (`or`) of its literals. */
-export interface Condition {
+export interface Clause {
   readonly op: 'and' | 'or';
   readonly literals: readonly Literal[];
+}
+
+/**
+ * A clause, or (`any`) a choice per environment: `(environment is dev and <clause>) or ...`, for
+ * differences that no value explains across environments but values explain within each.
+ */
+export type Condition = Clause | { readonly op: 'any'; readonly terms: readonly EnvironmentTerm[] };
+
+/** `environment == <name>`, and within that environment `within` when given. */
+export interface EnvironmentTerm {
+  readonly environment: Literal;
+  readonly within?: Clause;
 }
 
 /** One alternative of an entry or list item; without a condition it is the `else`. */
@@ -73,19 +85,26 @@ export function mergeVariants(variants: readonly NamedVariant[], switches: reado
 
 class Merger {
   private readonly masks: bigint[];
+  /** Switch index of `environment == <name>`, by environment name. */
+  private readonly environmentSwitches: ReadonlyMap<string, number>;
 
   constructor(
     private readonly variants: readonly NamedVariant[],
     switches: readonly Switch[],
   ) {
     this.masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
+    this.environmentSwitches = new Map(switches.flatMap((s, i) => (s.environment === undefined ? [] : [[s.environment, i] as const])));
   }
 
   /** The branches of a value present in `samples`, in a parent present in `domain`. */
   branches(samples: readonly Sample[], domain: readonly number[], path: readonly (string | number)[]): Branch[] {
     const groups = new Map<string, Sample[]>();
+    const lists = samples.filter((s) => s.node.t === 'list');
+    // Lists whose items come in different orders cannot share one template: one branch per list.
+    const listsByContent = lists.length > 1 && path.length > 1 && !sameItemOrder(lists);
     for (const sample of samples) {
-      const key = sample.node.t === 'map' || sample.node.t === 'list' ? sample.node.t : canonical(sample.node);
+      const type = sample.node.t;
+      const key = type === 'map' || (type === 'list' && !listsByContent) ? type : canonical(sample.node);
       groups.set(key, [...(groups.get(key) ?? []), sample]);
     }
     const ordered = [...groups.values()].sort((a, b) => a.length - b.length);
@@ -145,8 +164,38 @@ class Merger {
     });
   }
 
-  /** The simplest condition true for exactly `members` among `domain`. */
+  /**
+   * The simplest condition true for exactly `members` among `domain`: one or two switches; else,
+   * when environments differ in structure no value explains (a service in dev only), a clause per
+   * environment under `environment == <name>`. Within one environment the variants differ in
+   * values only, so a clause always exists there; if not, the error names the place.
+   */
   private explain(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): Condition {
+    const clause = this.clause(members, domain);
+    if (clause) return clause;
+    const terms: EnvironmentTerm[] = [];
+    for (const [environment, s] of this.environmentSwitches) {
+      const envDomain = domain.filter((v) => this.environmentOf(v) === environment);
+      const envMembers = envDomain.filter((v) => members.has(v));
+      if (envMembers.length === 0) continue;
+      const is: Literal = { s, negated: false };
+      if (envMembers.length === envDomain.length) {
+        terms.push({ environment: is });
+        continue;
+      }
+      const within = this.clause(new Set(envMembers), envDomain);
+      if (!within) return this.unexplained(members, domain, path);
+      terms.push({ environment: is, within });
+    }
+    return { op: 'any', terms };
+  }
+
+  private environmentOf(variant: number): unknown {
+    return (this.variants[variant].values as Record<string, unknown>).environment;
+  }
+
+  /** One or two switches true for exactly `members` among `domain`. */
+  private clause(members: ReadonlySet<number>, domain: readonly number[]): Clause | undefined {
     const domainMask = maskOf(this.variants.map((_, i) => domain.includes(i)));
     const target = maskOf(this.variants.map((_, i) => members.has(i)));
     const literals: (Literal & { mask: bigint })[] = this.masks.flatMap((mask, s) => [
@@ -165,6 +214,10 @@ class Merger {
         }
       }
     }
+    return undefined;
+  }
+
+  private unexplained(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): never {
     const name = (v: number) => this.variants[v].name;
     throw new Error(
       `${path.join(' > ')}: no condition on the chart values explains where this differs: ` +
@@ -215,6 +268,17 @@ function canonical(node: VNode | TNode): string {
       return JSON.stringify(node, (key, value) =>
         key === 'ref' || (value && typeof value === 'object' && ('knob' in value || 'release' in value)) ? refName(value as Ref) : value,
       );
+  }
+}
+
+/** Whether the items of these lists (by identity) can be put in one order that keeps each list's own. */
+function sameItemOrder(lists: readonly Sample[]): boolean {
+  const sequences = lists.map((s) => keyItems((s.node as Extract<VNode, { t: 'list' }>).items).map(([key]) => key));
+  try {
+    unionOrder(sequences, 'lists');
+    return true;
+  } catch {
+    return false;
   }
 }
 

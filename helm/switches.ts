@@ -12,6 +12,8 @@ export interface Switch {
   readonly expr: string;
   /** The same condition on chart values, in TypeScript. */
   readonly test: (values: unknown) => boolean;
+  /** Set on `environment == <name>`: the switch of last resort for structure no value explains. */
+  readonly environment?: string;
 }
 
 /** A Go template reference to a chart value: `.Values.a.b`, or `index` when a key is no identifier. */
@@ -33,10 +35,21 @@ function truthy(value: unknown): boolean {
  * parents, since Go templates fail on a field of a missing map), record keys (`hasKey`), each tier,
  * and "runs more than one pod at its minimum" (which decides PodDisruptionBudgets).
  */
-export function switchesOf(knobs: readonly Knob[], optional: (knob: Knob) => readonly string[][]): Switch[] {
+export function switchesOf(
+  knobs: readonly Knob[],
+  optional: (knob: Knob) => readonly string[][],
+  environments: readonly string[],
+  partialServices: ReadonlySet<string> = new Set(),
+): Switch[] {
+  // Go templates fail on a field of a missing map: a service of some environments only is checked first.
+  const guardedExpr = (expr: string) => {
+    const service = [...partialServices].find((name) => expr.includes(valuesRef(['services', name])) && !expr.startsWith('hasKey .Values.services '));
+    return service === undefined ? expr : `and (hasKey .Values.services ${JSON.stringify(service)}) (${expr})`;
+  };
   const switches: Switch[] = [];
   const add = (s: Switch) => {
-    if (!switches.some((o) => o.expr === s.expr)) switches.push(s);
+    const guarded = guardedExpr(s.expr);
+    if (!switches.some((o) => o.expr === guarded)) switches.push({ ...s, expr: guarded });
   };
   // Decides only the environment's own Namespace object (helm/chart.ts), never inferred.
   add({ expr: valuesRef([CHART_ONLY.createNamespace]), test: (v) => truthy(valueAt(v, [CHART_ONLY.createNamespace])) });
@@ -72,6 +85,15 @@ export function switchesOf(knobs: readonly Knob[], optional: (knob: Knob) => rea
     if (knob.values[0] === CHART_ONLY.canary && knob.values[1] === 'replicas') {
       add({ expr: `gt (int ${valuesRef(knob.values)}) 1`, test: (v) => Number(valueAt(v, knob.values)) > 1 });
     }
+  }
+  // A service of some environments only: its objects exist where the values have its settings.
+  for (const service of new Set(knobs.filter((k) => k.values[0] === 'services' && k.values.length > 2).map((k) => k.values[1]))) {
+    add({ expr: `hasKey .Values.services ${JSON.stringify(service)}`, test: (v) => isPlainObject(valueAt(v, ['services'])) && service in (valueAt(v, ['services']) as object) });
+  }
+  // Last, so that any switch of the values is preferred: what only the environment explains.
+  const environment = [CHART_ONLY.environment];
+  for (const name of environments) {
+    add({ expr: `eq ${valuesRef(environment)} ${JSON.stringify(name)}`, test: (v) => valueAt(v, environment) === name, environment: name });
   }
   return switches;
 }
