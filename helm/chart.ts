@@ -46,7 +46,7 @@ function optionalGuards(knob: Knob): string[][] {
     .filter((path) => path.length > 0);
 }
 
-export function buildHelmChart(environments: readonly Environment[], opts: { randomVariants?: number } = {}): HelmChart {
+export function buildHelmChart(environments: readonly Environment[], opts: { drawsPerEnvironment?: number } = {}): HelmChart {
   // The namespace is always a value: the config's default (<app>-<env>) is written out.
   environments = environments.map(({ name, config }) => ({ name, config: { ...config, namespace: environmentContext(name, config).namespace } }));
   const base = baseEnvironment(environments);
@@ -60,7 +60,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { ran
     environments.map((e) => e.name),
     partialServices,
   );
-  const configs = variantConfigs(environments, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.randomVariants);
+  const configs = variantConfigs(environments, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.drawsPerEnvironment);
   const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs) }));
   const merged = mergeVariants(variants, switches);
   const createNamespace = switches.findIndex((s) => s.expr === `.Values.${CHART_ONLY.createNamespace}`);

@@ -1,22 +1,33 @@
 /**
- * The configs a chart is generated from: each environment, then each environment with one switch
- * flipped (so every difference is seen alone), then seeded random combinations (so differences
- * that depend on two switches at once are seen too). Configs the schema rejects are skipped.
+ * The configs a chart is generated from: each environment as it is, then seeded random draws of
+ * it in which every knob takes another value with probability 1/2 (a boolean flipped, an optional
+ * value set or removed, another tier, one or three replicas, ...). Two switches that decide the
+ * same objects in every draw cannot be told apart, so the draws must be many enough that any two
+ * differ somewhere: with n draws per environment two given switches agree everywhere with
+ * probability 2^-n. The count does not grow with the number of services, so generation stays
+ * linear in their number (one rendering costs linear time).
+ *
+ * Draws break rules the schema enforces between values (a canary and blue-green at once, a
+ * canary without Ingress paths); those are mended (`mend`) rather than thrown away.
  */
 import { configSchema, TIERS, type Config } from '../config/schema.js';
-import { CHART_ONLY, configValue, knobField, valueAt, withValueAt, type Knob } from './knobs.js';
+import { CHART_ONLY, configValue, knobField, withValueAt, type Knob } from './knobs.js';
 
 export interface VariantConfig {
-  /** For messages: "prod", "prod: logs.enabled=false", "random 3 of dev". */
+  /** For messages: "prod", "draw 3 of dev". */
   readonly name: string;
   /** Environment name (also the `environment` chart value). */
   readonly environment: string;
   readonly config: Config;
 }
 
-const CANARY_TAG = '9.9.9-canary';
+/** Random draws per environment (see the module comment). */
+export const DRAWS_PER_ENVIRONMENT = 16;
 
-/** A value an optional knob takes when a variant sets it. */
+const CANARY_TAG = '9.9.9-canary';
+const IDLE_TAG = '9.9.8-idle';
+
+/** A value an optional knob takes when a draw sets it. */
 function sample(knob: Knob): unknown {
   const field = knobField(knob);
   if (field === 'storageClass') return 'fast-ssd';
@@ -26,45 +37,42 @@ function sample(knob: Knob): unknown {
   if (field === 'pattern') return '^(on|yes)$';
   if (field === 'cookie') return 'canary';
   if (field === 'tag') return CANARY_TAG;
-  if (knob.values.includes('env')) return 'from-a-variant';
+  if (field === 'idleTag') return IDLE_TAG;
+  if (knob.values.includes('env')) return 'from-a-draw';
   return 'sample';
 }
 
-/** One change to a config, as (knob, new value); undefined removes an optional value. */
-type Change = readonly [Knob, unknown];
-
-function changesOf(config: Config, knobs: readonly Knob[], optional: (k: Knob) => boolean): Change[] {
-  const changes: Change[] = [];
-  for (const knob of knobs) {
-    if (knob.config.length === 0) continue;
-    const value = configValue(config, knob);
-    const field = knob.values.at(-1);
-    if (knob.kind === 'boolean') {
-      changes.push([knob, !value]);
-    } else if (knob.kind === 'tier') {
-      for (const tier of TIERS) if (tier !== value) changes.push([knob, tier]);
-    } else if (knob.kind === 'number') {
-      if (field === 'replicas' || field === 'minReplicas') changes.push([knob, value === 1 ? 3 : 1]);
-      if (field === 'weight') changes.push([knob, 25]);
-    } else if (optional(knob) || knob.values.includes('env')) {
-      changes.push([knob, value === undefined ? sample(knob) : undefined]);
-    }
+/** The other values a knob can take in a draw (empty: it only ever takes its value). */
+function alternatives(config: Config, knob: Knob, optional: (k: Knob) => boolean): unknown[] {
+  if (knob.config.length === 0) return [];
+  const value = configValue(config, knob);
+  const field = knob.values.at(-1);
+  if (knob.kind === 'boolean') return [!value];
+  if (knob.kind === 'tier') return TIERS.filter((tier) => tier !== value);
+  if (knob.kind === 'number') {
+    if (field === 'replicas' || field === 'minReplicas') return [value === 1 ? 3 : 1];
+    if (field === 'weight') return [value === 25 ? 50 : 25];
+    return [];
   }
-  return changes;
+  if (field === 'active') return [value === 'blue' ? 'green' : 'blue'];
+  if (optional(knob) || knob.values.includes('env')) return [value === undefined ? sample(knob) : undefined];
+  return [];
 }
 
-/** Applies changes; a canary detail switches the canary on (it matters only then). */
-function apply(config: Config, changes: readonly Change[]): Config {
-  let next: Config = config;
-  for (const [knob, value] of changes) {
-    next = withValueAt(next, knob.config, value);
-    if (knob.values[0] === CHART_ONLY.canary && knob.values[1] !== 'enabled') next = withValueAt(next, [...knob.config.slice(0, 3), 'enabled'], true);
-    if (knob.values[0] === CHART_ONLY.canary && knob.values[1] === 'header' && knob.values[2] !== 'name') {
-      next = withValueAt(next, [...knob.config.slice(0, 4), 'name'], 'X-Canary');
-    }
+/** Mends what a draw broke of the rules between values; the result may still fail the schema. */
+function mend(config: Config): Config {
+  let next = config;
+  for (const [name, service] of Object.entries(config.services)) {
+    const at = (...path: string[]) => ['services', name, ...path];
+    const canary = service.canary as { enabled?: boolean; tag?: string; header?: { name?: string; value?: string; pattern?: string } } | undefined;
+    const blueGreen = service.blueGreen as { enabled?: boolean } | undefined;
+    const routed = config.ingress.enabled && (service.ingress?.paths?.length ?? 0) > 0;
+    if (canary?.enabled && !routed) next = withValueAt(next, at('canary', 'enabled'), false);
+    else if (canary?.enabled && blueGreen?.enabled) next = withValueAt(next, at('blueGreen', 'enabled'), false);
+    if (canary?.enabled && !canary.tag) next = withValueAt(next, at('canary', 'tag'), CANARY_TAG);
+    if (canary?.header && !canary.header.name) next = withValueAt(next, at('canary', 'header', 'name'), 'X-Canary');
+    if (canary?.header?.value && canary.header.pattern) next = withValueAt(next, at('canary', 'header', 'pattern'), undefined);
   }
-  const canary = valueAt(next, ['services', 'backend', 'canary']) as { enabled?: boolean; tag?: string } | undefined;
-  if (canary?.enabled && !canary.tag) next = withValueAt(next, ['services', 'backend', 'canary', 'tag'], CANARY_TAG);
   return next;
 }
 
@@ -84,23 +92,35 @@ function random(seed: number): () => number {
   };
 }
 
+function seedOf(name: string): number {
+  let seed = 17;
+  for (const char of name) seed = Math.imul(seed, 31) + char.charCodeAt(0);
+  return seed;
+}
+
 export function variantConfigs(
   environments: readonly { name: string; config: Config }[],
   knobs: readonly Knob[],
   optional: (k: Knob) => boolean,
-  randomPerEnvironment = 4,
+  drawsPerEnvironment = DRAWS_PER_ENVIRONMENT,
 ): VariantConfig[] {
   const variants: VariantConfig[] = environments.map(({ name, config }) => ({ name, environment: name, config }));
   for (const { name, config } of environments) {
-    for (const change of changesOf(config, knobs, optional)) {
-      const changed = valid(apply(config, [change]));
-      if (changed) variants.push({ name: `${name}: ${change[0].values.join('.')}=${JSON.stringify(change[1])}`, environment: name, config: changed });
-    }
-    const next = random(name.length * 7919 + 17);
-    for (let i = 0; variants.filter((v) => v.name.startsWith(`random `) && v.environment === name).length < randomPerEnvironment && i < 100; i++) {
-      const changes = changesOf(config, knobs, optional).filter(() => next() < 0.4);
-      const changed = valid(apply(config, changes));
-      if (changed) variants.push({ name: `random ${i} of ${name}`, environment: name, config: changed });
+    const choices = knobs.map((knob) => [knob, alternatives(config, knob, optional)] as const).filter(([, values]) => values.length > 0);
+    const next = random(seedOf(name));
+    let drawn = 0;
+    for (let attempt = 0; drawn < drawsPerEnvironment && attempt < drawsPerEnvironment * 4; attempt++) {
+      let draft: Config = config;
+      for (const [knob, values] of choices) {
+        if (next() >= 0.5) continue;
+        draft = withValueAt(draft, knob.config, values[Math.floor(next() * values.length)]);
+        // A canary detail matters only with the canary on.
+        if (knob.values[0] === CHART_ONLY.canary && knob.values[1] !== 'enabled') draft = withValueAt(draft, [...knob.config.slice(0, 3), 'enabled'], true);
+      }
+      const changed = valid(mend(draft));
+      if (!changed) continue;
+      drawn += 1;
+      variants.push({ name: `draw ${drawn} of ${name}`, environment: name, config: changed });
     }
   }
   return variants;

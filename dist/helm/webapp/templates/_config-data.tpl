@@ -5,10 +5,10 @@
 LOG_LEVEL: {{ .Values.services.backend.env.LOG_LEVEL | toString | toJson }}
 {{- end }}
 MONGODB_DATABASE: app
-{{- if .Values.mongodb.replicaSet.enabled }}
-MONGODB_HOSTS: "mongodb-0.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017,mongodb-1.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017,mongodb-2.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017"
-{{- else }}
+{{- if not .Values.mongodb.replicaSet.enabled }}
 MONGODB_HOSTS: "mongodb-0.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017"
+{{- else }}
+MONGODB_HOSTS: "mongodb-0.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017,mongodb-1.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017,mongodb-2.mongodb.{{ .Values.namespace }}.svc.cluster.local:27017"
 {{- end }}
 {{- if .Values.mongodb.replicaSet.enabled }}
 MONGODB_REPLICA_SET: rs0
