@@ -5,13 +5,14 @@
  * written when the transition is not allowed or the result would be invalid.
  * Exit codes: those of cli/command.ts; analyze exits 0 promote, 3 hold, 4 rollback.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { appFileOf, ENVIRONMENTS_DIR, loadEnvironment, parseConfig } from '../config/load.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { appFileOf, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments, parseConfig } from '../config/load.js';
+import { chartValuesFiles } from '../helm/chart.js';
 import type { Config } from '../config/schema.js';
 import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements, type Decision } from '../delivery/canary-analysis.js';
 import { environmentContext } from '../config/context.js';
-import { writeEnvironments } from '../core/output.js';
+import { replaceFiles, writeEnvironments } from '../core/output.js';
 import { applyEdits } from '../delivery/yaml-edit.js';
 import { describeRelease, releaseTransition, type ReleaseCommand } from '../delivery/release.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -129,6 +130,17 @@ function pickService(config: Config, requested?: string): string {
   throw new UserError(`choose a service with --service (services: ${names.join(', ')})`);
 }
 
+/**
+ * The Helm chart's values files, when the chart exists: rollout state is values only (helm/chart.ts),
+ * so a step rewrites them and leaves the templates as they are.
+ */
+function updateChartValues(outRoot: string, configDir: string, app: string): string | undefined {
+  const chartDir = join(outRoot, 'helm', app);
+  if (!existsSync(join(chartDir, 'Chart.yaml'))) return undefined;
+  replaceFiles(chartDir, chartValuesFiles(loadEnvironments(listEnvironments(configDir), configDir)).files);
+  return chartDir;
+}
+
 /** Applies a transition to the environment file, validates, writes the file and re-synthesizes. */
 function change(io: Io, envName: string, file: string, outRoot: string, service: string, command: ReleaseCommand): number {
   const text = readFileSync(file, 'utf8');
@@ -147,8 +159,9 @@ function change(io: Io, envName: string, file: string, outRoot: string, service:
   validateRendered([rendered]);
   writeFileSync(file, updated);
   const [target] = writeEnvironments(outRoot, [rendered]);
+  const chart = updateChartValues(outRoot, dirname(file), config.app.name);
   io.out(`${envName}/${service}: ${result.summary}`);
-  io.out(`updated ${file} and ${target}/; commit both to roll it out`);
+  io.out(`updated ${file}, ${target}/${chart ? ` and ${chart}/values*.yaml` : ''}; commit them to roll it out`);
   io.out(describeRelease(service, config.services[service]));
   return 0;
 }

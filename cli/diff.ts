@@ -14,7 +14,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
-import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
+import { chartStaleness } from '../helm/chart.js';
 import { environmentContext } from '../config/context.js';
 import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../gitops/diff.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -57,20 +58,37 @@ export function diffCommand(argv: string[], io: Io = consoleIo): number {
           ? againstDist(io, dist, values['config-dir'], values.gitops, values.env)
           : againstEnvironment(io, values.env, values.against, values['config-dir']);
       if (values.stat && values.json) throw new UsageError('--stat and --json exclude each other');
-      const differs = sections.some((s) => !isEmptyDiff(s.diff));
+      // The Helm chart, when there is one: its values files and whether its templates are stale.
+      const chart = values.against === undefined && values.env === undefined ? helmChartStaleness(dist, values['config-dir']) : undefined;
+      const differs = sections.some((s) => !isEmptyDiff(s.diff)) || (chart?.stale.length ?? 0) > 0;
       if (values.json) {
         // An absent field (before or after) is left out of its change, as JSON has no undefined.
-        io.out(JSON.stringify({ differs, sections }, null, 2));
+        io.out(JSON.stringify({ differs, sections, ...(chart ? { chart } : {}) }, null, 2));
         return differs ? 1 : 0;
       }
       // The summary first, one line per directory: a reviewer sees the extent before the details.
       for (const section of sections) io.out(`${section.title}: ${isEmptyDiff(section.diff) ? 'no differences' : summary(section.diff)}`);
+      if (chart) io.out(`${chart.dir}: ${chart.stale.length === 0 ? 'no differences' : `stale: ${chart.stale.join(', ')}; run \`npm run synth:helm\``}`);
       if (!values.stat) for (const section of sections.filter((s) => !isEmptyDiff(s.diff) || s.note)) print(io, section);
-      if (differs && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
+      if (sections.some((s) => !isEmptyDiff(s.diff)) && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
       return differs ? 1 : 0;
     },
     io,
   );
+}
+
+/** The committed Helm chart (dist/helm/<app>/) against the config, when it exists (helm/chart.ts chartStaleness). */
+function helmChartStaleness(distRoot: string, configDir: string): { dir: string; stale: string[] } | undefined {
+  const environments = loadEnvironments(listEnvironments(configDir), configDir);
+  if (environments.length === 0) return undefined;
+  const dir = join(distRoot, 'helm', environments[0].config.app.name);
+  if (!existsSync(join(dir, 'Chart.yaml'))) return undefined;
+  const committed = new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f): [string, string] => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
+  return { dir, stale: chartStaleness(environments, committed) };
 }
 
 /** The committed directories against a fresh synthesis: `+` would be added, `-` removed, `~` changed by `npm run synth`. */

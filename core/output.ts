@@ -87,6 +87,16 @@ export function writeDirectory(outRoot: string, name: string, files: ReadonlyMap
   return target;
 }
 
+/** Replaces files of an existing directory one by one, each atomically (written beside it, then renamed). */
+export function replaceFiles(dir: string, files: ReadonlyMap<string, string>): void {
+  for (const [path, content] of files) {
+    const target = join(dir, path);
+    const temporary = `${target}.${process.pid}.tmp`;
+    writeFileSync(temporary, content);
+    renameSync(temporary, target);
+  }
+}
+
 /**
  * Builds the directories `names` inside a staging directory next to them (same file system), then
  * replaces each <outRoot>/<name> by renames and moves `remove` out of the way; the old copies go

@@ -3,15 +3,17 @@
  * the same constructs as dist/<env>/ (helm/variant.ts, merge.ts), values from the environment
  * configs, values.schema.json from the config schema. Pure: returns the files, writes nothing.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { assertReadsAsWritten, toYamlDocument } from '../core/yaml.js';
 import { z } from 'zod';
 import { configSchema, dnsLabel, type Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import { isPlainObject } from '../config/merge.js';
-import { emitValuesYaml, sectionDescription, valuesTable } from './docs.js';
+import { CHART_ONLY_DOCS, emitValuesYaml, sectionDescription, valuesTable } from './docs.js';
 import { Emitter } from './emit.js';
-import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, withValueAt, type Knob } from './knobs.js';
+import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, valueKnobs, withoutRolloutState, withValueAt, type Knob } from './knobs.js';
 import { mergeVariants, type Branch, type TemplateFile, type TNode } from './merge.js';
 import { fieldAt } from './schema-walk.js';
 import { switchesOf } from './switches.js';
@@ -47,11 +49,12 @@ function optionalGuards(knob: Knob): string[][] {
 }
 
 export function buildHelmChart(environments: readonly Environment[], opts: { drawsPerEnvironment?: number } = {}): HelmChart {
-  // The namespace is always a value: the config's default (<app>-<env>) is written out.
-  environments = environments.map(({ name, config }) => ({ name, config: { ...config, namespace: environmentContext(name, config).namespace } }));
+  environments = withNamespaces(environments);
   const base = baseEnvironment(environments);
   const chartName = base.config.app.name;
-  const knobs = knobsOf(environments.map((e) => e.config));
+  // Templates come from the configs without rollout state; values files carry the real state.
+  const templateSources = environments.map(({ name, config }) => ({ name, config: withoutRolloutState(config) }));
+  const knobs = knobsOf(templateSources.map((e) => e.config));
   const everywhere = (service: string) => environments.every((e) => service in e.config.services);
   const partialServices = new Set(environments.flatMap((e) => Object.keys(e.config.services)).filter((s) => !everywhere(s)));
   const switches = switchesOf(
@@ -60,7 +63,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
     environments.map((e) => e.name),
     partialServices,
   );
-  const configs = variantConfigs(environments, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.drawsPerEnvironment);
+  const configs = variantConfigs(templateSources, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.drawsPerEnvironment);
   const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs) }));
   const merged = mergeVariants(variants, switches);
   const createNamespace = switches.findIndex((s) => s.expr === `.Values.${CHART_ONLY.createNamespace}`);
@@ -69,31 +72,14 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
   for (const file of merged.values()) collectChecksums(file, (configMap) => dataTemplates.set(configMap, `${chartName}.data.${configMap.replace(/[^A-Za-z0-9.-]+/g, '-')}`));
   const emitter = new Emitter({ switches, dataTemplates });
 
-  const files = new Map<string, string>();
-  const baseValues = chartValuesOf(base.name, base.config, knobs);
-  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
-  files.set('Chart.yaml', chartYaml(chartName, packageJson.version, base.config));
+  const files = new Map<string, string>(valuesFilesOf(environments, knobs));
+  const baseValues = defaultValues(knobs);
   files.set('.helmignore', HELMIGNORE);
-  /** A values file, which must read back as the values it was written from. */
-  const setValuesFile = (file: string, text: string, values: unknown) => {
-    files.set(file, text);
-    assertReadsAsWritten(file, text, [values]);
-  };
-  setValuesFile('values.yaml', emitValuesYaml(baseValues, knobs, `Defaults: the ${base.name} environment (config/environments/${base.name}.yaml).`), baseValues);
-  for (const env of environments) {
-    const diff = valuesDiff(baseValues, chartValuesOf(env.name, env.config, knobs)) ?? {};
-    const file = `values-${env.name}.yaml`;
-    setValuesFile(
-      file,
-      `# What ${env.name} (config/environments/${env.name}.yaml) changes in values.yaml.\n# helm upgrade --install ${env.config.app.name}-${env.name} dist/helm/${chartName} -f dist/helm/${chartName}/${file}\n${toYamlDocument(diff)}`,
-      diff,
-    );
-  }
   files.set('values.schema.json', `${JSON.stringify(valuesJsonSchema(knobs), null, 2)}\n`);
   files.set('templates/_helpers.tpl', helpersTemplate(chartName));
   const dataDefines: string[] = [];
   for (const [file, template] of merged) {
-    const withHooks = template.map((branches) => onlyIfCreatingNamespace(branches, createNamespace).map((b) => ({ ...b, node: withHelmHooks(b.node) })));
+    const withHooks = template.map((branches) => onlyIfCreatingNamespace(branches, createNamespace).map((b) => ({ ...b, node: withHelmAnnotations(b.node) })));
     for (const branches of withHooks) {
       for (const { node } of branches) {
         const name = configMapName(node);
@@ -108,16 +94,79 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
     'templates/_config-data.tpl',
     `{{- /* ConfigMap data, shared by the ConfigMaps and the checksum/config annotations of the pods that read them. */ -}}\n${dataDefines.join('\n')}\n`,
   );
-  files.set(
-    'templates/NOTES.txt',
-    notesTemplate(
-      environments.flatMap((e) => e.config),
-      base.config,
-    ),
-  );
+  files.set('templates/NOTES.txt', notesTemplate(environments));
   files.set('README.md', chartReadme(chartName, base, environments, valuesTable(baseValues, knobs)));
-  const headed = [...files].map(([path, content]): [string, string] => [path, withGeneratedHeader(path, content)]);
-  return { name: chartName, files: new Map(headed.sort(([a], [b]) => a.localeCompare(b))), variants: variants.length };
+  const headed = new Map([...files].map(([path, content]): [string, string] => [path, withGeneratedHeader(path, content)]));
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  headed.set('Chart.yaml', withGeneratedHeader('Chart.yaml', chartYaml(chartName, chartVersion(packageJson.version, headed), base.config, configDigest(environments))));
+  return { name: chartName, files: new Map([...headed].sort(([a], [b]) => a.localeCompare(b))), variants: variants.length };
+}
+
+/** The environment the chart defaults (values.yaml) describe: the schema defaults, tier prod. */
+const DEFAULTS = { name: 'default', tier: 'prod' } as const;
+
+function defaultValues(knobs: readonly Knob[]): Record<string, unknown> {
+  return chartValuesOf(DEFAULTS.name, configSchema.parse({ tier: DEFAULTS.tier }), knobs);
+}
+
+/**
+ * values.yaml (the schema defaults) and values-<env>.yaml (what each environment changes, rollout
+ * state included), without the templates: what a rollout step rewrites.
+ */
+function valuesFilesOf(environments: readonly Environment[], knobs: readonly Knob[]): Map<string, string> {
+  const files = new Map<string, string>();
+  /** A values file, which must read back as the values it was written from. */
+  const setValuesFile = (file: string, text: string, values: unknown) => {
+    files.set(file, text);
+    assertReadsAsWritten(file, text, [values]);
+  };
+  const defaults = defaultValues(knobs);
+  setValuesFile(
+    'values.yaml',
+    emitValuesYaml(defaults, knobs, `Defaults: the config schema's (config/schema.ts), tier ${DEFAULTS.tier}. Each environment's own values are in values-<env>.yaml.`),
+    defaults,
+  );
+  for (const env of environments) {
+    const diff = valuesDiff(defaults, chartValuesOf(env.name, env.config, knobs)) ?? {};
+    const file = `values-${env.name}.yaml`;
+    const release = `${env.config.app.name}-${env.name}`;
+    const namespace = environmentContext(env.name, env.config).namespace;
+    const chart = `dist/helm/${env.config.app.name}`;
+    setValuesFile(
+      file,
+      `# What ${env.name} (config/environments/${env.name}.yaml) changes in values.yaml, rollout state included.\n# helm upgrade --install ${release} ${chart} -n ${namespace} --create-namespace -f ${chart}/${file}\n${toYamlDocument(diff)}`,
+      diff,
+    );
+  }
+  return files;
+}
+
+/**
+ * The chart's values files for these environments (see valuesFilesOf): `npm run canary` rewrites
+ * them with dist/<env>/ after each step, without generating the templates again.
+ */
+export function chartValuesFiles(environments: readonly Environment[]): { name: string; files: Map<string, string> } {
+  const prepared = withNamespaces(environments);
+  const knobs = knobsOf(prepared.map((e) => withoutRolloutState(e.config)));
+  const files = new Map([...valuesFilesOf(prepared, knobs)].map(([path, content]): [string, string] => [path, withGeneratedHeader(path, content)]));
+  return { name: baseEnvironment(prepared).config.app.name, files };
+}
+
+/** Every environment's namespace written out (the config's default is <app>-<env>). */
+function withNamespaces(environments: readonly Environment[]): Environment[] {
+  return environments.map(({ name, config }) => ({ name, config: { ...config, namespace: environmentContext(name, config).namespace } }));
+}
+
+/**
+ * The chart version: the package version with a digest of the templates and the values schema as
+ * SemVer build metadata (e.g. 0.2.0+3f9a1c2e7b), so it changes whenever what the chart renders can change.
+ */
+export function chartVersion(packageVersion: string, files: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256');
+  for (const [path, content] of [...files].filter(([p]) => p.startsWith('templates/') || p === 'values.schema.json').sort(([a], [b]) => a.localeCompare(b))) {
+    hash.update(`${path}\0${content}\0`);
+  }
+  return `${packageVersion}+${hash.digest('hex').slice(0, 10)}`;
 }
 
 const GENERATED = 'Generated by cdk8s-platform from config/environments/ (npm run synth:helm): do not edit; change the config and generate again.';
@@ -175,18 +224,33 @@ function onlyIfCreatingNamespace(branches: readonly Branch[], createNamespace: n
   });
 }
 
-/** Jobs (the MongoDB replica-set init) run as Helm hooks after install and upgrade. */
-function withHelmHooks(node: TNode): TNode {
-  if (entry(node, 'kind')?.t !== 'lit' || (entry(node, 'kind') as { v: unknown }).v !== 'Job' || node.t !== 'map') return node;
-  const hook = (key: string, v: string): { key: string; branches: Branch[] } => ({ key, branches: [{ node: { t: 'lit', v } }] });
+/**
+ * Annotations only Helm reads: Jobs (the MongoDB replica-set init) run as hooks after install and
+ * upgrade; Namespaces and PersistentVolumeClaims stay on `helm uninstall` (resource-policy keep),
+ * so an uninstall never deletes data. StatefulSet volumes are not the release's: Kubernetes keeps
+ * them anyway (https://helm.sh/docs/howto/charts_tips_and_tricks/#tell-helm-not-to-uninstall-a-resource).
+ */
+function withHelmAnnotations(node: TNode): TNode {
+  const kind = entry(node, 'kind');
+  const kindName = kind?.t === 'lit' ? kind.v : undefined;
+  const added: [string, string][] =
+    kindName === 'Job'
+      ? [
+          ['helm.sh/hook', 'post-install,post-upgrade'],
+          ['helm.sh/hook-delete-policy', 'before-hook-creation,hook-succeeded'],
+        ]
+      : kindName === 'Namespace' || kindName === 'PersistentVolumeClaim'
+        ? [['helm.sh/resource-policy', 'keep']]
+        : [];
+  if (added.length === 0 || node.t !== 'map') return node;
+  const literal = ([key, v]: [string, string]): { key: string; branches: Branch[] } => ({ key, branches: [{ node: { t: 'lit', v } }] });
   return {
     t: 'map',
     entries: node.entries.map((e) => {
       if (e.key !== 'metadata' || e.branches[0].node.t !== 'map') return e;
       const metadata = e.branches[0].node;
       const annotations = metadata.entries.find((m) => m.key === 'annotations');
-      const hooks = [hook('helm.sh/hook', 'post-install,post-upgrade'), hook('helm.sh/hook-delete-policy', 'before-hook-creation,hook-succeeded')];
-      const newAnnotations: TNode = { t: 'map', entries: [...((annotations?.branches[0].node as Extract<TNode, { t: 'map' }> | undefined)?.entries ?? []), ...hooks] };
+      const newAnnotations: TNode = { t: 'map', entries: [...((annotations?.branches[0].node as Extract<TNode, { t: 'map' }> | undefined)?.entries ?? []), ...added.map(literal)] };
       return {
         key: 'metadata',
         branches: [{ node: { t: 'map', entries: [...metadata.entries.filter((m) => m.key !== 'annotations'), { key: 'annotations', branches: [{ node: newAnnotations }] }] } }],
@@ -224,14 +288,11 @@ function valuesDiff(base: unknown, target: unknown): unknown {
 function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
   type Tree = { [key: string]: Tree | z.ZodType };
   let tree: Tree = {};
-  for (const knob of knobs) {
+  for (const knob of valueKnobs(knobs)) {
     const field = knob.values[0] === CHART_ONLY.environment ? dnsLabel.describe('Environment name (Grafana dashboard tags).') : fieldAt(configSchema, knob.config).schema;
     tree = withValueAt(tree, knob.values, field);
   }
-  tree[CHART_ONLY.createNamespace] = z
-    .boolean()
-    .default(true)
-    .describe('Create the environment namespace (with its Pod Security labels). Set false when it exists already, e.g. with helm --create-namespace.');
+  tree[CHART_ONLY.createNamespace] = z.boolean().default(false).describe(CHART_ONLY_DOCS[CHART_ONLY.createNamespace]);
   const toSchema = (node: Tree | z.ZodType, path: string[]): z.ZodType => {
     if (node instanceof z.ZodType) return node;
     const described = path.length > 0 ? sectionDescription(knobs, path) : undefined;
@@ -246,17 +307,35 @@ function valuesJsonSchema(knobs: readonly Knob[]): Record<string, unknown> {
   return { ...schema, title: 'cdk8s-platform Helm chart values', description: 'Generated from config/schema.ts by `npm run synth:helm`.' };
 }
 
-function chartYaml(name: string, version: string, base: Config): string {
+/** Chart.yaml's annotation with the digest of what the templates were generated from (configDigest). */
+export const CONFIG_DIGEST_ANNOTATION = 'cdk8s-platform/config-digest';
+
+/**
+ * A digest of what the templates are generated from: the environments without rollout state, and
+ * the package version. `npm run diff` compares it with the committed chart's to tell a stale chart
+ * without generating one.
+ */
+export function configDigest(environments: readonly Environment[]): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const sources = withNamespaces(environments).map(({ name, config }) => [name, withoutRolloutState(config)]);
+  return createHash('sha256')
+    .update(JSON.stringify([packageJson.version, sources]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function chartYaml(name: string, version: string, base: Config, digest: string): string {
   return toYamlDocument({
     apiVersion: 'v2',
     name,
     description: `The ${name} web stack (Node.js backend, React frontend, MongoDB, Redis, monitoring, logs), generated by cdk8s-platform from config/environments.`,
     type: 'application',
     version,
-    appVersion: base.services[CANARY_SERVICE]?.image.tag ?? base.app.version,
+    // The application's version, not a service's image tag: a rollout step changes values only.
+    appVersion: base.app.version,
     kubeVersion: '>=1.27.0-0',
     keywords: ['nodejs', 'react', 'mongodb', 'redis', 'canary'],
-    annotations: { 'generated-by': 'cdk8s-platform (npm run synth:helm); do not edit' },
+    annotations: { 'generated-by': 'cdk8s-platform (npm run synth:helm); do not edit', [CONFIG_DIGEST_ANNOTATION]: digest },
   });
 }
 
@@ -269,11 +348,6 @@ GitOps diffs stay the same as in dist/<env>/; the release name is app.kubernetes
 {{/* helm.sh/chart label value: <name>-<version>, as \`helm create\` writes it. */}}
 {{- define "${chart}.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/* Namespace of the environment's objects. */}}
-{{- define "${chart}.namespace" -}}
-{{- .Values.namespace | default .Release.Namespace }}
 {{- end }}
 `;
 }
@@ -302,7 +376,7 @@ same objects as \`dist/<env>/\` (a test proves it for ${envs.join(', ')}).
 ## Install
 
 \`\`\`sh
-${envs.map((e) => `helm upgrade --install ${base.config.app.name}-${e} dist/helm/${chart} -f dist/helm/${chart}/values-${e}.yaml`).join('\n')}
+${environments.map((e) => `helm upgrade --install ${base.config.app.name}-${e.name} dist/helm/${chart} -n ${e.config.namespace} --create-namespace -f dist/helm/${chart}/values-${e.name}.yaml`).join('\n')}
 # a canary of the ${CANARY_SERVICE} at 10%, then 25%:
 helm upgrade ${base.config.app.name}-prod dist/helm/${chart} -f dist/helm/${chart}/values-prod.yaml --reuse-values --set canary.enabled=true,canary.tag=1.1.0,canary.weight=10
 helm upgrade ${base.config.app.name}-prod dist/helm/${chart} --reuse-values --set canary.weight=25
@@ -310,8 +384,13 @@ helm upgrade ${base.config.app.name}-prod dist/helm/${chart} --reuse-values --se
 \`\`\`
 
 Use the release name \`<app>-<env>\` (e.g. \`${base.config.app.name}-prod\`): it is \`app.kubernetes.io/instance\`, which
-selectors include. The chart creates the environment namespace itself (with Pod Security labels); install the
-release into another namespace (e.g. \`default\`), or set \`createNamespace=false\` and use \`--create-namespace\`.
+selectors include. Objects go to the release namespace (\`-n\`); \`--create-namespace\` creates it, and NOTES print the
+\`kubectl label\` command for its Pod Security labels. \`createNamespace=true\` makes the namespace (with those labels)
+part of the chart instead, for tools that apply rendered templates (e.g. Argo CD); it is kept on \`helm uninstall\`.
+
+Uninstalling keeps the data: PersistentVolumeClaims and Namespaces carry \`helm.sh/resource-policy: keep\`, and the
+MongoDB/Redis volumes belong to their StatefulSets, which Kubernetes never deletes with them. Delete them by hand
+(\`kubectl -n <namespace> delete pvc -l app.kubernetes.io/instance=<release>\`) only when the data must go.
 
 ## Prerequisites (not shipped by the chart)
 
@@ -337,4 +416,22 @@ Literal \`{{\` in content (alert annotations, Grafana legends) is written as \`{
 
 ${table}
 `;
+}
+
+/**
+ * Where the committed chart (its files by path) differs from what `npm run synth:helm` would write
+ * for these environments, without generating templates: each values file, and the templates when
+ * the config they were generated from has changed (Chart.yaml's config digest). Empty: up to date.
+ */
+export function chartStaleness(environments: readonly Environment[], committed: ReadonlyMap<string, string>): string[] {
+  const stale: string[] = [];
+  const { files } = chartValuesFiles(environments);
+  const committedValues = [...committed.keys()].filter((path) => /^values(-.+)?\.yaml$/.test(path));
+  for (const path of [...new Set([...files.keys(), ...committedValues])].sort()) {
+    if (committed.get(path) !== files.get(path)) stale.push(path);
+  }
+  const chartYamlText = committed.get('Chart.yaml');
+  const digest = chartYamlText === undefined ? undefined : (parse(chartYamlText) as { annotations?: Record<string, string> } | null)?.annotations?.[CONFIG_DIGEST_ANNOTATION];
+  if (digest !== configDigest(environments)) stale.push('templates/ (generated from another config)');
+  return stale;
 }

@@ -2,43 +2,77 @@
 import { Document, isMap, isScalar, type YAMLMap } from 'yaml';
 import { quoteAmbiguousScalars } from '../core/yaml.js';
 import { configSchema } from '../config/schema.js';
-import { CANARY_SERVICE, CHART_ONLY, knobField, valueAt, type Knob } from './knobs.js';
+import { CANARY_SERVICE, CHART_ONLY, KNOB_OPTIONS, valueAt, valueKnobs, type Knob } from './knobs.js';
 import { fieldAt } from './schema-walk.js';
 
-const CHART_ONLY_DOCS: Record<string, string> = {
-  [CHART_ONLY.environment]: 'Environment name (Grafana dashboard tags).',
-  [CHART_ONLY.createNamespace]: 'Create the environment namespace (with its Pod Security labels). Set false when it exists already (helm --create-namespace).',
+export const CHART_ONLY_DOCS: Record<string, string> = {
+  [CHART_ONLY.environment]:
+    'Name of the environment these values describe (dev, staging, prod, ...): the Grafana dashboard tag, and the selector of objects and fields that exist only in some environments (a service only in dev). Set by values-<env>.yaml.',
+  [CHART_ONLY.createNamespace]:
+    'Render the release namespace (with its Pod Security labels) as part of the chart, kept on `helm uninstall` (helm.sh/resource-policy: keep). Default false: use `helm install --create-namespace`, or a GitOps tool that creates it. Example: true for Argo CD with CreateNamespace=false.',
 };
 
-/** What a knob's value means: the config schema's description, or a word on the chart-only ones. */
-function knobDescription(knob: Knob): string {
-  if (knob.config.length === 0) return CHART_ONLY_DOCS[knob.values[0]] ?? '';
-  const described = fieldAt(configSchema, knob.config).description;
-  if (described) return described;
-  const field = knobField(knob);
-  if (knob.values.includes('env') && knob.values.length === 4) return `Environment variable ${field} (ConfigMap).`;
-  return FALLBACK[field] ?? '';
+/** Who a knob configures, for descriptions: "the backend container", "MongoDB", "the Loki exporter". */
+function ownerOf(knob: Knob): string {
+  const [first, second] = knob.values;
+  const names: Record<string, string> = { mongodb: 'MongoDB', redis: 'Redis', loki: 'Loki', promtail: 'Promtail', ingress: 'the Ingress', canary: `the ${CANARY_SERVICE} canary` };
+  let owner = first === 'services' ? `the ${second} service` : first === 'logs' ? (names[second] ?? 'the logging stack') : (names[first] ?? first);
+  if (knob.values.includes('metrics') && first !== 'services') owner = `the ${owner} exporter sidecar`;
+  return owner;
 }
 
-const FALLBACK: Record<string, string> = {
-  registry: 'Image registry.',
-  pullPolicy: 'imagePullPolicy.',
-  cpu: 'CPU quantity.',
-  memory: 'Memory quantity.',
-  size: 'Volume size (PersistentVolumeClaim request).',
-  accessMode: 'PersistentVolumeClaim access mode.',
-  enabled: 'On or off.',
-  minReplicas: 'HPA minReplicas.',
-  maxReplicas: 'HPA maxReplicas.',
-  targetCPUUtilizationPercentage: 'HPA target average CPU utilization (% of requests).',
-  targetMemoryUtilizationPercentage: 'HPA target average memory utilization (% of requests).',
-  scaleDownStabilizationSeconds: 'HPA scale-down stabilization window.',
-  host: 'Host name of the Ingress.',
-  className: 'IngressClass.',
-  clusterIssuer: 'cert-manager ClusterIssuer.',
-  name: 'Header name.',
-  replicas: 'Replicas.',
-};
+/**
+ * What a value does, with its unit or format and an example, for the fields whose schema
+ * description is generic (resources, images, volumes, autoscaling bounds).
+ */
+function contextualDescription(knob: Knob): string | undefined {
+  const owner = ownerOf(knob);
+  const path = knob.values.join('.');
+  const last2 = knob.values.slice(-2).join('.');
+  const table: Record<string, string> = {
+    'requests.cpu': `CPU reserved for ${owner} by the scheduler, as a Kubernetes quantity: 250m is a quarter core, 1 is one core.`,
+    'requests.memory': `Memory reserved for ${owner} by the scheduler, in bytes with a suffix, e.g. 256Mi or 1Gi.`,
+    'limits.cpu': `Most CPU ${owner} may use (throttled above it), e.g. 500m or 2.`,
+    'limits.memory': `Most memory ${owner} may use (the container is OOM-killed above it), e.g. 512Mi or 2Gi.`,
+    'image.registry': `Registry host of the image of ${owner}, e.g. docker.io or ghcr.io.`,
+    'image.repository': `Repository of the image of ${owner} inside its registry, e.g. library/mongo.`,
+    'image.tag': `Image tag ${owner} runs, e.g. "1.4.2" ("latest" is refused outside the dev tier).`,
+    'image.pullPolicy': `When the kubelet pulls the image of ${owner}: Always, IfNotPresent or Never.`,
+    'image.digest': `Pins the image of ${owner} by digest (sha256:<64 hex>); the tag stays for readability.`,
+    'storage.size': `Capacity of the PersistentVolumeClaim of ${owner}, e.g. 10Gi (a claim can grow, never shrink).`,
+    'storage.storageClass': `StorageClass of the volume of ${owner}, e.g. fast-ssd; unset: the cluster default.`,
+    'autoscaling.enabled': `Scale ${owner} with a HorizontalPodAutoscaler between minReplicas and maxReplicas (true), or run \`replicas\` pods (false).`,
+    'autoscaling.minReplicas': `Fewest pods the autoscaler keeps for ${owner}, e.g. 2 (more than 1 also adds a PodDisruptionBudget).`,
+    'autoscaling.maxReplicas': `Most pods the autoscaler starts for ${owner}, e.g. 10.`,
+    'autoscaling.targetCPUUtilizationPercentage': `Average CPU use, in percent of the CPU request, that the autoscaler keeps ${owner} at, e.g. 70.`,
+    'autoscaling.targetMemoryUtilizationPercentage': `Average memory use, in percent of the memory request, that the autoscaler keeps ${owner} at, e.g. 80.`,
+    'autoscaling.scaleDownStabilizationSeconds': `Seconds the autoscaler waits before removing pods of ${owner}, e.g. 300.`,
+  };
+  if (knob.values.at(-1) === 'replicas' && knob.values.length === 3) return `Pods of ${owner} when autoscaling is off, e.g. 3 (more than 1 also adds a PodDisruptionBudget).`;
+  if (knob.values.includes('volumes')) {
+    const volume = knob.values[knob.values.indexOf('volumes') + 1];
+    const field = knob.values.at(-1);
+    if (field === 'size') return `Capacity of the ${volume} volume of ${owner}, e.g. 10Gi.`;
+    if (field === 'accessMode') return `Access mode of the ${volume} volume: ReadWriteOnce (one node) or ReadWriteMany (shared by all pods; needs a storage class that offers it).`;
+  }
+  if (knob.values.includes('env') && knob.values.length === 4) return `Environment variable ${knob.values[3]} of ${owner} (from its ConfigMap; changing it restarts the pods).`;
+  if (path.startsWith('services.') && knob.values[2] === 'canary') return undefined;
+  return (
+    table[last2] ??
+    table[
+      knob.values
+        .slice(-3)
+        .join('.')
+        .replace(/^[^.]*\./, '')
+    ]
+  );
+}
+
+/** What a knob's value means: a description in context, the config schema's, or a word on the chart-only ones. */
+function knobDescription(knob: Knob): string {
+  if (knob.config.length === 0) return CHART_ONLY_DOCS[knob.values[0]] ?? '';
+  return contextualDescription(knob) ?? fieldAt(configSchema, knob.config).description ?? '';
+}
 
 /** Description of a section of the values (a map), from the config schema. */
 export function sectionDescription(knobs: readonly Knob[], path: readonly string[]): string | undefined {
@@ -79,7 +113,7 @@ export function emitValuesYaml(values: Record<string, unknown>, knobs: readonly 
     if (text) comment(knob.values, text);
   }
   comment([CHART_ONLY.createNamespace], CHART_ONLY_DOCS[CHART_ONLY.createNamespace]);
-  doc.commentBefore = ` ${header}\n Each key below documents what it does (from config/schema.ts).`;
+  doc.commentBefore = ` ${header}`;
   quoteAmbiguousScalars(doc);
   return doc.toString({ lineWidth: 0 });
 }
@@ -89,11 +123,11 @@ export function valuesTable(values: Record<string, unknown>, knobs: readonly Kno
   const rows = [
     '| Key | Type | Default | Description |',
     '| --- | --- | --- | --- |',
-    `| \`${CHART_ONLY.createNamespace}\` | boolean | \`true\` | ${CHART_ONLY_DOCS[CHART_ONLY.createNamespace]} |`,
+    `| \`${CHART_ONLY.createNamespace}\` | boolean | \`false\` | ${CHART_ONLY_DOCS[CHART_ONLY.createNamespace]} |`,
   ];
-  for (const knob of knobs) {
+  for (const knob of valueKnobs(knobs)) {
     const value = valueAt(values, knob.values);
-    const type = knob.kind === 'tier' ? 'dev \\| staging \\| prod' : knob.kind;
+    const type = KNOB_OPTIONS[knob.kind]?.join(' \\| ') ?? knob.kind;
     const shown = value === undefined ? 'unset' : `\`${JSON.stringify(value)}\``;
     rows.push(`| \`${knob.values.join('.')}\` | ${type} | ${shown} | ${knobDescription(knob).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
   }

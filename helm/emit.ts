@@ -212,13 +212,14 @@ export class Emitter {
 
   private ref(ref: Ref): string {
     if ('release' in ref) return '.Release.Name';
+    if (ref.knob.releaseNamespace) return '.Release.Namespace';
     const expr = valuesRef(ref.knob.values);
     return ref.knob.required ? `(required ${JSON.stringify(ref.knob.required)} ${expr})` : expr;
   }
 }
 
 function isPlain(ref: Ref): boolean {
-  return 'release' in ref || ref.knob.plain === true || ref.knob.kind === 'tier';
+  return 'release' in ref || ref.knob.plain === true || ref.knob.kind === 'tier' || ref.knob.kind === 'colour';
 }
 
 /** The text of a name-like node, as the merge identifies it. */

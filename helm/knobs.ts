@@ -7,10 +7,14 @@
  * (the environment name, which config files carry in their file name) and a top-level `canary`,
  * which is the canary of one service (the seed's `helm upgrade --set canary.enabled=true`).
  */
-import type { Config } from '../config/schema.js';
+import { TIERS, type Config } from '../config/schema.js';
+import { COLOURS } from '../config/names.js';
 import { isPlainObject } from '../config/merge.js';
 
-type KnobKind = 'string' | 'number' | 'boolean' | 'tier';
+type KnobKind = 'string' | 'number' | 'boolean' | 'tier' | 'colour';
+
+/** The values of the enumerated kinds: each is a switch of its own (`eq`), never a marker. */
+export const KNOB_OPTIONS: Partial<Record<KnobKind, readonly string[]>> = { tier: TIERS, colour: COLOURS };
 
 export interface Knob {
   /** Path in the chart values, e.g. ["services", "backend", "image", "tag"]. */
@@ -22,7 +26,15 @@ export interface Knob {
   readonly plain?: boolean;
   /** Message of `required` when the chart uses this value and it is empty. */
   readonly required?: string;
+  /**
+   * The environment namespace: written as `.Release.Namespace` (Helm's convention: objects go
+   * where the release is installed), so it is no chart value.
+   */
+  readonly releaseNamespace?: true;
 }
+
+/** The knobs that are chart values (all but the release namespace). */
+export const valueKnobs = (knobs: readonly Knob[]): Knob[] => knobs.filter((k) => !k.releaseNamespace);
 
 /** The last key of a knob's path in the chart values, e.g. "tag" for services.backend.image.tag. */
 export function knobField(knob: Knob): string {
@@ -41,10 +53,22 @@ const IMAGE = ['registry', 'repository', 'tag', 'pullPolicy'];
 const RESOURCES = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'];
 const STORAGE = ['size', 'storageClass'];
 
+/** The canary fields of a service (rollout state and routing). */
+const CANARY_FIELDS: readonly [field: string, kind: KnobKind, plain: boolean][] = [
+  ['enabled', 'boolean', false],
+  ['tag', 'string', true],
+  ['digest', 'string', true],
+  ['weight', 'number', false],
+  ['replicas', 'number', false],
+  ['header.name', 'string', true],
+  ['header.value', 'string', false],
+  ['header.pattern', 'string', false],
+  ['cookie', 'string', true],
+];
+
 /** Knob templates: `*` stands for every key of that record in the configs the chart is made from. */
 const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
   ['tier', 'tier', true],
-  ['namespace', 'string', true],
   ['services.*.replicas', 'number', false],
   ...IMAGE.map((f): [string, KnobKind, boolean] => [`services.*.image.${f}`, 'string', true]),
   ['services.*.autoscaling.enabled', 'boolean', false],
@@ -52,7 +76,14 @@ const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
     (f): [string, KnobKind, boolean] => [`services.*.autoscaling.${f}`, 'number', false],
   ),
   ...RESOURCES.map((f): [string, KnobKind, boolean] => [`services.*.resources.${f}`, 'string', true]),
+  ['services.*.image.digest', 'string', true],
   ['services.*.env.*', 'string', false],
+  // Rollout state (npm run canary): a step changes values only. The canary of CANARY_SERVICE is the top-level `canary`.
+  ...CANARY_FIELDS.map(([field, kind, plain]): [string, KnobKind, boolean] => [`services.*.canary.${field}`, kind, plain]),
+  ['services.*.blueGreen.enabled', 'boolean', false],
+  ['services.*.blueGreen.active', 'colour', true],
+  ['services.*.blueGreen.idleTag', 'string', true],
+  ['services.*.blueGreen.idleDigest', 'string', true],
   ['services.*.volumes.*.size', 'string', true],
   ['services.*.volumes.*.accessMode', 'string', true],
   ['services.*.volumes.*.storageClass', 'string', false],
@@ -80,34 +111,35 @@ const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
   ...STORAGE.map((f): [string, KnobKind, boolean] => [`logs.loki.storage.${f}`, 'string', f === 'size']),
 ];
 
-/** The canary fields the chart exposes as `canary.*` (config: services.<CANARY_SERVICE>.canary.*). */
-const CANARY_PATTERNS: readonly [field: string, kind: KnobKind, plain: boolean][] = [
-  ['enabled', 'boolean', false],
-  ['tag', 'string', true],
-  ['weight', 'number', false],
-  ['replicas', 'number', false],
-  ['header.name', 'string', true],
-  ['header.value', 'string', false],
-  ['header.pattern', 'string', false],
-  ['cookie', 'string', true],
-];
-
 /** Every knob, with `*` expanded over the record keys found in `configs`. */
 export function knobsOf(configs: readonly Config[]): Knob[] {
-  const knobs: Knob[] = [{ values: [CHART_ONLY.environment], config: [], kind: 'string', plain: true }];
+  const knobs: Knob[] = [
+    { values: [CHART_ONLY.environment], config: [], kind: 'string', plain: true },
+    { values: ['namespace'], config: ['namespace'], kind: 'string', plain: true, releaseNamespace: true },
+  ];
+  const aliased = (path: readonly string[]) => path[0] === 'services' && path[1] === CANARY_SERVICE && path[2] === 'canary';
   for (const [pattern, kind, plain] of PATTERNS) {
-    for (const path of expand(pattern.split('.'), configs as unknown[])) knobs.push({ values: path, config: path, kind, plain });
+    for (const path of expand(pattern.split('.'), configs as unknown[])) {
+      if (!aliased(path)) knobs.push({ values: path, config: path, kind, plain, ...canaryTagRequirement(path) });
+    }
   }
-  for (const [field, kind, plain] of CANARY_PATTERNS) {
+  for (const [field, kind, plain] of CANARY_FIELDS) {
     knobs.push({
       values: [CHART_ONLY.canary, ...field.split('.')],
       config: ['services', CANARY_SERVICE, 'canary', ...field.split('.')],
       kind,
       plain,
-      ...(field === 'tag' ? { required: 'canary.tag: an enabled canary needs the image tag it runs' } : {}),
+      ...canaryTagRequirement([CHART_ONLY.canary, ...field.split('.')]),
     });
   }
   return knobs;
+}
+
+/** The `required` message of a canary tag: an enabled canary cannot render without it. */
+function canaryTagRequirement(valuesPath: readonly string[]): Pick<Knob, 'required'> {
+  const canary = valuesPath.indexOf('canary');
+  if (canary < 0 || valuesPath.slice(canary + 1).join('.') !== 'tag') return {};
+  return { required: `${valuesPath.join('.')}: an enabled canary needs the image tag it runs` };
 }
 
 function expand(pattern: readonly string[], roots: readonly unknown[]): string[][] {
@@ -144,19 +176,36 @@ export function withValueAt<T>(root: T, path: readonly string[], value: unknown)
 
 /** The chart values that reproduce environment `name` with `config`. */
 export function chartValuesOf(name: string, config: Config, knobs: readonly Knob[]): Record<string, unknown> {
-  let values: Record<string, unknown> = { [CHART_ONLY.createNamespace]: true };
-  for (const knob of knobs) {
+  let values: Record<string, unknown> = { [CHART_ONLY.createNamespace]: false };
+  for (const knob of valueKnobs(knobs)) {
     const value = knob.values[0] === CHART_ONLY.environment ? name : configValue(config, knob);
     if (value !== undefined) values = withValueAt(values, knob.values, value);
   }
   return values;
 }
 
-/** A knob's value in a config; the canary weight defaults to the first step, as the charts do. */
+/** A knob's value in a config; a canary weight defaults to the first step, as the charts do. */
 export function configValue(config: Config, knob: Knob): unknown {
   const value = valueAt(config, knob.config);
-  if (value === undefined && knob.values[0] === CHART_ONLY.canary && knob.values[1] === 'weight') {
-    return config.services[CANARY_SERVICE]?.canary.steps[0];
+  if (value === undefined && knob.config[2] === 'canary' && knob.config[3] === 'weight') {
+    const steps = valueAt(config, [...knob.config.slice(0, 3), 'steps']);
+    return Array.isArray(steps) ? steps[0] : undefined;
   }
   return value;
+}
+
+/**
+ * The config without rollout state (canary on/tag/digest/weight, blue-green active colour and idle
+ * version): the templates are generated from it, so a rollout step changes values files only.
+ */
+export function withoutRolloutState(config: Config): Config {
+  let next = config;
+  for (const name of Object.keys(config.services)) {
+    const at = (...path: string[]) => ['services', name, ...path];
+    next = withValueAt(next, at('canary', 'enabled'), false);
+    for (const field of ['tag', 'digest', 'weight']) next = withValueAt(next, at('canary', field), undefined);
+    next = withValueAt(next, at('blueGreen', 'active'), 'blue');
+    for (const field of ['idleTag', 'idleDigest']) next = withValueAt(next, at('blueGreen', field), undefined);
+  }
+  return next;
 }

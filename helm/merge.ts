@@ -4,6 +4,7 @@
  * wrapped in the simplest condition over the switches that is true exactly for those variants.
  * A difference no such condition explains is an error: the chart could not reproduce it.
  */
+import { CANARY_SERVICE } from './knobs.js';
 import type { Switch } from './switches.js';
 import type { Part, Ref, VNode, VariantOutput } from './variant.js';
 import { partsText, refName, templateText } from './variant.js';
@@ -85,15 +86,18 @@ export function mergeVariants(variants: readonly NamedVariant[], switches: reado
 
 class Merger {
   private readonly masks: bigint[];
+  /** Services some switch is about. */
+  private readonly services: ReadonlySet<string>;
   /** Switch index of `environment == <name>`, by environment name. */
   private readonly environmentSwitches: ReadonlyMap<string, number>;
 
   constructor(
     private readonly variants: readonly NamedVariant[],
-    switches: readonly Switch[],
+    private readonly switches: readonly Switch[],
   ) {
     this.masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
     this.environmentSwitches = new Map(switches.flatMap((s, i) => (s.environment === undefined ? [] : [[s.environment, i] as const])));
+    this.services = new Set(switches.flatMap((_, i) => this.serviceOf(i) ?? []));
   }
 
   /** The branches of a value present in `samples`, in a parent present in `domain`. */
@@ -111,6 +115,7 @@ class Merger {
     const covers = samples.length === domain.length;
     const branches: Branch[] = [];
     let remaining = [...domain];
+    const groupRefs = ordered.map((group) => refsOf(group[0].node));
     ordered.forEach((group, i) => {
       const node = this.merge(group, path);
       const isElse = covers && i === ordered.length - 1;
@@ -119,7 +124,8 @@ class Merger {
         return;
       }
       const members = new Set(group.map((s) => s.variant));
-      branches.push({ condition: this.explain(members, remaining, path), node });
+      const others = new Set(groupRefs.slice(i + 1).flatMap((refs) => [...refs]));
+      branches.push({ condition: this.explain(members, remaining, path, { members: groupRefs[i], others }), node });
       remaining = remaining.filter((v) => !members.has(v));
     });
     return branches;
@@ -170,8 +176,8 @@ class Merger {
    * environment under `environment == <name>`. Within one environment the variants differ in
    * values only, so a clause always exists there; if not, the error names the place.
    */
-  private explain(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): Condition {
-    const clause = this.clause(members, domain);
+  private explain(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[], refs: Refs = NO_REFS): Condition {
+    const clause = this.clause(members, domain, path, refs);
     if (clause) return clause;
     const terms: EnvironmentTerm[] = [];
     for (const [environment, s] of this.environmentSwitches) {
@@ -183,7 +189,7 @@ class Merger {
         terms.push({ environment: is });
         continue;
       }
-      const within = this.clause(new Set(envMembers), envDomain);
+      const within = this.clause(new Set(envMembers), envDomain, path, refs);
       if (!within) return this.unexplained(members, domain, path);
       terms.push({ environment: is, within });
     }
@@ -194,27 +200,87 @@ class Merger {
     return (this.variants[variant].values as Record<string, unknown>).environment;
   }
 
-  /** One or two switches true for exactly `members` among `domain`. */
-  private clause(members: ReadonlySet<number>, domain: readonly number[]): Clause | undefined {
+  /**
+   * Switches true for exactly `members` among `domain`: one, or a conjunction (or disjunction) of
+   * a few. Every literal of a fitting conjunction is true on all members, so the conjunction of all
+   * such literals is the tightest there is: if it fits, a fitting one exists, and dropping literals
+   * that are not needed (the least related to `path` first) leaves a short one. Disjunctions alike,
+   * with literals false on every non-member.
+   */
+  private clause(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[], refs: Refs): Clause | undefined {
     const domainMask = maskOf(this.variants.map((_, i) => domain.includes(i)));
     const target = maskOf(this.variants.map((_, i) => members.has(i)));
-    const literals: (Literal & { mask: bigint })[] = this.masks.flatMap((mask, s) => [
-      { s, negated: false, mask },
-      { s, negated: true, mask: ~mask },
+    const all: (Literal & { mask: bigint })[] = this.masks.flatMap((mask, s) => [
+      { s, negated: false, mask: mask & domainMask },
+      { s, negated: true, mask: ~mask & domainMask },
     ]);
-    const fits = (mask: bigint) => (mask & domainMask) === target;
-    for (const a of literals) if (fits(a.mask)) return { op: 'and', literals: [strip(a)] };
-    for (const op of ['and', 'or'] as const) {
-      for (let i = 0; i < literals.length; i++) {
-        for (let j = i + 1; j < literals.length; j++) {
-          const a = literals[i];
-          const b = literals[j];
-          if (a.s === b.s) continue;
-          if (fits(op === 'and' ? a.mask & b.mask : a.mask | b.mask)) return { op, literals: [strip(a), strip(b)] };
-        }
+    const related = this.relatedness(path, refs);
+    // Where the place belongs to services (their objects, their list items), their own switches and
+    // the global ones are tried first: in few renderings chance makes another service's switch fit too.
+    const owners = this.servicesNamed(path);
+    const own = all.filter((l) => {
+      const service = this.serviceOf(l.s);
+      return service === undefined || owners.has(service);
+    });
+    return owners.size > 0 ? (this.fit(own, target, domainMask, related) ?? this.fit(all, target, domainMask, related)) : this.fit(all, target, domainMask, related);
+  }
+
+  /** The simplest condition over `literals` that is `target` on the domain (see clause). */
+  private fit(literals: readonly (Literal & { mask: bigint })[], target: bigint, domainMask: bigint, related: (l: Literal) => number): Clause | undefined {
+    // Of the single switches that fit, the one most related to the place.
+    const single = literals.filter((l) => l.mask === target).sort((a, b) => related(b) - related(a) || a.s - b.s)[0];
+    if (single) return { op: 'and', literals: [strip(single)] };
+    const shortest = (op: 'and' | 'or'): Literal[] | undefined => {
+      const candidates = literals.filter((l) => (op === 'and' ? (l.mask & target) === target : (l.mask & ~target) === 0n));
+      const combine = (ls: readonly { mask: bigint }[]) => ls.reduce((m, l) => (op === 'and' ? m & l.mask : m | l.mask), op === 'and' ? domainMask : 0n);
+      if (combine(candidates) !== target) return undefined;
+      // The fewest literals that fit (chance can make a longer set fit too), the most related first.
+      const ranked = [...candidates].sort((a, b) => related(b) - related(a) || a.s - b.s).slice(0, MAX_CANDIDATES);
+      for (let size = 2; size <= MAX_LITERALS; size++) {
+        const found = firstCombination(ranked, size, (ls) => combine(ls) === target);
+        if (found) return found.map(strip).sort((a, b) => a.s - b.s);
       }
-    }
-    return undefined;
+      return undefined;
+    };
+    const and = shortest('and');
+    const or = shortest('or');
+    return and && (!or || and.length <= or.length) ? { op: 'and', literals: and } : or ? { op: 'or', literals: or } : undefined;
+  }
+
+  /** The service a switch is about (`.Values.services.<name>...`, `hasKey .Values.services "<name>"`, the top-level canary's), if any. */
+  private serviceOf(s: number): string | undefined {
+    const sw = this.switches[s];
+    const service = /\.services\.([A-Za-z0-9_-]+)|hasKey \.Values\.services "([^"]+)"|\(index \.Values "services" "([^"]+)"/.exec(sw.expr);
+    return service?.[1] ?? service?.[2] ?? service?.[3] ?? (sw.expr.includes('.Values.canary') ? CANARY_SERVICE : undefined);
+  }
+
+  /** Services a place names: tokens of its path equal to a service, or starting with "<service>-" (backend-canary). */
+  private servicesNamed(path: readonly (string | number)[]): Set<string> {
+    const tokens = path.join(' ').split(/[^A-Za-z0-9_-]+/);
+    const named = new Set<string>();
+    for (const service of this.services) if (tokens.some((t) => t === service || t.startsWith(`${service}-`))) named.add(service);
+    return named;
+  }
+
+  /**
+   * How closely a literal relates to the place being explained, to keep the right ones when chance
+   * makes others fit too: 3 it is about the presence of a value this alternative uses and the
+   * others do not (or the reverse, negated), 2 it names a service the path names, 1 any other value,
+   * 0 an environment.
+   */
+  private relatedness(path: readonly (string | number)[], refs: Refs): (literal: Literal) => number {
+    const where = path.join(' ');
+    return ({ s, negated }) => {
+      const sw = this.switches[s];
+      if (sw.environment !== undefined) return 0;
+      if (sw.presence !== undefined) {
+        const here = refs.members.has(sw.presence);
+        const there = refs.others.has(sw.presence);
+        if ((!negated && here && !there) || (negated && there && !here)) return 3;
+      }
+      const name = this.serviceOf(s);
+      return name !== undefined && where.includes(name) ? 2 : 1;
+    };
   }
 
   private unexplained(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): never {
@@ -230,6 +296,55 @@ class Merger {
 }
 
 const strip = ({ s, negated }: Literal): Literal => ({ s, negated });
+
+/** The chart values (dotted paths) an alternative uses, and those the alternatives after it use. */
+interface Refs {
+  readonly members: ReadonlySet<string>;
+  readonly others: ReadonlySet<string>;
+}
+
+const NO_REFS: Refs = { members: new Set(), others: new Set() };
+
+/** The chart values a node refers to, as dotted paths. */
+function refsOf(node: VNode): Set<string> {
+  const found = new Set<string>();
+  const add = (ref: Ref) => {
+    if ('knob' in ref) found.add(ref.knob.values.join('.'));
+  };
+  const visit = (n: VNode) => {
+    if (n.t === 'str') for (const p of n.parts) if (typeof p !== 'string') add(p);
+    if (n.t === 'num') add(n.ref);
+    if (n.t === 'map')
+      for (const [, v, keyParts] of n.entries) {
+        visit(v);
+        for (const p of keyParts ?? []) if (typeof p !== 'string') add(p);
+      }
+    if (n.t === 'list') for (const item of n.items) visit(item);
+  };
+  visit(node);
+  return found;
+}
+
+/** Literals a conjunction or disjunction is searched among (the most related ones). */
+const MAX_CANDIDATES = 48;
+
+/** The first `size`-combination of `items` (in lexicographic order of indices) that `fits`. */
+function firstCombination<T>(items: readonly T[], size: number, fits: (combination: readonly T[]) => boolean): T[] | undefined {
+  const indices = Array.from({ length: size }, (_, i) => i);
+  if (size > items.length) return undefined;
+  for (;;) {
+    const combination = indices.map((i) => items[i]);
+    if (fits(combination)) return combination;
+    let i = size - 1;
+    while (i >= 0 && indices[i] === items.length - size + i) i--;
+    if (i < 0) return undefined;
+    indices[i] += 1;
+    for (let j = i + 1; j < size; j++) indices[j] = indices[j - 1] + 1;
+  }
+}
+
+/** Longer conjunctions are taken for chance, not structure: the per-environment fallback explains those. */
+const MAX_LITERALS = 4;
 
 function maskOf(bits: readonly boolean[]): bigint {
   return bits.reduce((mask, bit, i) => (bit ? mask | (1n << BigInt(i)) : mask), 0n);

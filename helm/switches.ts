@@ -3,9 +3,8 @@
  * rendering has (autoscaling on? a storage class set? tier dev?). Each is evaluated here in
  * TypeScript, to explain the variants, and written as a Go template condition for the chart.
  */
-import { TIERS } from '../config/schema.js';
 import { isPlainObject } from '../config/merge.js';
-import { CHART_ONLY, valueAt, type Knob } from './knobs.js';
+import { CHART_ONLY, KNOB_OPTIONS, valueAt, valueKnobs, type Knob } from './knobs.js';
 
 export interface Switch {
   /** Go template condition, e.g. `.Values.logs.enabled`. */
@@ -14,6 +13,8 @@ export interface Switch {
   readonly test: (values: unknown) => boolean;
   /** Set on `environment == <name>`: the switch of last resort for structure no value explains. */
   readonly environment?: string;
+  /** Set on "this optional value is set": its dotted path in the values. */
+  readonly presence?: string;
 }
 
 /** A Go template reference to a chart value: `.Values.a.b`, or `index` when a key is no identifier. */
@@ -36,7 +37,7 @@ function truthy(value: unknown): boolean {
  * and "runs more than one pod at its minimum" (which decides PodDisruptionBudgets).
  */
 export function switchesOf(
-  knobs: readonly Knob[],
+  allKnobs: readonly Knob[],
   optional: (knob: Knob) => readonly string[][],
   environments: readonly string[],
   partialServices: ReadonlySet<string> = new Set(),
@@ -46,6 +47,7 @@ export function switchesOf(
     const service = [...partialServices].find((name) => expr.includes(valuesRef(['services', name])) && !expr.startsWith('hasKey .Values.services '));
     return service === undefined ? expr : `and (hasKey .Values.services ${JSON.stringify(service)}) (${expr})`;
   };
+  const knobs = valueKnobs(allKnobs);
   const switches: Switch[] = [];
   const add = (s: Switch) => {
     const guarded = guardedExpr(s.expr);
@@ -56,15 +58,15 @@ export function switchesOf(
   for (const knob of knobs) {
     const path = knob.values;
     if (knob.kind === 'boolean') add({ expr: valuesRef(path), test: (v) => truthy(valueAt(v, path)) });
-    if (knob.kind === 'tier') {
-      for (const tier of TIERS) add({ expr: `eq ${valuesRef(path)} ${JSON.stringify(tier)}`, test: (v) => valueAt(v, path) === tier });
+    for (const option of KNOB_OPTIONS[knob.kind] ?? []) {
+      add({ expr: `eq ${valuesRef(path)} ${JSON.stringify(option)}`, test: (v) => valueAt(v, path) === option });
     }
   }
   for (const knob of knobs) {
     const guards = optional(knob);
     if (guards.length === 0 || knob.kind === 'boolean') continue;
     const exprs = guards.map((g) => valuesRef(g));
-    add({ expr: exprs.length === 1 ? exprs[0] : `and ${exprs.join(' ')}`, test: (v) => guards.every((g) => truthy(valueAt(v, g))) });
+    add({ expr: exprs.length === 1 ? exprs[0] : `and ${exprs.join(' ')}`, test: (v) => guards.every((g) => truthy(valueAt(v, g))), presence: knob.values.join('.') });
   }
   for (const knob of knobs) {
     const env = knob.values.indexOf('env');
@@ -82,7 +84,7 @@ export function switchesOf(
         test: (v) => Number(truthy(valueAt(v, [...autoscaling, 'enabled'])) ? valueAt(v, [...autoscaling, 'minReplicas']) : valueAt(v, [...service, 'replicas'])) > 1,
       });
     }
-    if (knob.values[0] === CHART_ONLY.canary && knob.values[1] === 'replicas') {
+    if (knob.values.at(-2) === CHART_ONLY.canary && knob.values.at(-1) === 'replicas') {
       add({ expr: `gt (int ${valuesRef(knob.values)}) 1`, test: (v) => Number(valueAt(v, knob.values)) > 1 });
     }
   }

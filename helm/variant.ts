@@ -79,7 +79,8 @@ function render(name: string, config: Config, instance?: string): Map<string, Ma
 function markerConfig(config: Config, knobs: readonly Knob[]): Config {
   let marked = config;
   knobs.forEach((knob, i) => {
-    if (knob.config.length === 0 || knob.kind === 'boolean') return;
+    // Booleans and colours decide structure, which comes from the real rendering; a marker would break it.
+    if (knob.config.length === 0 || knob.kind === 'boolean' || knob.kind === 'colour') return;
     if (configValue(config, knob) === undefined) return;
     marked = withValueAt(marked, knob.config, knob.kind === 'number' ? NUMBER_MARKER_BASE + i : stringMarker(i));
   });

@@ -10,8 +10,8 @@
  * Draws break rules the schema enforces between values (a canary and blue-green at once, a
  * canary without Ingress paths); those are mended (`mend`) rather than thrown away.
  */
-import { configSchema, TIERS, type Config } from '../config/schema.js';
-import { CHART_ONLY, configValue, knobField, withValueAt, type Knob } from './knobs.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { configValue, KNOB_OPTIONS, knobField, withValueAt, type Knob } from './knobs.js';
 
 export interface VariantConfig {
   /** For messages: "prod", "draw 3 of dev". */
@@ -38,6 +38,7 @@ function sample(knob: Knob): unknown {
   if (field === 'cookie') return 'canary';
   if (field === 'tag') return CANARY_TAG;
   if (field === 'idleTag') return IDLE_TAG;
+  if (field === 'digest' || field === 'idleDigest') return `sha256:${'5a'.repeat(32)}`;
   if (knob.values.includes('env')) return 'from-a-draw';
   return 'sample';
 }
@@ -48,32 +49,32 @@ function alternatives(config: Config, knob: Knob, optional: (k: Knob) => boolean
   const value = configValue(config, knob);
   const field = knob.values.at(-1);
   if (knob.kind === 'boolean') return [!value];
-  if (knob.kind === 'tier') return TIERS.filter((tier) => tier !== value);
+  const options = KNOB_OPTIONS[knob.kind];
+  if (options) return options.filter((option) => option !== value);
   if (knob.kind === 'number') {
     if (field === 'replicas' || field === 'minReplicas') return [value === 1 ? 3 : 1];
     if (field === 'weight') return [value === 25 ? 50 : 25];
     return [];
   }
-  if (field === 'active') return [value === 'blue' ? 'green' : 'blue'];
   if (optional(knob) || knob.values.includes('env')) return [value === undefined ? sample(knob) : undefined];
   return [];
 }
 
 /** Mends what a draw broke of the rules between values; the result may still fail the schema. */
-function mend(config: Config): Config {
-  let next = config;
+function mend(config: Config, coin: () => number): Config {
+  let draft = config;
   for (const [name, service] of Object.entries(config.services)) {
     const at = (...path: string[]) => ['services', name, ...path];
     const canary = service.canary as { enabled?: boolean; tag?: string; header?: { name?: string; value?: string; pattern?: string } } | undefined;
     const blueGreen = service.blueGreen as { enabled?: boolean } | undefined;
     const routed = config.ingress.enabled && (service.ingress?.paths?.length ?? 0) > 0;
-    if (canary?.enabled && !routed) next = withValueAt(next, at('canary', 'enabled'), false);
-    else if (canary?.enabled && blueGreen?.enabled) next = withValueAt(next, at('blueGreen', 'enabled'), false);
-    if (canary?.enabled && !canary.tag) next = withValueAt(next, at('canary', 'tag'), CANARY_TAG);
-    if (canary?.header && !canary.header.name) next = withValueAt(next, at('canary', 'header', 'name'), 'X-Canary');
-    if (canary?.header?.value && canary.header.pattern) next = withValueAt(next, at('canary', 'header', 'pattern'), undefined);
+    if (canary?.enabled && !routed) draft = withValueAt(draft, at('canary', 'enabled'), false);
+    else if (canary?.enabled && blueGreen?.enabled) draft = withValueAt(draft, at(coin() < 0.5 ? 'blueGreen' : 'canary', 'enabled'), false);
+    if (canary?.enabled && !canary.tag) draft = withValueAt(draft, at('canary', 'tag'), CANARY_TAG);
+    if (canary?.header && !canary.header.name) draft = withValueAt(draft, at('canary', 'header', 'name'), 'X-Canary');
+    if (canary?.header?.value && canary.header.pattern) draft = withValueAt(draft, at('canary', 'header', 'pattern'), undefined);
   }
-  return next;
+  return draft;
 }
 
 function valid(config: Config): Config | undefined {
@@ -114,10 +115,8 @@ export function variantConfigs(
       for (const [knob, values] of choices) {
         if (next() >= 0.5) continue;
         draft = withValueAt(draft, knob.config, values[Math.floor(next() * values.length)]);
-        // A canary detail matters only with the canary on.
-        if (knob.values[0] === CHART_ONLY.canary && knob.values[1] !== 'enabled') draft = withValueAt(draft, [...knob.config.slice(0, 3), 'enabled'], true);
       }
-      const changed = valid(mend(draft));
+      const changed = valid(mend(draft, next));
       if (!changed) continue;
       drawn += 1;
       variants.push({ name: `draw ${drawn} of ${name}`, environment: name, config: changed });

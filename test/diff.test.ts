@@ -4,6 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CONFIG_DIGEST_ANNOTATION, chartValuesFiles, configDigest } from '../helm/chart.js';
+import { listEnvironments, loadEnvironments } from '../config/load.js';
+
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -143,13 +146,24 @@ describe('npm run diff', () => {
     expect(result.stdout).toContain(`${join(dist, 'argocd')}: no differences`);
   });
 
-  it('reports only directories synthesis writes: dist/helm/ is not a removed environment', () => {
-    mkdirSync(join(dist, 'helm', 'webapp', 'templates'), { recursive: true });
-    writeFileSync(join(dist, 'helm', 'webapp', 'Chart.yaml'), 'apiVersion: v2\nname: webapp\nversion: 0.0.0\n');
+  it('reports only directories synthesis writes: dist/helm/ is not a removed environment, but a stale chart is reported', () => {
+    // The chart's files diff reads: its values files and Chart.yaml's config digest (no templates needed).
+    const environments = loadEnvironments(listEnvironments(pristine), pristine);
+    const { name, files } = chartValuesFiles(environments);
+    const chartDir = join(dist, 'helm', name);
+    mkdirSync(chartDir, { recursive: true });
+    for (const [file, content] of files) writeFileSync(join(chartDir, file), content);
+    writeFileSync(join(chartDir, 'Chart.yaml'), `apiVersion: v2\nname: ${name}\nversion: 0.0.0\nannotations:\n  ${CONFIG_DIGEST_ANNOTATION}: ${configDigest(environments)}\n`);
     try {
-      const result = diff('--config-dir', pristine);
-      expect(result.code, result.stdout).toBe(0);
-      expect(result.stdout).not.toContain(join(dist, 'helm'));
+      const fresh = diff('--config-dir', pristine);
+      expect(fresh.code, fresh.stdout).toBe(0);
+      expect(fresh.stdout).toContain(`${chartDir}: no differences`);
+      expect(fresh.stdout).not.toContain('no environment file produces');
+      writeFileSync(join(chartDir, 'Chart.yaml'), 'apiVersion: v2\nname: webapp\nversion: 0.0.0\n');
+      const stale = diff('--config-dir', pristine);
+      expect(stale.code, stale.stdout).toBe(1);
+      expect(stale.stdout).toContain(`${chartDir}: stale: templates/ (generated from another config); run \`npm run synth:helm\``);
+      expect(stale.stdout).not.toContain('run `npm run synth`\n');
     } finally {
       rmSync(join(dist, 'helm'), { recursive: true, force: true });
     }

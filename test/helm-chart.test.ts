@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { environmentContext, loggingNamespace } from '../config/context.js';
-import { buildHelmChart, type HelmChart } from '../helm/chart.js';
+import { buildHelmChart, chartVersion, type HelmChart } from '../helm/chart.js';
 import { CANARY_SERVICE } from '../helm/knobs.js';
 import { notesTemplate } from '../helm/notes.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -34,8 +34,15 @@ const configOf = (env: string) => loadEnvironment(env, ENVIRONMENTS_DIR).config;
 /** The release name that gives the objects of dist/<env>/: app.kubernetes.io/instance. */
 const releaseOf = (env: string) => `${configOf(env).app.name}-${env}`;
 
+const namespaceOf = (env: string) => environmentContext(env, configOf(env)).namespace;
+
+/**
+ * `helm template` into the environment's namespace. createNamespace=true (unless `set` says
+ * otherwise): dist/<env>/ has the Namespace object, which the chart leaves to --create-namespace by default.
+ */
 function render(helm: Helm, env: string, set: string[] = [], setString: string[] = []): Obj[] {
-  return helmTemplate(chartDir, { release: releaseOf(env), namespace: 'default', valuesFiles: [valuesFile(env)], set, setString }, helm).objects;
+  return helmTemplate(chartDir, { release: releaseOf(env), namespace: namespaceOf(env), valuesFiles: [valuesFile(env)], set: ['createNamespace=true', ...set], setString }, helm)
+    .objects;
 }
 
 let generated: HelmChart;
@@ -49,15 +56,47 @@ describe('dist/helm/webapp', () => {
     for (const [path, content] of generated.files) expect(committed(path), `dist/helm/webapp/${path} (run npm run synth:helm)`).toBe(content);
   });
 
-  it('has the files of a Helm chart, Chart.yaml with the version of package.json and the backend tag as appVersion', () => {
+  it('has the files of a Helm chart, Chart.yaml with the version of package.json (+ templates digest) and the app version as appVersion', () => {
     for (const path of ['Chart.yaml', 'values.yaml', 'values.schema.json', '.helmignore', 'README.md', 'templates/NOTES.txt', 'templates/_helpers.tpl']) {
       expect(generated.files.has(path), path).toBe(true);
     }
     for (const env of ENVIRONMENTS) expect(generated.files.has(`values-${env}.yaml`)).toBe(true);
     const chart = parse(generated.files.get('Chart.yaml')!);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    const defaults = parse(generated.files.get('values.yaml')!);
-    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'webapp', version: pkg.version, appVersion: defaults.services[CANARY_SERVICE].image.tag, kubeVersion: '>=1.27.0-0' });
+    const prod = configOf(ENVIRONMENTS.includes('prod') ? 'prod' : ENVIRONMENTS.at(-1)!);
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'webapp', appVersion: prod.app.version, kubeVersion: '>=1.27.0-0' });
+    expect(chart.version).toMatch(new RegExp(`^${pkg.version.replace(/\./g, '\\.')}\\+[0-9a-f]{10}$`));
+  });
+
+  it('changes its version when a template changes, and only then', () => {
+    const environments = ENVIRONMENTS.map((name) => ({ name, config: configOf(name) }));
+    const versionOf = (chart: HelmChart) => parse(chart.files.get('Chart.yaml')!).version as string;
+    const [first] = environments;
+    const withRollout = environments.map((e) =>
+      e === first
+        ? {
+            ...e,
+            config: configSchema.parse({
+              ...e.config,
+              services: {
+                ...e.config.services,
+                [CANARY_SERVICE]: { ...e.config.services[CANARY_SERVICE], canary: { ...e.config.services[CANARY_SERVICE].canary, enabled: true, tag: '7.7.7', weight: 25 } },
+              },
+            }),
+          }
+        : e,
+    );
+    const rolledOut = buildHelmChart(withRollout);
+    // A rollout step is values only: same templates, same version, another values file.
+    expect(versionOf(rolledOut)).toBe(versionOf(generated));
+    for (const [path, content] of rolledOut.files) if (path.startsWith('templates/')) expect(content, path).toBe(generated.files.get(path));
+    expect(rolledOut.files.get(`values-${first.name}.yaml`)).not.toBe(generated.files.get(`values-${first.name}.yaml`));
+    // The version digests the templates and the values schema, not the values files.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+    const files = new Map(generated.files);
+    expect(chartVersion(pkg, files)).toBe(versionOf(generated));
+    expect(chartVersion(pkg, new Map([...files, ['values-prod.yaml', 'tier: dev\n']]))).toBe(versionOf(generated));
+    expect(chartVersion(pkg, new Map([...files, ['templates/backend.yaml', `${files.get('templates/backend.yaml')}# changed\n`]]))).not.toBe(versionOf(generated));
   });
 });
 
@@ -79,6 +118,9 @@ describe.each(helmRows())('%s template: rendering equals the plain manifests', (
   it.each(ENVIRONMENTS)('-f values-%s.yaml gives the objects of the plain manifests (dist/<env>/)', (env) => {
     const objects = render(helm, env);
     expect(chartDifferences(objects, distObjects(env))).toEqual([]);
+    // By default the release namespace is Helm's (--create-namespace): all objects but that Namespace.
+    const byDefault = helmTemplate(chartDir, { release: releaseOf(env), namespace: namespaceOf(env), valuesFiles: [valuesFile(env)] }, helm).objects;
+    expect(chartDifferences(byDefault, distObjects(env))).toEqual([`missing from the chart: Namespace//${namespaceOf(env)}`]);
   });
 
   it.each(ENVIRONMENTS)('--set canary.enabled=true,canary.weight=25 on %s gives the plain synth of that canary', (env) => {
@@ -209,9 +251,10 @@ describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
       expect(generated.files.get('templates/monitoring.yaml')).toContain('{{ "{{" }}');
     });
 
-    it('labels every object with the release as app.kubernetes.io/instance and with helm.sh/chart', () => {
-      const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+    it('labels every object with the release as app.kubernetes.io/instance and with helm.sh/chart, puts it in the release namespace', () => {
+      const version = (parse(generated.files.get('Chart.yaml')!).version as string).replace('+', '_');
       for (const o of render(helm, env)) {
+        if (o.kind !== 'Namespace' && o.metadata.namespace !== logging) expect(o.metadata.namespace, idOf(o)).toBe(namespace);
         expect(o.metadata.labels['app.kubernetes.io/instance'], idOf(o)).toBe(releaseOf(env));
         expect(o.metadata.labels['helm.sh/chart'], idOf(o)).toBe(`webapp-${version}`);
         expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
@@ -225,6 +268,12 @@ describe.each(helmRows())('%s template: what the chart promises', (_, helm) => {
           .map((o) => o.metadata.name);
       expect(namespaces('createNamespace=true').sort()).toEqual([namespace, logging].sort());
       expect(namespaces('createNamespace=false')).toEqual([logging]);
+    });
+
+    it('keeps namespaces and PersistentVolumeClaims on helm uninstall (resource-policy keep)', () => {
+      const kept = render(helm, env, ['logs.enabled=true']).filter((o) => o.kind === 'Namespace' || o.kind === 'PersistentVolumeClaim');
+      expect(kept.length).toBeGreaterThan(1);
+      for (const o of kept) expect(o.metadata.annotations?.['helm.sh/resource-policy'], idOf(o)).toBe('keep');
     });
 
     it('runs the MongoDB replica-set init Job as a post-install/post-upgrade hook, only with the replica set', () => {
@@ -273,8 +322,23 @@ describe('NOTES.txt', () => {
   const secretsLine = (text: string) => text.split('\n').find((line) => line.includes('these Secrets in')) ?? '';
 
   it('names the MongoDB keyfile Secret only where the values enable a replica set', () => {
-    const line = secretsLine(notesTemplate([withReplicaSet(false), withReplicaSet(true)], withReplicaSet(false)));
-    expect(line).toContain('mongodb-auth, redis-auth{{ if .Values.mongodb.replicaSet.enabled }}, mongodb-keyfile{{ end }}.');
-    expect(secretsLine(notesTemplate([withReplicaSet(false)], withReplicaSet(false)))).not.toContain('keyfile');
+    const line = secretsLine(
+      notesTemplate([
+        { name: 'a', config: withReplicaSet(false) },
+        { name: 'b', config: withReplicaSet(true) },
+      ]),
+    );
+    expect(line).toContain('mongodb-auth, redis-auth{{ if and .Values.mongodb.enabled .Values.mongodb.replicaSet.enabled }}, mongodb-keyfile{{ end }}.');
+  });
+
+  it("names each environment's own Secrets", () => {
+    const withSecret = configFromYaml('tier: prod\nservices: { backend: { secretEnv: { STRIPE_KEY: { secretName: payments, key: stripe } } } }\n');
+    const line = secretsLine(
+      notesTemplate([
+        { name: 'dev', config: withReplicaSet(false) },
+        { name: 'prod', config: withSecret },
+      ]),
+    );
+    expect(line).toContain('{{ if eq .Values.environment "dev" }}mongodb-auth, redis-auth{{ else if eq .Values.environment "prod" }}mongodb-auth, payments, redis-auth{{ else }}');
   });
 });

@@ -4,21 +4,26 @@
  * another service, an extra environment. The generator must never fail on a config `npm run synth`
  * accepts, and `helm template -f values-<env>.yaml` must give the objects of the plain manifests.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadEnvironment } from '../config/load.js';
+import { parse } from 'yaml';
+import { canaryCommand } from '../cli/canary.js';
+import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import { renderEnvironment } from '../charts/render.js';
-import { buildHelmChart } from '../helm/chart.js';
+import { buildHelmChart, chartStaleness } from '../helm/chart.js';
+import { CANARY_SERVICE } from '../helm/knobs.js';
 import { ENVIRONMENTS } from './helpers.js';
 import { chartDifferences } from './helm/compare.js';
 import { helmTemplate, helms } from './helm/render.js';
 
 type Environments = { name: string; config: Config }[];
 
+const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'helm-structure-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -47,7 +52,11 @@ function chartDifferencesPerEnvironment(label: string, environments: Environment
   const result: Record<string, string[]> = {};
   for (const { name, config } of environments) {
     const context = environmentContext(name, config);
-    const rendered = helmTemplate(dir, { release: context.labels.instance, namespace: context.namespace, valuesFiles: [join(dir, `values-${name}.yaml`)] }, helms()[0]);
+    const rendered = helmTemplate(
+      dir,
+      { release: context.labels.instance, namespace: context.namespace, valuesFiles: [join(dir, `values-${name}.yaml`)], set: ['createNamespace=true'] },
+      helms()[0],
+    );
     const plain = renderEnvironment(name, config).files.flatMap((f) => f.objects as Record<string, any>[]);
     result[name] = chartDifferences(rendered.objects as Record<string, any>[], plain);
   }
@@ -56,60 +65,139 @@ function chartDifferencesPerEnvironment(label: string, environments: Environment
 
 const noDifferences = (environments: Environments) => Object.fromEntries(environments.map((e) => [e.name, []]));
 
-const scenarios: [string, () => Environments][] = [
-  [
-    'a service and a worker added to dev only (the README example)',
-    () =>
-      edited(committed(), dev, (c) => ({
-        ...c,
-        services: { ...c.services, admin: { image: { repository: 'example/admin', tag: '0.1.0' }, ingress: { paths: [{ path: '/admin' }] } } },
-        workers: { ...c.workers, mailer: { image: { repository: 'example/mailer', tag: '0.1.0' } } },
-      })),
-  ],
-  [
-    'a Secret reference in prod only, and a new qa environment',
-    () => {
-      const base = edited(committed(), prod, (c) => ({
-        ...c,
-        services: { ...c.services, backend: { ...c.services.backend, secretEnv: { ...c.services.backend.secretEnv, STRIPE_KEY: { secretName: 'payments', key: 'stripe' } } } },
-      }));
-      const staging = base.find((e) => e.config.tier === 'staging') ?? base[0];
-      return [...base, { name: 'qa', config: configSchema.parse({ ...staging.config, namespace: 'webapp-qa', ingress: { ...staging.config.ingress, host: 'qa.example.com' } }) }];
+/** Structural differences a user's environments may have, each applied to some environments only. */
+interface Structure {
+  readonly extraService: readonly string[];
+  readonly worker: readonly string[];
+  readonly prodOnlySecret: boolean;
+  readonly blueGreen: readonly string[];
+  readonly frontendCanary: readonly string[];
+  readonly probesAndArgs: readonly string[];
+  readonly egress: readonly string[];
+  readonly qa: boolean;
+}
+
+function withStructure(structure: Structure): Environments {
+  let environments = committed();
+  const apply = (names: readonly string[], edit: (config: Config) => Record<string, unknown>) => {
+    for (const name of names) environments = edited(environments, name, edit);
+  };
+  apply(structure.extraService, (c) => ({
+    ...c,
+    services: { ...c.services, admin: { image: { repository: 'example/admin', tag: '0.1.0' }, ingress: { paths: [{ path: '/admin' }] } } },
+  }));
+  apply(structure.worker, (c) => ({ ...c, workers: { ...c.workers, mailer: { image: { repository: 'example/mailer', tag: '0.1.0' } } } }));
+  apply(structure.prodOnlySecret ? [prod] : [], (c) => ({
+    ...c,
+    services: { ...c.services, backend: { ...c.services.backend, secretEnv: { ...c.services.backend.secretEnv, STRIPE_KEY: { secretName: 'payments', key: 'stripe' } } } },
+  }));
+  apply(structure.blueGreen, (c) => ({
+    ...c,
+    services: { ...c.services, backend: { ...c.services.backend, blueGreen: { ...c.services.backend.blueGreen, enabled: true, idleTag: '9.0.0' } } },
+  }));
+  apply(structure.frontendCanary, (c) => ({
+    ...c,
+    services: { ...c.services, frontend: { ...c.services.frontend, canary: { ...c.services.frontend.canary, enabled: true, tag: '2.0.0', weight: 10 } } },
+  }));
+  apply(structure.probesAndArgs, (c) => ({
+    ...c,
+    services: {
+      ...c.services,
+      backend: { ...c.services.backend, args: ['--inspect'], probes: { ...c.services.backend.probes, readiness: { ...c.services.backend.probes.readiness, path: '/ready' } } },
     },
-  ],
-  [
-    'blue-green enabled in prod',
-    () =>
-      edited(committed(), prod, (c) => ({
-        ...c,
-        services: { ...c.services, backend: { ...c.services.backend, blueGreen: { ...c.services.backend.blueGreen, enabled: true, idleTag: '9.0.0' } } },
-      })),
-  ],
-  [
-    'a canary on the frontend in one environment',
-    () =>
-      edited(committed(), prod, (c) => ({
-        ...c,
-        services: { ...c.services, frontend: { ...c.services.frontend, canary: { ...c.services.frontend.canary, enabled: true, tag: '2.0.0', weight: 10 } } },
-      })),
-  ],
-  [
-    'different probes, args and egress per environment',
-    () =>
-      edited(committed(), dev, (c) => ({
-        ...c,
-        services: {
-          ...c.services,
-          backend: { ...c.services.backend, args: ['--inspect'], probes: { ...c.services.backend.probes, readiness: { ...c.services.backend.probes.readiness, path: '/ready' } } },
-        },
-        network: { ...c.network, egress: { ...c.network.egress, allow: [...c.network.egress.allow, { workloads: ['backend'], cidr: '203.0.113.0/24', ports: [443] }] } },
-      })),
-  ],
-];
+  }));
+  apply(structure.egress, (c) => ({
+    ...c,
+    network: { ...c.network, egress: { ...c.network.egress, allow: [...c.network.egress.allow, { workloads: ['backend'], cidr: '203.0.113.0/24', ports: [443] }] } },
+  }));
+  if (structure.qa) {
+    const staging = environments.find((e) => e.config.tier === 'staging') ?? environments[0];
+    environments = [
+      ...environments,
+      { name: 'qa', config: configSchema.parse({ ...staging.config, namespace: 'webapp-qa', ingress: { ...staging.config.ingress, host: 'qa.example.com' } }) },
+    ];
+  }
+  return environments;
+}
 
 describe('structurally different environments', () => {
-  it.each(scenarios)('%s: the chart is generated and renders each environment as plain synthesis', (label, environments) => {
-    const envs = environments();
-    expect(chartDifferencesPerEnvironment(label.replace(/\W+/g, '-'), envs)).toEqual(noDifferences(envs));
+  it('all at once (the README example in dev, a prod-only Secret, blue-green and a frontend canary in prod, probes/args/egress in dev, a qa environment): generated, and each renders as plain synthesis', () => {
+    const environments = withStructure({
+      extraService: [dev],
+      worker: [dev],
+      prodOnlySecret: true,
+      blueGreen: [prod],
+      frontendCanary: [prod],
+      probesAndArgs: [dev],
+      egress: [dev],
+      qa: true,
+    });
+    expect(chartDifferencesPerEnvironment('all-at-once', environments)).toEqual(noDifferences(environments));
+  });
+
+  it('random environment sets that differ in structure (property)', () => {
+    const names = committed().map((e) => e.name);
+    const some = fc.subarray(names);
+    const structure = fc.record({
+      extraService: some,
+      worker: some,
+      prodOnlySecret: fc.boolean(),
+      blueGreen: some,
+      frontendCanary: some,
+      probesAndArgs: some,
+      egress: some,
+      qa: fc.boolean(),
+    });
+    let run = 0;
+    fc.assert(
+      fc.property(structure, (s) => {
+        const environments = withStructure(s);
+        expect(chartDifferencesPerEnvironment(`property-${run++}`, environments), JSON.stringify(s)).toEqual(noDifferences(environments));
+      }),
+      { numRuns: 2, seed: Number(process.env.FUZZ_SEED ?? 20261202) },
+    );
+  });
+});
+
+describe('rollout state lives in values', () => {
+  it('a canary step rewrites values-<env>.yaml with dist/<env>/, leaves the templates, and the chart stays fresh', async () => {
+    const scratch = join(work, 'rollout');
+    const configDir = join(scratch, 'environments');
+    const outdir = join(scratch, 'dist');
+    cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    const environments = () => loadEnvironments(listEnvironments(configDir), configDir);
+    // The committed chart is what synth:helm makes of these environments (test/helm-chart.test.ts).
+    const chartDir = join(outdir, 'helm', 'webapp');
+    cpSync(join(root, 'dist', 'helm', 'webapp'), chartDir, { recursive: true });
+    const io = { out: () => undefined, err: () => undefined };
+    const canaryEnv = ENVIRONMENTS.find((e) => loadEnvironment(e, configDir).config.services[CANARY_SERVICE]?.ingress.paths.length) ?? ENVIRONMENTS[0];
+    expect(await canaryCommand(['start', '--image-tag', '7.7.7', '--env', canaryEnv, '--config-dir', configDir, '--outdir', outdir], io)).toBe(0);
+
+    const values = readFileSync(join(chartDir, `values-${canaryEnv}.yaml`), 'utf8');
+    expect(parse(values).canary).toMatchObject({ enabled: true, tag: '7.7.7' });
+    // The step changed no template: a fresh chart has the same templates and Chart.yaml.
+    const fresh = buildHelmChart(environments());
+    for (const [path, content] of fresh.files) expect(readFileSync(join(chartDir, path), 'utf8'), path).toBe(content);
+    const onDisk = new Map([...fresh.files.keys()].filter((p) => !p.includes('/')).map((p): [string, string] => [p, readFileSync(join(chartDir, p), 'utf8')]));
+    expect(chartStaleness(environments(), onDisk)).toEqual([]);
+  });
+
+  it('npm run diff tells a stale chart: a values file or the templates', () => {
+    const environments = committed();
+    const chartDir = join(root, 'dist', 'helm', 'webapp');
+    const files = new Map(
+      readdirSync(chartDir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f): [string, string] => [f, readFileSync(join(chartDir, f), 'utf8')]),
+    );
+    expect(chartStaleness(environments, files)).toEqual([]);
+    const [first] = environments;
+    const withRollout = edited(environments, first.name, (c) => ({
+      ...c,
+      services: { ...c.services, frontend: { ...c.services.frontend, blueGreen: { ...c.services.frontend.blueGreen, active: 'green' } } },
+    }));
+    expect(chartStaleness(withRollout, files)).toEqual([`values-${first.name}.yaml`]);
+    const withService = edited(environments, first.name, (c) => ({ ...c, services: { ...c.services, reports: { image: { repository: 'example/reports', tag: '1.0.0' } } } }));
+    expect(chartStaleness(withService, files)).toEqual([`values-${first.name}.yaml`, 'templates/ (generated from another config)']);
   });
 });

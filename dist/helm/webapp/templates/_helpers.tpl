@@ -8,8 +8,3 @@ GitOps diffs stay the same as in dist/<env>/; the release name is app.kubernetes
 {{- define "webapp.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
-
-{{/* Namespace of the environment's objects. */}}
-{{- define "webapp.namespace" -}}
-{{- .Values.namespace | default .Release.Namespace }}
-{{- end }}
