@@ -4,14 +4,14 @@
  * another service, an extra environment. The generator must never fail on a config `npm run synth`
  * accepts, and `helm template -f values-<env>.yaml` must give the objects of the plain manifests.
  */
-import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { canaryCommand } from '../cli/canary.js';
-import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
+import { appFileOf, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -165,6 +165,7 @@ describe('rollout state lives in values', () => {
     const configDir = join(scratch, 'environments');
     const outdir = join(scratch, 'dist');
     cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
+    if (existsSync(appFileOf())) cpSync(appFileOf(), appFileOf(configDir));
     const environments = () => loadEnvironments(listEnvironments(configDir), configDir);
     // The committed chart is what synth:helm makes of these environments (test/helm-chart.test.ts).
     const chartDir = join(outdir, 'helm', 'webapp');
