@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironments } from '../config/load.js';
 import { writeDirectory } from '../core/output.js';
 import { buildHelmChart } from '../helm/chart.js';
+import { ChartGenerationError } from '../helm/merge.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
 
 const OUTDIR = join('dist', 'helm');
@@ -30,7 +31,7 @@ export function helmCommand(argv: string[], io: Io = consoleIo): number {
       const names = listEnvironments(configDir);
       if (names.length === 0) throw new UserError(`no environments in ${configDir}`);
       const loaded = loadEnvironments(names, configDir);
-      const chart = buildHelmChart(loaded);
+      const chart = buildChart(loaded);
       printWarnings(
         io,
         loaded.flatMap((env) => env.warnings),
@@ -41,6 +42,16 @@ export function helmCommand(argv: string[], io: Io = consoleIo): number {
     },
     io,
   );
+}
+
+/** The chart, with a difference it cannot express reported as the user's to fix (one line, exit 1). */
+function buildChart(environments: Parameters<typeof buildHelmChart>[0]): ReturnType<typeof buildHelmChart> {
+  try {
+    return buildHelmChart(environments);
+  } catch (error) {
+    if (error instanceof ChartGenerationError) throw new UserError(`the Helm chart cannot express ${error.message}`);
+    throw error;
+  }
 }
 
 runAsScript(import.meta.url, (argv) => helmCommand(argv));

@@ -62,6 +62,11 @@ interface Sample {
   readonly node: VNode;
 }
 
+/** A difference the chart cannot express: the place and what to do, for one line of output. */
+export class ChartGenerationError extends Error {
+  override name = 'ChartGenerationError';
+}
+
 export interface NamedVariant {
   readonly name: string;
   /** Chart values of the variant, which the switches are evaluated on. */
@@ -284,13 +289,10 @@ class Merger {
   }
 
   private unexplained(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[]): never {
-    const name = (v: number) => this.variants[v].name;
-    throw new Error(
-      `${path.join(' > ')}: no condition on the chart values explains where this differs: ` +
-        `[${[...members].map(name).join(', ')}] against [${domain
-          .filter((v) => !members.has(v))
-          .map(name)
-          .join(', ')}]`,
+    const environments = [...new Set([...members].map((v) => String(this.environmentOf(v))))].sort();
+    throw new ChartGenerationError(
+      `${path.join(' > ')}: in environment ${environments.join(', ')} this differs between renderings in a way no chart value explains ` +
+        `(seen in ${members.size} of ${domain.length}); give the environments the same setting here, or report it with this line`,
     );
   }
 }

@@ -17,6 +17,8 @@ import { environmentContext } from '../config/context.js';
 import { renderEnvironment } from '../charts/render.js';
 import { buildHelmChart, chartStaleness } from '../helm/chart.js';
 import { CANARY_SERVICE } from '../helm/knobs.js';
+import { ChartGenerationError, mergeVariants } from '../helm/merge.js';
+import type { VNode } from '../helm/variant.js';
 import { ENVIRONMENTS } from './helpers.js';
 import { chartDifferences } from './helm/compare.js';
 import { helmTemplate, helms } from './helm/render.js';
@@ -200,5 +202,31 @@ describe('rollout state lives in values', () => {
     expect(chartStaleness(withRollout, files)).toEqual([`values-${first.name}.yaml`]);
     const withService = edited(environments, first.name, (c) => ({ ...c, services: { ...c.services, reports: { image: { repository: 'example/reports', tag: '1.0.0' } } } }));
     expect(chartStaleness(withService, files)).toEqual([`values-${first.name}.yaml`, 'templates/ (generated from another config)']);
+  });
+});
+
+describe('a difference the chart cannot express', () => {
+  it('is one line naming the place and what to do, never a stack of variant names', () => {
+    // Two renderings of one environment that differ with no switch to tell them apart.
+    const object = (replicas: number): VNode => ({
+      t: 'map',
+      entries: [
+        ['kind', { t: 'lit', v: 'Deployment' }],
+        ['metadata', { t: 'map', entries: [['name', { t: 'lit', v: 'api' }]] }],
+        ['spec', { t: 'map', entries: [['replicas', { t: 'lit', v: replicas }]] }],
+      ],
+    });
+    const variant = (name: string, replicas: number) => ({ name, values: { environment: 'prod' }, output: new Map([['30-api.yaml', [object(replicas)]]]) });
+    const switches = [{ expr: 'eq .Values.environment "prod"', test: () => true, environment: 'prod' }];
+    let message = '';
+    try {
+      mergeVariants([variant('prod', 1), variant('draw 1 of prod', 2), variant('draw 2 of prod', 2)], switches);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ChartGenerationError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      '30-api.yaml > Deployment//api > spec > replicas: in environment prod this differs between renderings in a way no chart value explains (seen in 1 of 3); give the environments the same setting here, or report it with this line',
+    );
   });
 });
