@@ -10,7 +10,7 @@ import type { Part, Ref, VNode, VariantOutput } from './variant.js';
 import { partsText, refName, templateText } from './variant.js';
 
 /** A literal of a condition: switch `s`, or its negation. */
-export interface Literal {
+interface Literal {
   readonly s: number;
   readonly negated: boolean;
 }
@@ -28,7 +28,7 @@ export interface Clause {
 export type Condition = Clause | { readonly op: 'any'; readonly terms: readonly EnvironmentTerm[] };
 
 /** `environment == <name>`, and within that environment `within` when given. */
-export interface EnvironmentTerm {
+interface EnvironmentTerm {
   readonly environment: Literal;
   readonly within?: Clause;
 }

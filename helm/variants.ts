@@ -22,7 +22,7 @@ export interface VariantConfig {
 }
 
 /** Random draws per environment (see the module comment). */
-export const DRAWS_PER_ENVIRONMENT = 16;
+const DRAWS_PER_ENVIRONMENT = 16;
 
 const CANARY_TAG = '9.9.9-canary';
 const IDLE_TAG = '9.9.8-idle';
