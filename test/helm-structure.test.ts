@@ -16,7 +16,7 @@ import { configSchema, type Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import { renderEnvironment } from '../charts/render.js';
 import { buildHelmChart, chartStaleness } from '../helm/chart.js';
-import { CANARY_SERVICE } from '../helm/knobs.js';
+import { CANARY_SERVICE, configValue, knobsOf, withoutRolloutState, withValueAt, type Knob } from '../helm/knobs.js';
 import { ChartGenerationError, mergeVariants } from '../helm/merge.js';
 import type { VNode } from '../helm/variant.js';
 import { ENVIRONMENTS } from './helpers.js';
@@ -228,5 +228,93 @@ describe('a difference the chart cannot express', () => {
     expect(message).toBe(
       '30-api.yaml > Deployment//api > spec > replicas: in environment prod this differs between renderings in a way no chart value explains (seen in 1 of 3); give the environments the same setting here, or report it with this line',
     );
+  });
+});
+
+describe('--set of a value equals the same change in the config', () => {
+  it('for a sample of every kind of value, on one environment', () => {
+    const environments = committed();
+    const [env] = environments;
+    const chartDir = join(root, 'dist', 'helm', 'webapp');
+    const knobs = knobsOf(environments.map((e) => withoutRolloutState(e.config)));
+    const context = environmentContext(env.name, env.config);
+    const render = (set: string[], setString: string[]) =>
+      helmTemplate(
+        chartDir,
+        {
+          release: context.labels.instance,
+          namespace: context.namespace,
+          valuesFiles: [join(chartDir, `values-${env.name}.yaml`)],
+          set: ['createNamespace=true', ...set],
+          setString,
+        },
+        helms()[0],
+      ).objects as Record<string, any>[];
+    // One change per knob kind and field name, so every kind of value is tried once per run.
+    const changes = new Map<string, [Knob, unknown]>();
+    for (const knob of knobs) {
+      const value = configValue(env.config, knob);
+      const field = knob.values.at(-1) ?? '';
+      const change: unknown =
+        knob.kind === 'boolean'
+          ? !value
+          : knob.kind === 'tier'
+            ? value === 'prod'
+              ? 'staging'
+              : 'prod'
+            : knob.kind === 'colour'
+              ? value === 'blue'
+                ? 'green'
+                : 'blue'
+              : knob.kind === 'number'
+                ? field === 'weight'
+                  ? 25
+                  : typeof value === 'number'
+                    ? value + 1
+                    : undefined
+                : field === 'tag'
+                  ? '3.2.1'
+                  : field === 'host'
+                    ? 'other.example.com'
+                    : field === 'size'
+                      ? '7Gi'
+                      : field === 'cpu'
+                        ? '300m'
+                        : field === 'memory'
+                          ? '300Mi'
+                          : field === 'storageClass'
+                            ? 'fast-ssd'
+                            : knob.values.includes('env')
+                              ? 'changed'
+                              : undefined;
+      if (change === undefined || knob.config.length === 0) continue;
+      const key = `${knob.kind}:${knob.values[0]}:${field}`;
+      if (!changes.has(key)) changes.set(key, [knob, change]);
+    }
+    expect(changes.size).toBeGreaterThan(10);
+    const failures: string[] = [];
+    const tried: string[] = [];
+    for (const [key, [knob, value]] of changes) {
+      let config = withValueAt(env.config, knob.config, value);
+      // The canary's details matter only with it on (and its tag is required then).
+      if (knob.config[2] === 'canary' && knob.config[3] !== 'enabled')
+        config = withValueAt(withValueAt(config, [...knob.config.slice(0, 3), 'enabled'], true), [...knob.config.slice(0, 3), 'tag'], '3.2.1');
+      const parsed = configSchema.safeParse(config);
+      if (!parsed.success) continue;
+      const path = knob.values.join('.');
+      tried.push(path);
+      const canary = knob.values.slice(0, knob.values.indexOf('canary') + 1).join('.');
+      const detail = knob.config[2] === 'canary' && knob.config[3] !== 'enabled';
+      const extra = detail ? [`${canary}.enabled=true`] : [];
+      const extraString = detail ? [`${canary}.tag=3.2.1`] : [];
+      const asString = typeof value === 'string';
+      const rendered = render([...extra, ...(asString ? [] : [`${path}=${value}`])], [...extraString, ...(asString ? [`${path}=${value}`] : [])]);
+      const plain = renderEnvironment(env.name, parsed.data).files.flatMap((f) => f.objects as Record<string, any>[]);
+      const problems = chartDifferences(rendered, plain);
+      if (problems.length > 0) failures.push(`${key} (${path}=${JSON.stringify(value)}): ${problems.slice(0, 2).join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+    // Booleans, numbers, strings, tier and colour, canary details: the kinds a user sets.
+    expect(tried.length, tried.join(' ')).toBeGreaterThan(15);
   });
 });

@@ -31,6 +31,7 @@ loki.yaml: |
     grpc_listen_port: 9095
     log_level: info
   common:
+    instance_addr: 127.0.0.1
     path_prefix: /var/loki
     replication_factor: 1
     ring:
@@ -52,83 +53,121 @@ loki.yaml: |
         index:
           prefix: index_
           period: 24h
+      - from: "2026-12-14"
+        store: tsdb
+        object_store: filesystem
+        schema: v13
+        index:
+          prefix: index_
+          period: 24h
   storage_config:
     tsdb_shipper:
       active_index_directory: /var/loki/tsdb-index
       cache_location: /var/loki/tsdb-cache
-      shared_store: filesystem
   compactor:
     working_directory: /var/loki/compactor
-    shared_store: filesystem
     compaction_interval: 10m
     retention_enabled: true
     retention_delete_delay: 2h
     retention_delete_worker_count: 150
+    delete_request_store: filesystem
   limits_config:
     retention_period: 720h
     reject_old_samples: true
     reject_old_samples_max_age: 168h
+    ingestion_rate_mb: 8
+    ingestion_burst_size_mb: 16
+    max_global_streams_per_user: 10000
+    max_query_series: 1000
+    max_query_parallelism: 8
+    allow_structured_metadata: false
+  query_range:
+    results_cache:
+      cache:
+        embedded_cache:
+          enabled: true
+          max_size_mb: 100
   analytics:
     reporting_enabled: false
 {{ end }}
-{{- define "webapp.data.promtail-config" -}}
-promtail.yaml: |
-  server:
-    http_listen_port: 3101
-    grpc_listen_port: 0
-    log_level: info
-  positions:
-    filename: /run/promtail/positions.yaml
-  clients:
-    - url: http://loki.{{ .Release.Namespace }}-logging.svc.cluster.local:3100/loki/api/v1/push
-  scrape_configs:
-    - job_name: kubernetes-pods
-      kubernetes_sd_configs:
-        - role: pod
-          namespaces:
-            names:
-              - {{ .Release.Namespace }}
-              - {{ .Release.Namespace }}-logging
-      pipeline_stages:
-        - cri: {}
-      relabel_configs:
-        - source_labels:
-            - __meta_kubernetes_pod_node_name
-          target_label: __host__
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_node_name
-          target_label: node
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_namespace
-          target_label: namespace
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_name
-          target_label: pod
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_container_name
-          target_label: container
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_label_app_kubernetes_io_name
-            - __meta_kubernetes_pod_label_app
-            - __meta_kubernetes_pod_name
-          separator: ;
-          regex: ^;*([^;]+)(;.*)?$
-          target_label: app
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_label_track
-          target_label: track
-          action: replace
-        - source_labels:
-            - __meta_kubernetes_pod_uid
-            - __meta_kubernetes_pod_container_name
-          separator: /
-          target_label: __path__
-          replacement: /var/log/pods/*$1/*.log
-          action: replace
+{{- define "webapp.data.alloy-config" -}}
+config.alloy: |
+  logging {
+  	level = "info"
+  	format = "logfmt"
+  }
+
+  discovery.kubernetes "pods" {
+  	role = "pod"
+
+  	namespaces {
+  		names = ["{{ .Release.Namespace }}", "{{ .Release.Namespace }}-logging"]
+  	}
+
+  	selectors {
+  		role = "pod"
+  		field = string.format("spec.nodeName=%s", sys.env("HOSTNAME"))
+  	}
+  }
+
+  discovery.relabel "pods" {
+  	targets = discovery.kubernetes.pods.targets
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_pod_node_name"]
+  		target_label = "node"
+  		action = "replace"
+  	}
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_namespace"]
+  		target_label = "namespace"
+  		action = "replace"
+  	}
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_pod_name"]
+  		target_label = "pod"
+  		action = "replace"
+  	}
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_pod_container_name"]
+  		target_label = "container"
+  		action = "replace"
+  	}
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app", "__meta_kubernetes_pod_name"]
+  		separator = ";"
+  		regex = "^;*([^;]+)(;.*)?$"
+  		target_label = "app"
+  		action = "replace"
+  	}
+
+  	rule {
+  		source_labels = ["__meta_kubernetes_pod_label_track"]
+  		target_label = "track"
+  		action = "replace"
+  	}
+  }
+
+  loki.source.kubernetes "pods" {
+  	targets = discovery.relabel.pods.output
+  	forward_to = [loki.process.pods.receiver]
+  }
+
+  loki.process "pods" {
+  	forward_to = [loki.write.loki.receiver]
+
+  	stage.label_drop {
+  		values = ["instance", "job"]
+  	}
+  }
+
+  loki.write "loki" {
+  	endpoint {
+  		url = "http://loki.{{ .Release.Namespace }}-logging.svc.cluster.local:3100/loki/api/v1/push"
+  	}
+  }
 {{ end }}
