@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { environmentContext } from '../config/context.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listEnvironments, loadEnvironments } from '../config/load.js';
@@ -21,9 +22,6 @@ const examples = readdirSync(EXAMPLES, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'environments')))
   .map((d) => d.name)
   .sort();
-
-/** Examples whose environments differ in structure, which the Helm generator cannot merge yet (see below). */
-const HELM_PENDING: readonly string[] = ['blockchain-voting', 'multi-region'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'examples-helm-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -56,26 +54,24 @@ describe.each(examples)('examples/%s', (example) => {
     expect(checkObjects(objects, { tier: config.tier })).toEqual([]);
   });
 
-  if (HELM_PENDING.includes(example)) {
-    // Known limitation, not a skip: the Helm generator on main merges the environments' renderings
-    // and refuses objects whose structure differs between environments (here a list or map present
-    // in prod only: an egress allow rule, a nodeSelector). The lead's generator rewrite (issue 14)
-    // removes it; when this assertion fails, that has landed: move the example out of HELM_PENDING.
-    it('cannot be turned into a Helm chart yet: its environments differ in structure (issue 14)', () => {
-      expect(() => buildHelmChart(loaded)).toThrow(/no condition on the chart values explains where this differs/);
-    });
-  } else {
-    it('renders a Helm chart whose output equals the plain manifests of every environment', () => {
-      const chart = buildHelmChart(loaded);
-      const chartDir = join(scratch, example, chart.name);
-      for (const [path, content] of chart.files) {
-        mkdirSync(dirname(join(chartDir, path)), { recursive: true });
-        writeFileSync(join(chartDir, path), content);
-      }
-      for (const { name, config } of loaded) {
-        const objects = helmTemplate(chartDir, { release: `${config.app.name}-${name}`, namespace: 'default', valuesFiles: [join(chartDir, `values-${name}.yaml`)] }).objects;
-        expect(chartDifferences(objects, objectsOf(name) as Record<string, unknown>[]), name).toEqual([]);
-      }
-    });
-  }
+  // blockchain-voting and multi-region differ in structure between environments (an egress rule, a nodeSelector in prod only).
+  it('renders a Helm chart whose output equals the plain manifests of every environment', () => {
+    const chart = buildHelmChart(loaded);
+    const chartDir = join(scratch, example, chart.name);
+    for (const [path, content] of chart.files) {
+      mkdirSync(dirname(join(chartDir, path)), { recursive: true });
+      writeFileSync(join(chartDir, path), content);
+    }
+    for (const { name, config } of loaded) {
+      // createNamespace=true: the plain manifests have the Namespace, which the chart leaves to --create-namespace by default.
+      const namespace = environmentContext(name, config).namespace;
+      const objects = helmTemplate(chartDir, {
+        release: `${config.app.name}-${name}`,
+        namespace,
+        valuesFiles: [join(chartDir, `values-${name}.yaml`)],
+        set: ['createNamespace=true'],
+      }).objects;
+      expect(chartDifferences(objects, objectsOf(name) as Record<string, unknown>[]), name).toEqual([]);
+    }
+  });
 });
