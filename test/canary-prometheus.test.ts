@@ -125,7 +125,7 @@ describe('canary analysis against a real Prometheus', () => {
       staging.replace('namespace: webapp-staging', `namespace: ${env}`).replace('services:\n  backend:\n', 'services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n'),
     );
     const run = (prom: string) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/canary.ts', 'analyze', '--env', env, '--config-dir', configDir, '--prometheus', prom, '--at', String(END)], {
+      promisify(execFile)(process.execPath, ['cli/run.mjs', 'canary', 'analyze', '--env', env, '--config-dir', configDir, '--prometheus', prom, '--at', String(END)], {
         cwd: new URL('..', import.meta.url).pathname,
       }).then(
         (r) => ({ code: 0, stdout: r.stdout }),

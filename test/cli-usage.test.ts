@@ -202,19 +202,19 @@ describe('failures other than usage', () => {
 
 describe.concurrent('the exit code reaches the shell (one real process per code)', () => {
   const node = (args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', ...args], { cwd: root }).then(
+    promisify(execFile)(process.execPath, args, { cwd: root }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
 
   it('0: --help', async () => {
-    const result = await node(['cli/schema.ts', '--help']);
+    const result = await node(['cli/run.mjs', 'schema', '--help']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^usage: npm run schema\n/);
   });
 
   it('2: an unknown option', async () => {
-    const result = await node(['main.ts', '--outdir', join(scratch, 'never'), '--bogus']);
+    const result = await node(['cli/run.mjs', 'synth', '--outdir', join(scratch, 'never'), '--bogus']);
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toMatch(/^error: unknown option '--bogus'\nusage: npm run synth /);
     expect(existsSync(join(scratch, 'never'))).toBe(false);
@@ -227,7 +227,7 @@ describe.concurrent('the exit code reaches the shell (one real process per code)
       `import { runAsScript, runCommand } from ${JSON.stringify(join(root, 'cli/command.ts'))};\n` +
         `runAsScript(import.meta.url, (argv) => runCommand({ usage: 'usage: bug', options: {} }, argv, () => { throw new Error('a bug'); }));\n`,
     );
-    const result = await node([script]);
+    const result = await node(['--import', 'tsx', script]);
     expect(result).toMatchObject({ code: 70, stdout: '', stderr: 'internal error: a bug (run again with --debug for the stack trace)\n' });
   });
 });

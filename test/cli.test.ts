@@ -54,7 +54,7 @@ async function synth(args: string[], outdir: string | undefined, configDir: stri
 
 async function synthProcess(args: string[], outdir: string, configDir: string): Promise<Result> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'main.ts', '--config-dir', configDir, ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['cli/run.mjs', 'synth', '--config-dir', configDir, ...args], {
       cwd: root,
       env: { ...process.env, CDK8S_OUTDIR: outdir },
     });
@@ -197,7 +197,7 @@ describe('where synth writes', () => {
   });
 
   it('cdk8s.yaml points `cdk8s synth` at the scratch directory, which git ignores', () => {
-    expect(parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ app: 'node --import tsx main.ts', output: CDK8S_SCRATCH_DIR });
+    expect(parse(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ app: 'node cli/run.mjs synth', output: CDK8S_SCRATCH_DIR });
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain(`${CDK8S_SCRATCH_DIR}/`);
   });
 
@@ -214,8 +214,8 @@ describe('where synth writes', () => {
 });
 
 /**
- * `npx cdk8s synth` with the committed cdk8s.yaml, in a scratch project: main.ts and node_modules
- * linked, a copy of the config (the app line gets --config-dir and --gitops for it), and a dist/
+ * `npx cdk8s synth` with the committed cdk8s.yaml, in a scratch project: the command launcher
+ * (cli/run.mjs, which builds from and caches in the repository it belongs to) and node_modules linked, a copy of the config (the app line gets --config-dir and --gitops for it), and a dist/
  * that already holds a Helm chart.
  */
 describe.concurrent('npx cdk8s synth', () => {
@@ -232,7 +232,8 @@ describe.concurrent('npx cdk8s synth', () => {
     cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
     cpSync(appFileOf(), appFileOf(configDir));
     cpSync(GITOPS_FILE, join(dir, 'config', 'gitops.yaml'));
-    symlinkSync(join(root, 'main.ts'), join(dir, 'main.ts'));
+    mkdirSync(join(dir, 'cli'));
+    symlinkSync(join(root, 'cli', 'run.mjs'), join(dir, 'cli', 'run.mjs'));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     const cdk8sYaml = readFileSync(join(root, 'cdk8s.yaml'), 'utf8');
     writeFileSync(join(dir, 'cdk8s.yaml'), cdk8sYaml.replace(/^app: .*$/m, '$& --config-dir config/environments --gitops config/gitops.yaml'));

@@ -246,7 +246,7 @@ describe('npm run diff', () => {
     const root = new URL('..', import.meta.url).pathname;
     const error = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'cli/diff.ts', '--dist', dist, '--config-dir', configWith('process', (prod) => prod.replace('size: 20Gi', 'size: 30Gi')), '--env', 'prod'],
+      ['cli/run.mjs', 'diff', '--dist', dist, '--config-dir', configWith('process', (prod) => prod.replace('size: 20Gi', 'size: 30Gi')), '--env', 'prod'],
       { cwd: root },
     ).catch((e: unknown) => e as { code: number; stdout: string });
     expect(error).toMatchObject({ code: 1, stdout: expect.stringContaining('spec.volumeClaimTemplates[0].spec.resources.requests.storage: "20Gi" -> "30Gi"') });

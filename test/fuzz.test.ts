@@ -82,7 +82,7 @@ describe(`generated configs (seed ${SEED})`, () => {
     writeFileSync(join(configDir, 'staging.yaml'), mistake.text);
     const before = fileTree(outdir);
 
-    const result = await run(process.execPath, ['--import', 'tsx', 'main.ts', '--config-dir', configDir], {
+    const result = await run(process.execPath, ['cli/run.mjs', 'synth', '--config-dir', configDir], {
       cwd: root,
       env: { ...process.env, CDK8S_OUTDIR: outdir },
     }).then(
