@@ -102,5 +102,6 @@ describe(`generated configs (seed ${SEED})`, () => {
     const objects = reports.reduce((n, r) => n + r.objects, 0);
     console.info(`fuzz: ${runs} valid configs, ${objects} objects validated and checked (${reports.map((r) => `${r.runs} in ${r.milliseconds} ms`).join(', ')})`);
     expect(runs).toBeGreaterThanOrEqual(VALID_RUNS);
-  }, 120_000);
+    // No own timeout: vitest.config.ts's limit only stops hangs (120 s ran out when the 2 cores were shared with other runs).
+  });
 });
