@@ -1,53 +1,41 @@
 /**
  * Performance benchmark (`npm run bench`). Prints plain-text tables; never asserts timings.
  *
- *   1. Import floor: `node -e "require('cdk8s-plus-27')"`, the least any synth run can cost.
- *   2. In-process: load + render + validate every environment of config/environments/.
- *   3. Scaling: generated configs with 10..100 web services, render + validate per size.
- *   4. Whole CLI: `npx tsx main.ts` and `node --import tsx main.ts`, writing to a temp dir.
- *   5. Helm chart generation, in-process.
- *   6. Config loading: environment files of 25k..100k keys, which must load in linear time.
- *   7. CRD validators in a fresh process: compiled (empty cache) vs loaded from .cache-style standalone code.
+ *   1. The commands as users run them (`node cli/run.mjs <command>`, what the npm scripts run) on
+ *      the default config, beside the floors and the tools they replace, in interleaved rounds so
+ *      that the machine's load falls on all alike: the import floor (`node -e
+ *      "require('cdk8s-plus-27')"`), the serialize-and-write floor (bench/serialize-floor.mjs:
+ *      the same objects serialized and written, byte-identical), npm run synth (every environment
+ *      and the Argo CD objects, into a temp dir), check, diff, synth:helm, Helm's engine rendering
+ *      the chart for each environment (helm, or the tests' stand-in helm-render) and
+ *      `kubectl kustomize` of each environment. Ratios of synth to the floors, against the targets.
+ *   2. Scaling: one generated prod environment of 1..200 web services; synth, check, diff and
+ *      synth:helm each in a fresh process: time, peak RSS, output bytes, and the fitted line.
+ *   3. Config loading: environment files of 25k..100k keys, which must load in linear time.
+ *   4. CRD validators in a fresh process: compiled (empty cache) vs loaded from .cache-style standalone code.
  *
- * The project modules are imported dynamically so the first (cold) run includes loading them.
+ * Wall times are of whole processes (node start-up included); peak RSS from GNU time when
+ * /usr/bin/time is there. BENCH_ROUNDS (default 5) and BENCH_SIZES (default 1,10,50,100,200)
+ * change the work.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { Parser, parseAllDocuments, stringify } from 'yaml';
 import type { ConfigInput } from '../config/schema.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FLOOR_RUNS = 5;
-const IN_PROCESS_RUNS = 7;
-const SCALING_RUNS = 7;
-const SCALING_SIZES = [10, 25, 50, 100];
-const CLI_RUNS = 3;
-const TARGET_RATIO = 1.5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SCALING_SIZES = (process.env.BENCH_SIZES ?? '1,10,50,100,200').split(',').map(Number);
+/** The targets of issue 20: synth of the default config against the floors. */
+const TARGETS = { importFloor: 3.5, serializeFloor: 2 };
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 // ---------------------------------------------------------------------------
 // Timing and statistics helpers.
 // ---------------------------------------------------------------------------
-
-function timeMs(action: () => void): number {
-  const start = performance.now();
-  action();
-  return performance.now() - start;
-}
-
-async function timeMsAsync<T>(action: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const start = performance.now();
-  const result = await action();
-  return { ms: performance.now() - start, result };
-}
-
-/** Runs `action` once to warm up, then `runs` times; returns the timed samples. */
-function sample(runs: number, action: () => void): number[] {
-  action();
-  return Array.from({ length: runs }, () => timeMs(action));
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -56,7 +44,9 @@ function median(values: readonly number[]): number {
 }
 
 const min = (values: readonly number[]): number => Math.min(...values);
-const ms = (value: number): string => `${value.toFixed(1)} ms`;
+const ms = (value: number): string => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
+const mib = (kib: number | undefined): string => (kib === undefined ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`);
+const kb = (bytes: number): string => `${(bytes / 1000).toFixed(0)} kB`;
 
 interface LinearFit {
   slope: number;
@@ -86,10 +76,10 @@ function fitLine(xs: readonly number[], ys: readonly number[]): LinearFit {
 // ---------------------------------------------------------------------------
 
 function printTable(title: string, headers: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
+  const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((row) => (row[col] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, col) => cell.padEnd(widths[col]))
+      .map((cell, col) => (cell ?? '').padEnd(widths[col]))
       .join('  ')
       .trimEnd();
   console.log(`\n${title}`);
@@ -98,60 +88,199 @@ function printTable(title: string, headers: readonly string[], rows: readonly (r
   for (const row of rows) console.log(line(row));
 }
 
+const load = (): string =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} on ${cpus().length} CPUs`;
+
 // ---------------------------------------------------------------------------
 // Child processes.
 // ---------------------------------------------------------------------------
 
-interface CommandTiming {
-  samples: number[];
+interface Run {
+  ms: number;
+  /** Peak resident set size in KiB (GNU time), when measured. */
+  maxRssKiB?: number;
+  stdout: string;
+  /** Why it failed: exit code and the first line of stderr. */
   failure?: string;
 }
 
-/** Wall time of `command args` run `runs` times; stops at the first failure. */
-function timeCommand(command: string, args: readonly string[], runs: number, env: NodeJS.ProcessEnv = process.env): CommandTiming {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const result = spawnSync(command, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
-    const elapsed = performance.now() - start;
-    if (result.status !== 0) {
-      const reason = result.error?.message ?? result.stderr.trim().split('\n')[0] ?? `exit ${result.status}`;
-      return { samples, failure: reason };
+/** Runs `command args` once: wall time, peak RSS, stdout. `ok` tells which exit codes are success (default 0). */
+function runOnce(command: string, args: readonly string[], options: { cwd?: string; ok?: readonly number[] } = {}): Run {
+  const rssFile = join(tmpdir(), `cdk8s-bench-rss-${process.pid}`);
+  const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, [...args]];
+  const start = performance.now();
+  const result = spawnSync(cmd, argv, { cwd: options.cwd ?? PROJECT_ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const elapsed = performance.now() - start;
+  let maxRssKiB: number | undefined;
+  if (GNU_TIME) {
+    const lines = existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n') : [];
+    maxRssKiB = Number(lines[lines.length - 1]) || undefined;
+    rmSync(rssFile, { force: true });
+  }
+  const ok = options.ok ?? [0];
+  if (result.error || result.status === null || !ok.includes(result.status)) {
+    const reason =
+      result.error?.message ??
+      (result.stderr
+        .trim()
+        .split('\n')
+        .find((l) => l.trim()) ||
+        `exit ${result.status}`);
+    return { ms: elapsed, maxRssKiB, stdout: result.stdout ?? '', failure: `exit ${result.status}: ${reason}` };
+  }
+  return { ms: elapsed, maxRssKiB, stdout: result.stdout };
+}
+
+/** Total bytes of the files under `dir`. */
+function treeBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
+const launcher = (command: string, ...args: string[]): [string, string[]] => [process.execPath, ['cli/run.mjs', command, ...args]];
+
+// ---------------------------------------------------------------------------
+// 1. The commands on the default config, beside the floors and the tools they replace.
+// ---------------------------------------------------------------------------
+
+/**
+ * The input of bench/serialize-floor.mjs: the objects of every file of dist/ except the Helm
+ * chart, each file's header line, and the strings that are written double-quoted.
+ */
+function serializeFloorInput(dist: string): { input: object; outputs: string[] } {
+  const files: { path: string; header: string; objects: unknown[] }[] = [];
+  const quoted = new Set<string>();
+  for (const dir of readdirSync(dist).filter((d) => d !== 'helm' && statSync(join(dist, d)).isDirectory())) {
+    for (const name of readdirSync(join(dist, dir)).sort()) {
+      const text = readFileSync(join(dist, dir, name), 'utf8');
+      const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
+      files.push({ path: `${dir}/${name}`, header, objects: parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: -1 })) });
+      for (const token of new Parser().parse(text)) collectQuoted(token, quoted);
     }
-    samples.push(elapsed);
   }
-  return { samples };
+  return { input: { files, quoted: [...quoted] }, outputs: files.map((f) => f.path) };
 }
 
-/** Runs the CLI with CDK8S_OUTDIR in a fresh temp dir, removed afterwards. */
-function timeCli(command: string, args: readonly string[]): CommandTiming {
-  const outDir = mkdtempSync(join(tmpdir(), 'cdk8s-bench-'));
+/** Double-quoted one-line scalars of a CST token (keys and values). */
+function collectQuoted(token: unknown, out: Set<string>): void {
+  if (Array.isArray(token)) {
+    for (const t of token) collectQuoted(t, out);
+    return;
+  }
+  if (typeof token !== 'object' || token === null) return;
+  const t = token as { type?: string; source?: string };
+  if (t.type === 'double-quoted-scalar' && typeof t.source === 'string' && !t.source.includes('\n')) out.add(JSON.parse(t.source) as string);
+  for (const value of Object.values(token)) if (typeof value === 'object') collectQuoted(value, out);
+}
+
+/** helm (on PATH) or the tests' stand-in helm-render (built from Debian's Go packages), or undefined. */
+function helmEngine(): { name: string; path: string } | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return { name: 'helm', path: onPath };
+  const built = spawnSync('bash', ['test/helm/build-renderer.sh'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  const path = built.stdout.trim().split('\n').pop();
+  return built.status === 0 && path ? { name: 'helm-render', path } : undefined;
+}
+
+interface Contender {
+  readonly label: string;
+  /** One or more processes, run one after another; their times add up, the largest RSS counts. */
+  readonly processes: readonly [string, string[]][];
+  readonly ok?: readonly number[];
+}
+
+function benchCommands(): void {
+  const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-bench-cli-'));
   try {
-    return timeCommand(command, args, CLI_RUNS, { ...process.env, CDK8S_OUTDIR: outDir });
+    const dist = join(PROJECT_ROOT, 'dist');
+    const environments = readdirSync(join(PROJECT_ROOT, 'config', 'environments'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
+    const { input, outputs } = serializeFloorInput(dist);
+    const inputFile = join(scratch, 'objects.json');
+    writeFileSync(inputFile, JSON.stringify(input));
+    const build = runOnce(...launcher('--build'));
+    if (build.failure) throw new Error(`node cli/run.mjs --build failed: ${build.failure}`);
+
+    const engine = helmEngine();
+    const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+    const chart = join(dist, 'helm', 'webapp');
+    const contenders: Contender[] = [
+      { label: 'import floor: node -e "require(\'cdk8s-plus-27\')"', processes: [[process.execPath, ['-e', "require('cdk8s-plus-27')"]]] },
+      { label: 'serialize-and-write floor (bench/serialize-floor.mjs)', processes: [[process.execPath, ['bench/serialize-floor.mjs', inputFile, join(scratch, 'floor')]]] },
+      { label: 'npm run synth (all environments + Argo CD)', processes: [launcher('synth', '--outdir', join(scratch, 'synth'))] },
+      // What `npm run synth` ran before the prebuilt commands (issue 20), for comparison.
+      { label: 'before: node --import tsx main.ts (TypeScript at every start)', processes: [[process.execPath, ['--import', 'tsx', 'main.ts', '--outdir', join(scratch, 'tsx')]]] },
+      { label: 'npm run check', processes: [launcher('check')] },
+      { label: 'npm run diff', processes: [launcher('diff')] },
+      { label: 'npm run synth:helm', processes: [launcher('synth:helm', '--outdir', join(scratch, 'helm'))] },
+      ...(engine && existsSync(chart)
+        ? [
+            {
+              label: `${engine.name} template, ${environments.length} environments (${environments.length} processes)`,
+              processes: environments.map((env): [string, string[]] => [
+                engine.path,
+                ['template', `webapp-${env}`, chart, '--namespace', 'default', '-f', join(chart, `values-${env}.yaml`), '--kube-version', 'v1.27.0'],
+              ]),
+            },
+          ]
+        : []),
+      ...(kubectl
+        ? [
+            {
+              label: `kubectl kustomize, ${environments.length} environments (${environments.length} processes)`,
+              processes: environments.map((env): [string, string[]] => [kubectl, ['kustomize', join(dist, env)]]),
+            },
+          ]
+        : []),
+    ];
+    const samples: { ms: number[]; rss: number[]; failure?: string }[] = contenders.map(() => ({ ms: [], rss: [] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        const sample = samples[i];
+        if (sample.failure) continue;
+        let total = 0;
+        let rss = 0;
+        for (const [command, args] of contender.processes) {
+          const run = runOnce(command, args, { ok: contender.ok });
+          if (run.failure) sample.failure = run.failure;
+          total += run.ms;
+          rss = Math.max(rss, run.maxRssKiB ?? 0);
+        }
+        sample.ms.push(total);
+        if (rss) sample.rss.push(rss);
+      }
+    }
+    const [importFloor, serializeFloor, synth] = samples.map((s) => median(s.ms));
+    printTable(
+      `1. The commands on the default config (${environments.join(', ')}), ${ROUNDS} interleaved rounds; ${load()} at the start`,
+      ['process', 'median', 'min', 'peak RSS', 'vs synth', 'vs import floor'],
+      contenders.map((c, i) => {
+        const s = samples[i];
+        if (s.failure) return [c.label, 'FAILED', s.failure];
+        const m = median(s.ms);
+        return [c.label, ms(m), ms(min(s.ms)), mib(s.rss.length ? median(s.rss) : undefined), `${(m / synth).toFixed(2)}x`, `${(m / importFloor).toFixed(2)}x`];
+      }),
+    );
+    const identical = outputs.every((path) => readFileSync(join(scratch, 'floor', path), 'utf8') === readFileSync(join(dist, path), 'utf8'));
+    console.log(`serialize-and-write floor output byte-identical to dist/: ${identical ? 'yes' : 'NO'} (${outputs.length} files)`);
+    const verdict = (ratio: number, target: number) => `${ratio.toFixed(2)}x (target <= ${target}x: ${ratio <= target ? 'met' : 'NOT met'})`;
+    console.log(`npm run synth vs import floor: ${verdict(synth / importFloor, TARGETS.importFloor)}`);
+    console.log(`npm run synth vs serialize-and-write floor: ${verdict(synth / serializeFloor, TARGETS.serializeFloor)}`);
+    if (!engine) console.log('Helm engine: not measured (no helm on PATH and helm-render could not be built)');
+    if (!kubectl) console.log('kubectl kustomize: not measured (no kubectl on PATH)');
   } finally {
-    rmSync(outDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 // ---------------------------------------------------------------------------
-// The project's pipeline, loaded on demand.
-// ---------------------------------------------------------------------------
-
-type Pipeline = Awaited<ReturnType<typeof importPipeline>>;
-
-async function importPipeline() {
-  const [load, render, validate] = await Promise.all([import('../config/load.js'), import('../charts/render.js'), import('../core/validate/rendered.js')]);
-  return { ...load, ...render, ...validate };
-}
-
-/** What `main.ts` does before writing: load, render and validate every environment. */
-function synthesizeAll(pipeline: Pipeline): void {
-  const loaded = pipeline.listEnvironments().map((name) => pipeline.loadEnvironment(name));
-  pipeline.validateRendered(loaded.map(({ name, config }) => pipeline.renderEnvironment(name, config)));
-}
-
-// ---------------------------------------------------------------------------
-// Generated configurations.
+// 2. Scaling with the number of web services.
 // ---------------------------------------------------------------------------
 
 type ServiceInput = NonNullable<ConfigInput['services']>[string];
@@ -181,106 +310,116 @@ function generatedConfigYaml(count: number): string {
   return stringify({ tier: 'prod', namespace: 'webapp-generated', services });
 }
 
-// ---------------------------------------------------------------------------
-// The benchmark sections.
-// ---------------------------------------------------------------------------
-
-function benchImportFloor(): number {
-  const { samples, failure } = timeCommand(process.execPath, ['-e', "require('cdk8s-plus-27')"], FLOOR_RUNS);
-  if (failure) throw new Error(`import floor command failed: ${failure}`);
-  printTable(`1. Import floor: node -e "require('cdk8s-plus-27')" (${FLOOR_RUNS} runs)`, ['median', 'min'], [[ms(median(samples)), ms(min(samples))]]);
-  return median(samples);
-}
-
-async function benchInProcess(floorMs: number): Promise<Pipeline> {
-  const { ms: importMs, result: loadedPipeline } = await timeMsAsync(importPipeline);
-  const coldRunMs = timeMs(() => synthesizeAll(loadedPipeline));
-  const warm = Array.from({ length: IN_PROCESS_RUNS }, () => timeMs(() => synthesizeAll(loadedPipeline)));
-  const environments = loadedPipeline.listEnvironments();
-  const coldTotal = importMs + coldRunMs;
-  const ratio = (value: number) => `${(value / floorMs).toFixed(2)}x`;
-  printTable(
-    `2. In-process load+render+validate, all environments (${environments.join(', ')}); warm = ${IN_PROCESS_RUNS} runs after the cold one`,
-    ['run', 'time', 'vs import floor'],
-    [
-      ['cold: import project modules', ms(importMs), ratio(importMs)],
-      ['cold: first run (validators compiled)', ms(coldRunMs), ratio(coldRunMs)],
-      ['cold: total', ms(coldTotal), ratio(coldTotal)],
-      ['warm: median', ms(median(warm)), ratio(median(warm))],
-      ['warm: min', ms(min(warm)), ratio(min(warm))],
-    ],
-  );
-  const verdict = (value: number) => (value / floorMs < TARGET_RATIO ? 'met' : 'NOT met');
-  console.log(`target "< ${TARGET_RATIO}x import floor in-process": warm median ${verdict(median(warm))}, cold total ${verdict(coldTotal)}`);
-  return loadedPipeline;
-}
-
-interface ScalingResult {
+interface ScaleRow {
   count: number;
-  parseMs: number;
-  medianMs: number;
-  minMs: number;
+  command: string;
+  run: Run;
+  bytes: number;
 }
 
-/** Parses the generated config of `count` services, then times render+validate of it. */
-function measureScaling(pipeline: Pipeline, count: number): ScalingResult {
-  const yamlText = generatedConfigYaml(count);
-  const parseMs = median(sample(SCALING_RUNS, () => pipeline.parseConfig(yamlText, '<generated>')));
-  const config = pipeline.parseConfig(yamlText, '<generated>');
-  const samples = sample(SCALING_RUNS, () => pipeline.validateRendered([pipeline.renderEnvironment('generated', config)]));
-  return { count, parseMs, medianMs: median(samples), minMs: min(samples) };
-}
-
-function describeLinearity(label: string, results: readonly ScalingResult[], pick: (r: ScalingResult) => number): string {
-  const fit = fitLine(
-    results.map((r) => r.count),
-    results.map(pick),
-  );
-  const [first, last] = [results[0], results[results.length - 1]];
-  const growth = pick(last) / last.count / (pick(first) / first.count);
-  return (
-    `linearity (${label}): fit ${fit.slope.toFixed(2)} ms/service ${fit.intercept < 0 ? '-' : '+'} ${Math.abs(fit.intercept).toFixed(1)} ms, ` +
-    `R^2 = ${fit.rSquared.toFixed(3)}; per-service cost at ${last.count} vs ${first.count}: ${growth.toFixed(2)}x`
-  );
-}
-
-function benchScaling(pipeline: Pipeline): void {
-  const results = SCALING_SIZES.map((count) => measureScaling(pipeline, count));
+function benchScaling(): void {
+  const rows: ScaleRow[] = [];
+  const failed = new Set<string>();
+  for (const count of SCALING_SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), `cdk8s-bench-scale-${count}-`));
+    try {
+      const configDir = join(dir, 'environments');
+      const out = join(dir, 'dist');
+      const helm = join(dir, 'helm');
+      spawnSync('mkdir', ['-p', configDir]);
+      writeFileSync(join(configDir, 'generated.yaml'), generatedConfigYaml(count));
+      const commands: [string, [string, string[]], () => number, number[]?][] = [
+        ['synth', launcher('synth', '--config-dir', configDir, '--outdir', out), () => treeBytes(out)],
+        ['check', launcher('check', '--config-dir', configDir), () => -1],
+        ['diff', launcher('diff', '--config-dir', configDir, '--dist', out), () => -1, [0, 1]],
+        ['synth:helm', launcher('synth:helm', '--config-dir', configDir, '--outdir', helm), () => treeBytes(helm)],
+      ];
+      for (const [command, [cmd, args], bytes, ok] of commands) {
+        if (failed.has(command)) continue;
+        const run = runOnce(cmd, args, { ok });
+        if (run.failure) failed.add(command);
+        rows.push({ count, command, run, bytes: bytes() < 0 ? Buffer.byteLength(run.stdout) : bytes() });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   printTable(
-    `3. Generated configs: parseConfig, then render+validate (${SCALING_RUNS} runs after a warm-up)`,
-    ['services', 'parseConfig (median)', 'render+validate median', 'min', 'per service (median)'],
-    results.map((r) => [String(r.count), ms(r.parseMs), ms(r.medianMs), ms(r.minMs), ms(r.medianMs / r.count)]),
+    `2. Scaling: one generated prod environment of N web services, each command once in a fresh process (${load()} at the end)`,
+    ['command', 'services', 'time', 'peak RSS', 'output', 'per service'],
+    rows.map((r) =>
+      r.run.failure
+        ? [r.command, String(r.count), 'FAILED', r.run.failure.slice(0, 160)]
+        : [r.command, String(r.count), ms(r.run.ms), mib(r.run.maxRssKiB), kb(r.bytes), ms(r.run.ms / r.count)],
+    ),
   );
-  console.log(describeLinearity('medians', results, (r) => r.medianMs));
-  console.log(describeLinearity('mins, less sensitive to load', results, (r) => r.minMs));
+  console.log('output: bytes written (synth: the environment and Argo CD directories; synth:helm: the chart), printed (check, diff)');
+  for (const command of ['synth', 'check', 'diff', 'synth:helm']) {
+    const ok = rows.filter((r) => r.command === command && !r.run.failure);
+    if (ok.length < 2) {
+      console.log(
+        `${command}: ${ok.length ? 'too few sizes' : 'no size'} succeeded for a fit${failed.has(command) ? ` (failed from ${rows.find((r) => r.command === command && r.run.failure)?.count} services on)` : ''}`,
+      );
+      continue;
+    }
+    const xs = ok.map((r) => r.count);
+    const time = fitLine(
+      xs,
+      ok.map((r) => r.run.ms),
+    );
+    const rss = ok.every((r) => r.run.maxRssKiB)
+      ? fitLine(
+          xs,
+          ok.map((r) => (r.run.maxRssKiB ?? 0) / 1024),
+        )
+      : undefined;
+    const bytes = fitLine(
+      xs,
+      ok.map((r) => r.bytes),
+    );
+    console.log(
+      `${command}: time ${time.intercept.toFixed(0)} ms + ${time.slope.toFixed(1)} ms/service (R^2 ${time.rSquared.toFixed(3)})` +
+        (rss ? `; peak RSS ${rss.intercept.toFixed(0)} MiB + ${rss.slope.toFixed(2)} MiB/service (R^2 ${rss.rSquared.toFixed(3)})` : '') +
+        `; output ${(bytes.slope / 1000).toFixed(1)} kB/service` +
+        (failed.has(command) ? `; FAILED from ${rows.find((r) => r.command === command && r.run.failure)?.count} services on` : ''),
+    );
+  }
 }
 
-function benchCli(): void {
-  const variants: [string, string, string[]][] = [
-    ['npx tsx main.ts', 'npx', ['tsx', 'main.ts']],
-    ['node --import tsx main.ts', process.execPath, ['--import', 'tsx', 'main.ts']],
-  ];
-  const rows = variants.map(([label, command, args]) => {
-    const { samples, failure } = timeCli(command, args);
-    if (failure) return [label, 'failed', failure];
-    return [label, ms(median(samples)), ms(min(samples))];
-  });
-  printTable(`4. Whole CLI, all environments, CDK8S_OUTDIR = temp dir (${CLI_RUNS} runs)`, ['command', 'median', 'min'], rows);
+// ---------------------------------------------------------------------------
+// 3 and 4: config loading and the CRD validator cache, in-process and in a fresh process.
+// ---------------------------------------------------------------------------
+
+type Pipeline = Awaited<ReturnType<typeof importPipeline>>;
+
+async function importPipeline() {
+  return import('../config/load.js');
 }
 
-/** `npm run synth:helm` in-process: variant renderings (two per config), merge and template writing. */
-async function benchHelm(pipeline: Pipeline): Promise<void> {
-  const { buildHelmChart } = await import('../helm/chart.js');
-  const environments = pipeline.listEnvironments().map((name) => pipeline.loadEnvironment(name));
-  let variants = 0;
-  const samples = sample(3, () => {
-    variants = buildHelmChart(environments).variants;
+interface CommandTiming {
+  samples: number[];
+  failure?: string;
+}
+
+/** Wall time of `command args` run `runs` times; stops at the first failure. */
+function timeCommand(command: string, args: readonly string[], runs: number): CommandTiming {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = runOnce(command, args);
+    if (run.failure) return { samples, failure: run.failure };
+    samples.push(run.ms);
+  }
+  return { samples };
+}
+
+/** Runs `action` once to warm up, then `runs` times; returns the timed samples. */
+function sample(runs: number, action: () => void): number[] {
+  action();
+  return Array.from({ length: runs }, () => {
+    const start = performance.now();
+    action();
+    return performance.now() - start;
   });
-  printTable(
-    '5. Helm chart generation, in-process (3 runs)',
-    ['configs merged', 'median', 'min', 'per config'],
-    [[String(variants), ms(median(samples)), ms(min(samples)), ms(median(samples) / variants)]],
-  );
 }
 
 const LOADING_SIZES = [25_000, 50_000, 100_000];
@@ -315,7 +454,7 @@ function benchLoading(pipeline: Pipeline): void {
       return { keys, kib: text.length / 1024, median: median(samples), min: min(samples) };
     });
     printTable(
-      `6. loadEnvironment of a file with N unknown top-level keys (ends in a ConfigError; ${LOADING_RUNS} runs after a warm-up)`,
+      `3. loadEnvironment of a file with N unknown top-level keys (ends in a ConfigError; ${LOADING_RUNS} runs after a warm-up)`,
       ['keys', 'file size', 'median', 'min', 'per 1000 keys (median)'],
       results.map((r) => [String(r.keys), `${r.kib.toFixed(0)} KiB`, ms(r.median), ms(r.min), ms((r.median / r.keys) * 1000)]),
     );
@@ -369,7 +508,7 @@ function benchCrdCache(): void {
     const baseline = node(`await import('./core/validate/index.ts');`, CRD_RUNS);
     const row = (label: string, t: CommandTiming) => (t.failure ? [label, 'failed', t.failure] : [label, ms(median(t.samples)), ms(min(t.samples))]);
     printTable(
-      `7. Validators of ${SYNTHESIZED_CRD_KINDS.map(([, kind]) => kind).join(', ')} in a fresh process (${CRD_RUNS} runs)`,
+      `4. Validators of ${SYNTHESIZED_CRD_KINDS.map(([, kind]) => kind).join(', ')} in a fresh process (${CRD_RUNS} runs)`,
       ['process', 'median', 'min'],
       [row('import only (baseline)', baseline), row('cold cache: parse + compile + write', cold), row('warm cache: load standalone code', warm)],
     );
@@ -380,14 +519,12 @@ function benchCrdCache(): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const floorMs = benchImportFloor();
-  const pipeline = await benchInProcess(floorMs);
-  benchScaling(pipeline);
-  benchCli();
-  await benchHelm(pipeline);
-  benchLoading(pipeline);
+  console.log(`npm run bench: node ${process.version}, ${load()}`);
+  benchCommands();
+  benchScaling();
+  benchLoading(await importPipeline());
   benchCrdCache();
-  console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`);
+  console.log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(1)} s; ${load()}`);
 }
 
 await main();

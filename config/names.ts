@@ -29,6 +29,8 @@ export const names = {
   headless: (workload: string) => `${workload}-headless`,
   volumeClaim: (workload: string, volume: string) => `${workload}-${volume}`,
   tlsSecret: (app: string) => `${app}-tls`,
+  /** The environment's PrometheusRule (each measured web service has its own, named after it). */
+  environmentAlerts: (app: string) => `${app}-alerts`,
   /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */
   track: (service: string, track: ReleaseTrack) => `${service}-${track}`,
   /**

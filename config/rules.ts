@@ -597,6 +597,21 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
       }
     }
   }
+
+  // PrometheusRules: the environment's <app.name>-alerts and one per measured web service, named after it
+  // (a canary's, <service>-canary, cannot end in -alerts).
+  if (config.monitoring.enabled && config.monitoring.alerts.enabled) {
+    const environmentRule = names.environmentAlerts(config.app.name);
+    const service = config.services[environmentRule];
+    if (service?.enabled && service.metrics.enabled) {
+      problems.push(
+        error(
+          ['services', environmentRule],
+          `the PrometheusRule of its alerts would be named "${environmentRule}", the name of the environment's PrometheusRule (<app.name>-alerts); rename the service or choose another app.name`,
+        ),
+      );
+    }
+  }
   return problems;
 }
 

@@ -38,18 +38,36 @@ export function measuredServices(config: Config, namespace: string): HttpScope[]
 
 const percent = (share: number) => `${+(share * 100).toFixed(4)}%`;
 
-export function environmentAlertGroups(config: Config, namespace: string): RuleGroup[] {
-  const a = config.monitoring.alerts;
-  const alert = (name: string, severity: Severity, expr: string, holdFor: string, labels: Record<string, string>, summary: string, description: string): AlertRule => ({
+type Alerts = Config['monitoring']['alerts'];
+
+/** An alert of `namespace`, with its severity and namespace labels and its runbook. */
+const alertOf =
+  (a: Alerts, namespace: string) =>
+  (name: string, severity: Severity, expr: string, holdFor: string, labels: Record<string, string>, summary: string, description: string): AlertRule => ({
     alert: name,
     expr,
     for: holdFor,
     labels: { severity, namespace, ...labels },
     annotations: { summary, description, runbook_url: runbookUrl(a.runbookBaseUrl, name) },
   });
-  const ns = selector([['namespace', '=', namespace]]);
 
-  const webServices = measuredServices(config, namespace).flatMap((s) => [
+/**
+ * Every alert group of an environment: one per measured web service (webServiceAlertGroup), then
+ * those of the namespace (namespaceAlertGroups).
+ */
+export function environmentAlertGroups(config: Config, namespace: string): RuleGroup[] {
+  return [...measuredServices(config, namespace).map((s) => webServiceAlertGroup(config, s)), ...namespaceAlertGroups(config, namespace)];
+}
+
+/**
+ * The KPI alerts of one web service, `<namespace>.web-services.<service>`: a group (and a
+ * PrometheusRule) per service, so that no object grows with the number of services.
+ */
+export function webServiceAlertGroup(config: Config, s: HttpScope): RuleGroup {
+  const a = config.monitoring.alerts;
+  const alert = alertOf(a, s.namespace);
+  const namespace = s.namespace;
+  const rules = [
     alert(
       'WebServiceHighErrorRate',
       'critical',
@@ -77,7 +95,15 @@ export function environmentAlertGroups(config: Config, namespace: string): RuleG
       `${s.service} has no running target`,
       `Prometheus has not scraped any pod of ${s.service} in ${namespace} successfully for ${a.serviceDown.for}: the service is down, or its ServiceMonitor is not selected.`,
     ),
-  ]);
+  ];
+  return { name: `${namespace}.web-services.${s.service}`, rules };
+}
+
+/** The alerts of the namespace as a whole: its pods, autoscalers and volumes, and the datastore exporters. */
+export function namespaceAlertGroups(config: Config, namespace: string): RuleGroup[] {
+  const a = config.monitoring.alerts;
+  const alert = alertOf(a, namespace);
+  const ns = selector([['namespace', '=', namespace]]);
 
   const workloads = [
     alert(
@@ -154,7 +180,6 @@ export function environmentAlertGroups(config: Config, namespace: string): RuleG
     ]);
 
   return [
-    { name: `${namespace}.web-services`, rules: webServices },
     { name: `${namespace}.workloads`, rules: workloads },
     { name: `${namespace}.datastores`, rules: exporters },
   ].filter((group) => group.rules.length > 0);

@@ -1,71 +1,125 @@
 /**
  * The Grafana dashboards of one environment: application overview (the KPIs and saturation of
- * the web services), canary vs stable (per track, one row per service), and infrastructure
- * (namespace resources, volumes, MongoDB, Redis). Every query uses the PromQL of ./promql.ts,
- * so the dashboards show exactly what the alerts evaluate.
+ * the web services), one canary vs stable dashboard per measured web service (per track), and
+ * infrastructure (namespace resources, volumes, MongoDB, Redis). Every query uses the PromQL of
+ * ./promql.ts, so the dashboards show exactly what the alerts evaluate.
+ *
+ * No dashboard grows with the number of services, so each ConfigMap stays far below the API
+ * server's limits (core/validate/limits.ts) at any scale: the overview has one query per panel for
+ * all services (per service by `sum by (service)`, one more only for services whose metrics are
+ * named differently), and the canary dashboards are one per service, as the Grafana sidecar
+ * (kube-prometheus-stack) loads any number of labelled ConfigMaps, one file each, and each
+ * service's rollback thresholds and metric names are its own (a `$service` variable could not
+ * carry them). Every dashboard links to the others of its environment (by its tags).
  */
+import { createHash } from 'node:crypto';
 import type { EnvironmentContext } from '../config/context.js';
 import { buildDashboard, row, stat, timeseries, type DashboardModel, type PanelSpec, type Query } from './grafana.js';
 import { measuredServices } from './alerts.js';
-import { errorRatio, latencyQuantile, podsOf, requestRate, selector, sumBy, type HttpScope, type Matcher } from './promql.js';
+import {
+  errorRatio,
+  latencyQuantile,
+  podsOf,
+  requestRate,
+  selector,
+  servicesErrorRatio,
+  servicesLatencyQuantile,
+  servicesRequestRate,
+  sumBy,
+  type HttpMetrics,
+  type HttpScope,
+  type Matcher,
+  type ServicesScope,
+} from './promql.js';
 import { names } from '../config/names.js';
 
 const W = '$__rate_interval';
 
 export interface EnvironmentDashboard {
-  /** Short name, e.g. "overview": part of the ConfigMap name and of the uid. */
+  /** Short name, e.g. "overview" or "canary-backend": part of the ConfigMap name and of the uid. */
   readonly slug: string;
   readonly model: DashboardModel;
 }
 
+const MAX_UID = 40;
+
+/** `<instance>-<slug>`, or when that is longer than Grafana's 40 characters, its start and a digest of it (unique either way). */
+export function dashboardUid(instance: string, slug: string): string {
+  const uid = `${instance}-${slug}`;
+  return uid.length <= MAX_UID ? uid : `${uid.slice(0, MAX_UID - 9)}-${createHash('sha256').update(uid).digest('hex').slice(0, 8)}`;
+}
+
 export function environmentDashboards(env: EnvironmentContext): EnvironmentDashboard[] {
+  const tags = [env.config.app.name, env.name, 'cdk8s-platform'];
   const spec = (slug: string, title: string, description: string, panels: PanelSpec[]): EnvironmentDashboard => ({
     slug,
-    model: buildDashboard({
-      uid: `${env.labels.instance}-${slug}`.slice(0, 40),
-      title: `${title} (${env.labels.instance})`,
-      description,
-      tags: [env.config.app.name, env.name, 'cdk8s-platform'],
-      panels,
-    }),
+    model: buildDashboard({ uid: dashboardUid(env.labels.instance, slug), title: `${title} (${env.labels.instance})`, description, tags, links: tags.slice(0, 2), panels }),
   });
   const dashboards = [
     spec('overview', 'Application overview', 'Requests, errors, latency and saturation of the web services.', applicationOverview(env)),
-    spec('canary', 'Canary vs stable', "Each web service's canary track against its stable track.", canaryVsStable(env)),
+    // One per web service that exposes metrics: without one there is no canary to compare.
+    ...measuredServices(env.config, env.namespace).map((s) =>
+      spec(`canary-${s.service}`, `Canary vs stable: ${s.service}`, `The canary track of ${s.service} against its stable track.`, canaryVsStable(env, s)),
+    ),
     spec('infrastructure', 'Infrastructure', 'Namespace resources, volumes and datastores.', infrastructure(env)),
   ];
-  // Without a web service that exposes metrics there is no canary to compare.
   return dashboards.filter((d) => d.model.panels.length > 0);
 }
 
-/** One query per measured service, labelled with the service name (and `legend`'s suffix). */
-const perService = (services: HttpScope[], expr: (s: HttpScope) => string, legend: (s: HttpScope) => string = () => ''): Query[] =>
-  services.map((s) => ({ expr: expr(s), legend: `${s.service}${legend(s)}` }));
+/**
+ * The measured services grouped by their metric names and status label: one query per group
+ * serves all of its services. A group names its services only when another group counts
+ * requests in the same metric (its series must not be counted twice).
+ */
+function metricGroups(namespace: string, services: readonly HttpScope[]): ServicesScope[] {
+  const groups = new Map<string, { metrics: HttpMetrics; services: string[] }>();
+  for (const s of services) {
+    const { requestsMetric, durationMetric, statusLabel } = s.metrics;
+    const key = JSON.stringify([requestsMetric, durationMetric, statusLabel]);
+    const group = groups.get(key) ?? { metrics: { requestsMetric, durationMetric, statusLabel }, services: [] };
+    group.services.push(s.service);
+    groups.set(key, group);
+  }
+  const all = [...groups.values()];
+  const shared = (g: { metrics: HttpMetrics }) =>
+    all.some((other) => other !== g && (other.metrics.requestsMetric === g.metrics.requestsMetric || other.metrics.durationMetric === g.metrics.durationMetric));
+  return all.map((g) => ({ namespace, metrics: g.metrics, ...(shared(g) && { services: g.services }) }));
+}
+
+/** One query per group of services, each series labelled with its service (and `legend`'s suffix). */
+const perService = (groups: readonly ServicesScope[], expr: (s: ServicesScope) => string): Query[] => groups.map((g) => ({ expr: expr(g), legend: '{{service}}' }));
 
 function applicationOverview(env: EnvironmentContext): PanelSpec[] {
   const { namespace, config } = env;
-  const services = measuredServices(config, namespace);
+  const services = metricGroups(namespace, measuredServices(config, namespace));
   const alerts = config.monitoring.alerts;
-  const workloads = [...Object.entries(config.services), ...Object.entries(config.workers)].filter(([, w]) => w.enabled).map(([name]) => name);
+  // The containers of the workloads' pods, however many workloads there are: Deployments own
+  // their pods through ReplicaSets; the datastores are StatefulSets, the replica-set init a Job.
   const containers: Matcher[] = [
     ['namespace', '=', namespace],
-    ['container', '=~', workloads.join('|')],
+    ['container', '!=', ''],
+    ['container', '!=', 'POD'],
   ];
-  const cpu = sumBy(['pod'], `rate(container_cpu_usage_seconds_total${selector(containers)}[${W}])`);
-  const memory = sumBy(['pod'], `container_memory_working_set_bytes${selector(containers)}`);
-  const limit = (resource: string) => sumBy(['pod'], `kube_pod_container_resource_limits${selector([...containers, ['resource', '=', resource]])}`);
+  const ofWorkloads = (expr: string) =>
+    `${expr} * on (namespace, pod) group_left () max by (namespace, pod) (kube_pod_owner${selector([
+      ['namespace', '=', namespace],
+      ['owner_kind', '=', 'ReplicaSet'],
+    ])})`;
+  const cpu = sumBy(['pod'], ofWorkloads(`rate(container_cpu_usage_seconds_total${selector(containers)}[${W}])`));
+  const memory = sumBy(['pod'], ofWorkloads(`container_memory_working_set_bytes${selector(containers)}`));
+  const limit = (resource: string) => sumBy(['pod'], ofWorkloads(`kube_pod_container_resource_limits${selector([...containers, ['resource', '=', resource]])}`));
 
   const kpis: PanelSpec[] = services.length
     ? [
         row('Traffic and errors'),
         timeseries(
           'Request rate',
-          perService(services, (s) => requestRate(s, W)),
+          perService(services, (s) => servicesRequestRate(s, W)),
           { unit: 'reqps', min: 0 },
         ),
         timeseries(
           'Error rate (5xx)',
-          perService(services, (s) => errorRatio(s, W)),
+          perService(services, (s) => servicesErrorRatio(s, W)),
           {
             unit: 'percentunit',
             min: 0,
@@ -75,7 +129,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
         ),
         stat(
           'Availability over the time range',
-          perService(services, (s) => `1 - (${errorRatio(s, '$__range')})`),
+          perService(services, (s) => `1 - (${servicesErrorRatio(s, '$__range')})`),
           {
             unit: 'percentunit',
             baseColor: 'red',
@@ -84,11 +138,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
         ),
         timeseries(
           'Responses by status',
-          perService(
-            services,
-            (s) => requestRate(s, W, [s.metrics.statusLabel]),
-            (s) => ` {{${s.metrics.statusLabel}}}`,
-          ),
+          services.map((s) => ({ expr: servicesRequestRate(s, W, [s.metrics.statusLabel]), legend: `{{service}} {{${s.metrics.statusLabel}}}` })),
           {
             unit: 'reqps',
             min: 0,
@@ -99,12 +149,12 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
         row('Latency'),
         timeseries(
           'p50 latency',
-          perService(services, (s) => latencyQuantile(0.5, s, W)),
+          perService(services, (s) => servicesLatencyQuantile(0.5, s, W)),
           { unit: 's', min: 0 },
         ),
         timeseries(
           'p95 latency',
-          perService(services, (s) => latencyQuantile(0.95, s, W)),
+          perService(services, (s) => servicesLatencyQuantile(0.95, s, W)),
           {
             unit: 's',
             min: 0,
@@ -114,7 +164,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
         ),
         timeseries(
           'p99 latency',
-          perService(services, (s) => latencyQuantile(0.99, s, W)),
+          perService(services, (s) => servicesLatencyQuantile(0.99, s, W)),
           { unit: 's', min: 0 },
         ),
       ]
@@ -128,11 +178,15 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
     timeseries('Memory by pod', [{ expr: memory, legend: '{{pod}}' }], { unit: 'bytes', min: 0, width: 12 }),
     usedOfLimit('Memory used of limit', `${memory} / ${limit('memory')}`, 'At 100% the container is OOM-killed.'),
     row('Pods'),
-    timeseries('Container restarts (1h)', [{ expr: sumBy(['pod'], `increase(kube_pod_container_status_restarts_total${selector(containers)}[1h])`), legend: '{{pod}}' }], {
-      unit: 'short',
-      min: 0,
-      width: 12,
-    }),
+    timeseries(
+      'Container restarts (1h)',
+      [{ expr: sumBy(['pod'], ofWorkloads(`increase(kube_pod_container_status_restarts_total${selector(containers)}[1h])`)), legend: '{{pod}}' }],
+      {
+        unit: 'short',
+        min: 0,
+        width: 12,
+      },
+    ),
     timeseries(
       'Available replicas',
       [
@@ -147,57 +201,55 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
   ];
 }
 
-function canaryVsStable(env: EnvironmentContext): PanelSpec[] {
+function canaryVsStable(env: EnvironmentContext, s: HttpScope): PanelSpec[] {
   const { namespace, config } = env;
-  return measuredServices(config, namespace).flatMap((s): PanelSpec[] => {
-    const a = config.services[s.service].canary.analysis;
-    const track = (t: 'stable' | 'canary') => ({ ...s, track: t });
-    const byTrack = (expr: string): Query[] => [{ expr, legend: '{{track}}' }];
-    const perTrack = (expr: (deployment: string) => string): Query[] => [
-      { expr: expr(s.service), legend: 'stable' },
-      { expr: expr(names.track(s.service, 'canary')), legend: 'canary' },
-    ];
-    const ready = (deployment: string) => `sum(kube_pod_status_ready${selector([...podsOf(deployment, namespace), ['condition', '=', 'true']])})`;
-    return [
-      row(`${s.service}: canary vs stable`),
-      timeseries('Canary share of requests', [{ expr: `${requestRate(track('canary'), W)} / ${requestRate(s, W)}`, legend: 'canary' }], { unit: 'percentunit', min: 0, max: 1 }),
-      timeseries('Request rate', byTrack(requestRate(s, W, ['track'])), { unit: 'reqps', min: 0 }),
-      timeseries('Error rate (5xx)', byTrack(errorRatio(s, W, ['track'])), {
-        unit: 'percentunit',
-        min: 0,
-        description: `Rollback above ${a.maxErrorRate * 100}% for the canary.`,
-        thresholds: [{ value: a.maxErrorRate, color: 'red' }],
-      }),
-      timeseries('Canary error rate above stable', [{ expr: `(${errorRatio(track('canary'), W)}) - (${errorRatio(track('stable'), W)})`, legend: 'canary - stable' }], {
-        unit: 'percentunit',
-        description: `Rollback above ${a.maxErrorRateIncrease * 100} percentage points.`,
-        thresholds: [{ value: a.maxErrorRateIncrease, color: 'red' }],
-      }),
-      timeseries('p50 latency', byTrack(latencyQuantile(0.5, s, W, ['track'])), { unit: 's', min: 0 }),
-      timeseries('p95 latency', byTrack(latencyQuantile(0.95, s, W, ['track'])), {
-        unit: 's',
-        min: 0,
-        thresholds: [{ value: a.maxP95LatencySeconds, color: 'red' }],
-      }),
-      timeseries('Canary p95 / stable p95', [{ expr: `(${latencyQuantile(0.95, track('canary'), W)}) / (${latencyQuantile(0.95, track('stable'), W)})`, legend: 'ratio' }], {
-        unit: 'none',
-        min: 0,
-        description: `Rollback above ${a.maxLatencyRatio}x.`,
-        thresholds: [{ value: a.maxLatencyRatio, color: 'red' }],
-      }),
-      timeseries(
-        'CPU (cores)',
-        perTrack((d) => `sum(rate(container_cpu_usage_seconds_total${selector(podsOf(d, namespace, s.service))}[${W}]))`),
-        { unit: 'short', min: 0 },
-      ),
-      timeseries(
-        'Memory',
-        perTrack((d) => `sum(container_memory_working_set_bytes${selector(podsOf(d, namespace, s.service))})`),
-        { unit: 'bytes', min: 0 },
-      ),
-      timeseries('Ready pods', perTrack(ready), { unit: 'short', min: 0 }),
-    ];
-  });
+  const a = config.services[s.service].canary.analysis;
+  const track = (t: 'stable' | 'canary') => ({ ...s, track: t });
+  const byTrack = (expr: string): Query[] => [{ expr, legend: '{{track}}' }];
+  const perTrack = (expr: (deployment: string) => string): Query[] => [
+    { expr: expr(s.service), legend: 'stable' },
+    { expr: expr(names.track(s.service, 'canary')), legend: 'canary' },
+  ];
+  const ready = (deployment: string) => `sum(kube_pod_status_ready${selector([...podsOf(deployment, namespace), ['condition', '=', 'true']])})`;
+  return [
+    row(`${s.service}: canary vs stable`),
+    timeseries('Canary share of requests', [{ expr: `${requestRate(track('canary'), W)} / ${requestRate(s, W)}`, legend: 'canary' }], { unit: 'percentunit', min: 0, max: 1 }),
+    timeseries('Request rate', byTrack(requestRate(s, W, ['track'])), { unit: 'reqps', min: 0 }),
+    timeseries('Error rate (5xx)', byTrack(errorRatio(s, W, ['track'])), {
+      unit: 'percentunit',
+      min: 0,
+      description: `Rollback above ${a.maxErrorRate * 100}% for the canary.`,
+      thresholds: [{ value: a.maxErrorRate, color: 'red' }],
+    }),
+    timeseries('Canary error rate above stable', [{ expr: `(${errorRatio(track('canary'), W)}) - (${errorRatio(track('stable'), W)})`, legend: 'canary - stable' }], {
+      unit: 'percentunit',
+      description: `Rollback above ${a.maxErrorRateIncrease * 100} percentage points.`,
+      thresholds: [{ value: a.maxErrorRateIncrease, color: 'red' }],
+    }),
+    timeseries('p50 latency', byTrack(latencyQuantile(0.5, s, W, ['track'])), { unit: 's', min: 0 }),
+    timeseries('p95 latency', byTrack(latencyQuantile(0.95, s, W, ['track'])), {
+      unit: 's',
+      min: 0,
+      thresholds: [{ value: a.maxP95LatencySeconds, color: 'red' }],
+    }),
+    timeseries('Canary p95 / stable p95', [{ expr: `(${latencyQuantile(0.95, track('canary'), W)}) / (${latencyQuantile(0.95, track('stable'), W)})`, legend: 'ratio' }], {
+      unit: 'none',
+      min: 0,
+      description: `Rollback above ${a.maxLatencyRatio}x.`,
+      thresholds: [{ value: a.maxLatencyRatio, color: 'red' }],
+    }),
+    timeseries(
+      'CPU (cores)',
+      perTrack((d) => `sum(rate(container_cpu_usage_seconds_total${selector(podsOf(d, namespace, s.service))}[${W}]))`),
+      { unit: 'short', min: 0 },
+    ),
+    timeseries(
+      'Memory',
+      perTrack((d) => `sum(container_memory_working_set_bytes${selector(podsOf(d, namespace, s.service))})`),
+      { unit: 'bytes', min: 0 },
+    ),
+    timeseries('Ready pods', perTrack(ready), { unit: 'short', min: 0 }),
+  ];
 }
 
 function infrastructure(env: EnvironmentContext): PanelSpec[] {

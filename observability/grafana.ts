@@ -59,6 +59,8 @@ export interface DashboardSpec {
   readonly title: string;
   readonly description?: string;
   readonly tags: readonly string[];
+  /** A drop-down of the dashboards carrying all of these tags (Grafana's dashboard links). */
+  readonly links?: readonly string[];
   readonly panels: readonly PanelSpec[];
 }
 
@@ -119,7 +121,9 @@ export function buildDashboard(spec: DashboardSpec): DashboardModel {
     time: { from: 'now-6h', to: 'now' },
     timezone: 'browser',
     annotations: { list: [] },
-    links: [],
+    links: spec.links
+      ? [{ type: 'dashboards', title: 'Dashboards', tags: [...spec.links], asDropdown: true, includeVars: false, keepTime: true, targetBlank: false, icon: 'external link' }]
+      : [],
     templating: {
       list: [
         {

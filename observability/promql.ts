@@ -23,7 +23,7 @@ export function sumBy(labels: readonly string[], expr: string): string {
 }
 
 /** Names of the HTTP metrics a service exposes (prom-client / express-prom-bundle by default). */
-interface HttpMetrics {
+export interface HttpMetrics {
   readonly requestsMetric: string;
   readonly durationMetric: string;
   readonly statusLabel: string;
@@ -67,6 +67,40 @@ export function errorRatio(s: HttpScope, window: string, by: readonly string[] =
 export function latencyQuantile(q: number, s: HttpScope, window: string, by: readonly string[] = []): string {
   const buckets = `rate(${s.metrics.durationMetric}_bucket${selector(httpMatchers(s))}[${window}])`;
   return `histogram_quantile(${q}, ${sumBy(['le', ...by], buckets)})`;
+}
+
+/**
+ * The requests of the web services of a namespace whose metrics have the same names, per
+ * service: one expression for any number of services, so a dashboard does not grow with them.
+ * A canary's series (service `<name>-canary`) count for its service. Without `services`, every
+ * series of the metric in the namespace (only the ServiceMonitors of measured services scrape them).
+ */
+export interface ServicesScope {
+  readonly namespace: string;
+  readonly metrics: HttpMetrics;
+  /** Only these services (and their canaries): needed when another group of services uses the same metric names differently. */
+  readonly services?: readonly string[];
+}
+
+function servicesSeries(s: ServicesScope, metric: string, window: string, extra: readonly Matcher[] = []): string {
+  const canary = names.track('', 'canary');
+  const matchers: Matcher[] = [['namespace', '=', s.namespace], ...(s.services ? [['service', '=~', `(${s.services.join('|')})(${canary})?`] as Matcher] : []), ...extra];
+  return `label_replace(rate(${metric}${selector(matchers)}[${window}]), "service", "$1", "service", ${JSON.stringify(`(.+)${canary}`)})`;
+}
+
+/** Requests per second, per service (and per `by`). */
+export function servicesRequestRate(s: ServicesScope, window: string, by: readonly string[] = [], extra: readonly Matcher[] = []): string {
+  return sumBy(['service', ...by], servicesSeries(s, s.metrics.requestsMetric, window, extra));
+}
+
+/** Share of requests answered 5xx, per service. */
+export function servicesErrorRatio(s: ServicesScope, window: string): string {
+  return `${servicesRequestRate(s, window, [], [[s.metrics.statusLabel, '=~', '5..']])} / ${servicesRequestRate(s, window)}`;
+}
+
+/** The q-quantile of request durations in seconds, per service. */
+export function servicesLatencyQuantile(q: number, s: ServicesScope, window: string): string {
+  return `histogram_quantile(${q}, ${sumBy(['le', 'service'], servicesSeries(s, `${s.metrics.durationMetric}_bucket`, window))})`;
 }
 
 /** Whether any scrape target of the service is up (1) or none (empty). */

@@ -379,6 +379,15 @@ describe('user keys colliding with generated ones', () => {
     ]);
     expect(findAll(render(unchecked(text)), 'Ingress').filter((i) => i.metadata.name === 'web-canary')).toHaveLength(2);
   });
+
+  it("a measured web service must not be named like the environment's PrometheusRule <app.name>-alerts", () => {
+    const text = `app: { name: web }\nservices:\n  web-alerts:\n    ${IMAGE}\n    metrics: { enabled: true }\n`;
+    expect(environmentProblems('test', unchecked(text))).toEqual([
+      expect.objectContaining({ path: ['services', 'web-alerts'], message: expect.stringContaining('the PrometheusRule of its alerts would be named "web-alerts"') }),
+    ]);
+    expect(findAll(render(unchecked(text)), 'PrometheusRule').filter((r) => r.metadata.name === 'web-alerts')).toHaveLength(2);
+    expect(environmentProblems('test', unchecked(text.replace('metrics: { enabled: true }', 'metrics: { enabled: false }')))).toEqual([]);
+  });
 });
 
 describe('reserved and shared namespaces', () => {

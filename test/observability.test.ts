@@ -4,7 +4,7 @@ import { environmentContext } from '../config/context.js';
 import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../observability/grafana.js';
 import { alertmanagerConfigSpec } from '../observability/alertmanager.js';
 import { environmentAlertGroups } from '../observability/alerts.js';
-import { environmentDashboards } from '../observability/dashboards.js';
+import { dashboardUid, environmentDashboards } from '../observability/dashboards.js';
 import { errorRatio, latencyQuantile, podsOf, selector } from '../observability/promql.js';
 import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf as problemsOfText, renderYaml } from './helpers.js';
@@ -107,7 +107,7 @@ describe('alert rules', () => {
   const rules = groups.flatMap((g) => g.rules);
 
   it('cover the KPIs, pods, autoscalers, volumes and exporters', () => {
-    expect(groups.map((g) => g.name)).toEqual(['webapp-prod.web-services', 'webapp-prod.workloads', 'webapp-prod.datastores']);
+    expect(groups.map((g) => g.name)).toEqual(['webapp-prod.web-services.backend', 'webapp-prod.workloads', 'webapp-prod.datastores']);
     expect(rules.map((r) => r.alert)).toEqual([
       'WebServiceHighErrorRate',
       'WebServiceHighLatency',
@@ -171,14 +171,33 @@ describe('alert rules', () => {
     expect(names).not.toContain('RedisDown');
   });
 
-  it('ship as one PrometheusRule per environment, selected by the Prometheus release label', () => {
+  it('ship as one PrometheusRule for the namespace and one beside each measured web service, selected by the Prometheus release label', () => {
     for (const env of [prod, dev]) {
       const file = env.files.find((f) => f.name === '50-monitoring.yaml')!;
       const rule = file.objects.filter((o) => o.kind === 'PrometheusRule') as any[];
       expect(rule).toHaveLength(1);
       expect(rule[0].metadata).toMatchObject({ name: 'webapp-alerts', labels: { release: 'kube-prometheus-stack' } });
+      const ns = rule[0].metadata.namespace;
+      expect(rule[0].spec.groups.map((g: any) => g.name)).toEqual([`${ns}.workloads`, `${ns}.datastores`]);
+      const backend = env.files.find((f) => f.name === '30-backend.yaml')!.objects.filter((o) => o.kind === 'PrometheusRule') as any[];
+      expect(backend.map((r) => r.metadata.name)).toEqual(['backend']);
+      expect(backend[0].metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'backend' });
+      expect(backend[0].spec.groups.map((g: any) => g.name)).toEqual([`${ns}.web-services.backend`]);
+      expect(env.files.find((f) => f.name === '30-frontend.yaml')!.objects.filter((o) => o.kind === 'PrometheusRule')).toEqual([]);
     }
-    expect(find(renderYaml('tier: prod\nmonitoring: { alerts: { enabled: false } }'), 'PrometheusRule', 'webapp-alerts')).toBeUndefined();
+    const off = renderYaml('tier: prod\nmonitoring: { alerts: { enabled: false } }');
+    expect(findAll(off, 'PrometheusRule')).toEqual([]);
+  });
+
+  it('no PrometheusRule grows with the number of services', () => {
+    const sizes = (count: number) => {
+      const services = Array.from({ length: count }, (_, i) => `  svc-${i}: { image: { repository: example/svc, tag: "1.0.0" }, port: 8080 }`).join('\n');
+      const env = renderYaml(`tier: prod\nservices:\n  backend: { enabled: false }\n  frontend: { enabled: false }\n${services}\n`);
+      return findAll(env, 'PrometheusRule').map((r) => JSON.stringify(r).length);
+    };
+    const [one, many] = [sizes(1), sizes(30)];
+    expect(many).toHaveLength(31);
+    expect(Math.max(...many)).toBe(Math.max(...one));
   });
 });
 
@@ -254,7 +273,7 @@ describe('Grafana dashboards', () => {
 
   it('ship as ConfigMaps carrying the Grafana sidecar label', () => {
     const maps = findAll(prod, 'ConfigMap').filter((c) => c.metadata.labels.grafana_dashboard === '1');
-    expect(maps.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-overview', 'grafana-dashboard-canary', 'grafana-dashboard-infrastructure']);
+    expect(maps.map((c) => c.metadata.name)).toEqual(['grafana-dashboard-overview', 'grafana-dashboard-canary-backend', 'grafana-dashboard-infrastructure']);
     expect(Object.keys(maps[0].data)).toEqual(['webapp-prod-overview.json']);
     expect(JSON.parse(maps[0].data['webapp-prod-overview.json']).uid).toBe('webapp-prod-overview');
   });
@@ -283,7 +302,7 @@ describe('Grafana dashboards', () => {
       'Container restarts (1h)',
       'Available replicas',
     ]);
-    expect(panels('canary')).toHaveLength(10);
+    expect(panels('canary-backend')).toHaveLength(10);
     expect(panels('infrastructure').length).toBeGreaterThanOrEqual(8);
     expect(panels('infrastructure').map((p) => p.title)).toEqual(expect.arrayContaining(['Volume usage', 'MongoDB up', 'Redis up']));
   });
@@ -314,10 +333,65 @@ describe('Grafana dashboards', () => {
   });
 
   it('show canary and stable per track, against the canary analysis thresholds', () => {
-    const byTitle = Object.fromEntries(panels('canary').map((p) => [p.title, p as any]));
+    const byTitle = Object.fromEntries(panels('canary-backend').map((p) => [p.title, p as any]));
     expect(byTitle['Request rate'].targets[0]).toMatchObject({ legendFormat: '{{track}}', expr: expect.stringContaining('sum by (track)') });
     expect(byTitle['Error rate (5xx)'].fieldConfig.defaults.thresholds.steps).toContainEqual({ color: 'red', value: 0.05 });
     expect(byTitle['CPU (cores)'].targets.map((t: any) => t.legendFormat)).toEqual(['stable', 'canary']);
+  });
+
+  it('do not grow with the number of services: one query per panel for all services, one canary dashboard per service', () => {
+    const services = (count: number) =>
+      Array.from({ length: count }, (_, i) => `  svc-${String(i).padStart(3, '0')}: { image: { repository: example/svc, tag: "1.0.0" }, port: 8080 }`).join('\n');
+    const models = (count: number) =>
+      environmentDashboards(
+        environmentContext(
+          'prod',
+          configFromYaml(`tier: prod\nnamespace: webapp-prod\nservices:\n  backend: { enabled: false }\n  frontend: { enabled: false }\n${services(count)}\n`),
+        ),
+      );
+    const [one, many] = [models(1), models(200)];
+    expect(many.map((d) => d.slug)).toEqual(['overview', ...Array.from({ length: 200 }, (_, i) => `canary-svc-${String(i).padStart(3, '0')}`), 'infrastructure']);
+    const size = (ds: typeof one, slug: string) => dashboardJson(ds.find((d) => d.slug === slug)!.model).length;
+    expect(size(many, 'overview')).toBe(size(one, 'overview'));
+    expect(size(many, 'canary-svc-199')).toBe(size(one, 'canary-svc-000'));
+    const overview = many[0].model.panels.find((p) => p.title === 'Request rate')!;
+    expect(overview.targets).toEqual([
+      expect.objectContaining({
+        legendFormat: '{{service}}',
+        expr: 'sum by (service) (label_replace(rate(http_requests_total{namespace="webapp-prod"}[$__rate_interval]), "service", "$1", "service", "(.+)-canary"))',
+      }),
+    ]);
+  });
+
+  it('query each group of services whose metrics are named alike once, naming the services only where another group shares a metric', () => {
+    const ctx2 = environmentContext(
+      'prod',
+      configFromYaml(
+        'tier: prod\nnamespace: ns\nservices:\n  frontend: { enabled: false }\n' +
+          '  api: { image: { repository: example/api, tag: "1.0.0" }, port: 8080 }\n' +
+          '  legacy: { image: { repository: example/legacy, tag: "1.0.0" }, port: 8080, canary: { analysis: { statusLabel: code } } }\n' +
+          '  other: { image: { repository: example/other, tag: "1.0.0" }, port: 8080, canary: { analysis: { requestsMetric: requests_total, durationMetric: request_seconds } } }\n',
+      ),
+    );
+    const errors = environmentDashboards(ctx2)[0]
+      .model.panels.find((p) => p.title === 'Error rate (5xx)')!
+      .targets!.map((t) => t.expr);
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toContain('service=~"(backend|api)(-canary)?"');
+    expect(errors[0]).toContain('status_code=~"5.."');
+    expect(errors[1]).toContain('service=~"(legacy)(-canary)?"');
+    expect(errors[1]).toContain('code=~"5.."');
+    expect(errors[2]).toContain('rate(requests_total{namespace="ns",status_code=~"5.."}');
+  });
+
+  it('link to the other dashboards of the environment, with uids unique within 40 characters', () => {
+    for (const model of Object.values(dashboards)) expect(model.links).toEqual([expect.objectContaining({ type: 'dashboards', tags: ['webapp', 'prod'], asDropdown: true })]);
+    const long = 'a'.repeat(30);
+    const [a, b] = [dashboardUid(long, `canary-${'x'.repeat(20)}1`), dashboardUid(long, `canary-${'x'.repeat(20)}2`)];
+    expect(a).toHaveLength(40);
+    expect(b).toHaveLength(40);
+    expect(a).not.toBe(b);
+    expect(dashboardUid('webapp-prod', 'overview')).toBe('webapp-prod-overview');
   });
 
   it('are deterministic JSON with sorted keys', () => {

@@ -5,15 +5,17 @@ import type { EnvironmentContext } from '../../config/context.js';
 import { dashboardJson } from '../../observability/grafana.js';
 import { recommendedLabels } from '../../config/labels.js';
 import { alertmanagerConfigSpec } from '../../observability/alertmanager.js';
-import { environmentAlertGroups } from '../../observability/alerts.js';
+import { namespaceAlertGroups } from '../../observability/alerts.js';
+import { names } from '../../config/names.js';
 import { environmentDashboards } from '../../observability/dashboards.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { toRuleGroup } from './monitoring.js';
 
 /**
- * What the environment adds to the cluster's monitoring (kube-prometheus-stack): its alert rules,
- * its Alertmanager receivers, and its Grafana dashboards as ConfigMaps for the Grafana sidecar.
- * The ServiceMonitors stay with what they scrape (web services, datastores).
+ * What the environment adds to the cluster's monitoring (kube-prometheus-stack): the alert rules of
+ * the namespace, its Alertmanager receivers, and its Grafana dashboards as ConfigMaps for the
+ * Grafana sidecar. The ServiceMonitors and the alert rules of each web service stay with the
+ * service (charts/workloads/web-service.ts), so no object here grows with the number of services.
  */
 export class MonitoringChart extends EnvironmentChart {
   static needed(env: EnvironmentContext): boolean {
@@ -28,8 +30,8 @@ export class MonitoringChart extends EnvironmentChart {
 
     if (monitoring.alerts.enabled) {
       new PrometheusRule(this, 'alerts', {
-        metadata: { name: `${env.config.app.name}-alerts`, labels: selectedLabels },
-        spec: { groups: environmentAlertGroups(env.config, env.namespace).map(toRuleGroup) },
+        metadata: { name: names.environmentAlerts(env.config.app.name), labels: selectedLabels },
+        spec: { groups: namespaceAlertGroups(env.config, env.namespace).map(toRuleGroup) },
       });
     }
 

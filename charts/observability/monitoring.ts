@@ -9,7 +9,7 @@ import {
 } from '../../imports/monitoring.coreos.com.js';
 import type { WebServiceConfig } from '../../config/schema.js';
 import { canaryAlertRules } from '../../delivery/canary-analysis.js';
-import type { AlertRule } from '../../observability/alerts.js';
+import { webServiceAlertGroup, type AlertRule } from '../../observability/alerts.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { selectorLabels, TRACK_LABEL } from '../../config/labels.js';
 import { names } from '../../config/names.js';
@@ -59,6 +59,15 @@ export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: 
     port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
     path: service.metrics.path,
     relabelings: [copyPodLabel(TRACK_LABEL, 'track'), copyPodLabel('app_kubernetes_io_version', 'version')],
+  });
+}
+
+/** The KPI alerts of a web service (error rate, latency, down) as its own PrometheusRule, named after it. */
+export function serviceAlerts(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
+  const { [TRACK_LABEL]: _track, ...bothTracks } = labels;
+  new PrometheusRule(scope, 'alerts', {
+    metadata: { name, labels: { ...bothTracks, ...env.config.monitoring.serviceMonitorLabels } },
+    spec: { groups: [toRuleGroup(webServiceAlertGroup(env.config, { namespace: env.namespace, service: name, metrics: service.canary.analysis }))] },
   });
 }
 

@@ -7,7 +7,7 @@ import { spreadsAcrossTopology } from './availability.js';
 import { canaryWorkload } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { EnvironmentChart } from '../environment-chart.js';
-import { canaryAlerts, serviceMonitor } from '../observability/monitoring.js';
+import { canaryAlerts, serviceAlerts, serviceMonitor } from '../observability/monitoring.js';
 import { containerProbes } from './probes.js';
 import { Workload, type DeploymentIdentity } from './workload.js';
 
@@ -70,6 +70,7 @@ export class WebServiceChart extends EnvironmentChart {
     }
     if (env.config.monitoring.enabled && service.metrics.enabled) {
       serviceMonitor(this, env, name, service, serving.labels);
+      if (env.config.monitoring.alerts.enabled) serviceAlerts(this, env, name, service, serving.labels);
       if (service.canary.enabled) canaryAlerts(this, env, name, service, serving.labels);
     }
   }

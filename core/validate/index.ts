@@ -8,6 +8,7 @@
 import { builtinChecker, splitApiVersion, validateBuiltin } from './builtin.js';
 import { bundledCrds, CRD_DIR, shownPath } from './crds.js';
 import { formatErrors } from './errors.js';
+import { sizeProblems } from './limits.js';
 import { checkMetadata } from './metadata.js';
 import { isObj, type ManifestIssue } from './types.js';
 
@@ -25,7 +26,7 @@ function identity(obj: unknown): { kind: string; name: string; namespace?: strin
   return id;
 }
 
-/** Validates one manifest object; returns an empty array when it is valid. */
+/** Validates one manifest object against its schema, the metadata rules and the size limits; returns an empty array when it is valid. */
 export function validateObject(obj: Record<string, unknown>): ManifestIssue[] {
   const id = identity(obj);
   const issue = (line: string): ManifestIssue => ({ ...id, message: `${id.kind}/${id.name}: ${line}` });
@@ -47,7 +48,7 @@ export function validateObject(obj: Record<string, unknown>): ManifestIssue[] {
     lines.push(...formatErrors(obj, crd.checker(obj)));
   }
   checkMetadata(obj, group, kind, lines);
-  return [...new Set(lines)].map(issue);
+  return [...[...new Set(lines)].map(issue), ...sizeProblems(obj).map((line): ManifestIssue => ({ ...issue(line), limit: true }))];
 }
 
 /** Validates every object and additionally reports duplicate apiGroup/kind/namespace/name combinations. */

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../config/load.js';
 import type { OutputDirectory } from '../output.js';
 import { validateManifests } from './index.js';
 
@@ -8,10 +9,28 @@ class InvalidManifestsError extends Error {
   }
 }
 
-/** Validates every object of every environment (or other directory of dist/) against the Kubernetes and CRD schemas. */
-export function validateRendered(environments: readonly Pick<OutputDirectory, 'name' | 'files'>[]): void {
-  const problems = environments.flatMap((env) =>
-    env.files.flatMap((file) => validateManifests(file.objects).map((i) => `${env.name}/${file.name}: ${i.kind}/${i.name}: ${i.message}`)),
-  );
-  if (problems.length) throw new InvalidManifestsError(problems);
+type Rendered = Pick<OutputDirectory, 'name' | 'files'> & { readonly source?: string };
+
+/**
+ * Validates every object of every environment (or other directory of dist/) against the Kubernetes
+ * and CRD schemas and the API server's size limits. A schema error is a bug (InvalidManifestsError);
+ * an object over a size limit is what the config asked for: a ConfigError naming the config file,
+ * the object and what to change.
+ */
+export function validateRendered(environments: readonly Rendered[]): void {
+  const schemaProblems: string[] = [];
+  const limitProblems = new Map<string, string[]>();
+  for (const env of environments) {
+    for (const file of env.files) {
+      for (const issue of validateManifests(file.objects)) {
+        if (!issue.limit) schemaProblems.push(`${env.name}/${file.name}: ${issue.kind}/${issue.name}: ${issue.message}`);
+        else {
+          const source = env.source ?? env.name;
+          limitProblems.set(source, [...(limitProblems.get(source) ?? []), `${env.name}/${file.name}: ${issue.message}`]);
+        }
+      }
+    }
+  }
+  if (schemaProblems.length) throw new InvalidManifestsError(schemaProblems);
+  for (const [source, problems] of limitProblems) throw new ConfigError(source, problems);
 }

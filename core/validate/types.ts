@@ -5,6 +5,8 @@ export interface ManifestIssue {
   namespace?: string;
   /** `<Kind>/<name>: <field path>: <what is wrong>` */
   message: string;
+  /** Over a size limit of the API server (core/validate/limits.ts), not a schema error. */
+  limit?: true;
 }
 
 export type Json = Record<string, unknown>;
