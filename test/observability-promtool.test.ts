@@ -21,7 +21,7 @@ function rulesToCheck(name: string, config: Config): { name: string; rules: unkn
   const emitted = findAll(renderEnvironment(name, config), 'PrometheusRule').flatMap((rule) => rule.spec.groups);
   const dashboards = environmentDashboards(environmentContext(name, config)).map(({ slug, model }) => ({
     name: `dashboard-${slug}`,
-    rules: dashboardQueries(model).map((q) => ({ record: `dashboard:${slug}:panel${q.panelId}_${q.refId}`, expr: interpolateForPrometheus(q.expr) })),
+    rules: dashboardQueries(model).map((q) => ({ record: `dashboard:${slug.replaceAll('-', '_')}:panel${q.panelId}_${q.refId}`, expr: interpolateForPrometheus(q.expr) })),
   }));
   return [...emitted, ...dashboards];
 }
@@ -50,7 +50,7 @@ describe('promtool check rules', () => {
   });
 
   it('checks every dashboard', () => {
-    expect(files.prod.map((g) => g.name).filter((n) => n.startsWith('dashboard-'))).toEqual(['dashboard-overview', 'dashboard-canary', 'dashboard-infrastructure']);
+    expect(files.prod.map((g) => g.name).filter((n) => n.startsWith('dashboard-'))).toEqual(['dashboard-overview', 'dashboard-canary-backend', 'dashboard-infrastructure']);
   });
 });
 
