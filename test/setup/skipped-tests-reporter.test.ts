@@ -16,7 +16,9 @@ mkdirSync(join(root, '.cache'), { recursive: true });
 const project = mkdtempSync(join(root, '.cache', 'reporter-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-writeFileSync(join(project, 'vitest.config.ts'), `export default { test: { include: ['*.check.ts'], reporters: ['default', ${JSON.stringify(reporter)}] } };\n`);
+// Worker threads: vitest gives a worker 5 s to start (WORKER_START_TIMEOUT), which a forked
+// process can miss on two cores shared by parallel test runs; threads start within it.
+writeFileSync(join(project, 'vitest.config.ts'), `export default { test: { include: ['*.check.ts'], pool: 'threads', reporters: ['default', ${JSON.stringify(reporter)}] } };\n`);
 writeFileSync(
   join(project, 'demo.check.ts'),
   [
@@ -39,7 +41,10 @@ async function vitest(env: Record<string, string | undefined>, ...args: string[]
 }
 
 describe('the skipped-tests reporter', async () => {
-  const [local, ci, filtered] = await Promise.all([vitest({}), vitest({ CI: 'true' }), vitest({ CI: 'true' }, '-t', '^runs$')]);
+  // One after the other, for the same reason.
+  const local = await vitest({});
+  const ci = await vitest({ CI: 'true' });
+  const filtered = await vitest({ CI: 'true' }, '-t', '^runs$');
 
   it('ends a local run by listing what did not run and why, and lets it pass', () => {
     expect(local.code, local.stdout).toBe(0);
