@@ -8,6 +8,7 @@ import { NamespaceChart } from './security/namespace.js';
 import { NetworkPolicyChart } from './security/network-policies.js';
 import { LoggingChart } from './observability/logging-chart.js';
 import { MonitoringChart } from './observability/monitoring-chart.js';
+import { PostgresChart } from './datastores/postgres.js';
 import { RedisChart } from './datastores/redis.js';
 import { WebServiceChart } from './workloads/web-service.js';
 import { WorkerChart } from './workloads/worker.js';
@@ -18,6 +19,7 @@ export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext
   const charts: EnvironmentChart[] = [new NamespaceChart(scope, env)];
   if (config.mongodb.enabled) charts.push(new MongoDbChart(scope, env));
   if (config.redis.enabled) charts.push(new RedisChart(scope, env));
+  if (config.postgres.enabled) charts.push(new PostgresChart(scope, env));
   for (const [name, service] of Object.entries(config.services)) {
     if (service.enabled) charts.push(new WebServiceChart(scope, env, { name, service }));
   }

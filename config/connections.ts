@@ -9,7 +9,7 @@ import type { k8s } from 'cdk8s-plus-27';
 import type { Config, WorkloadConfig } from './schema.js';
 import type { EnvironmentContext } from './context.js';
 import { serviceHost } from './context.js';
-import { MONGODB_PORT, names, REDIS_PORT, statefulSetPodHosts } from './names.js';
+import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT, statefulSetPodHosts } from './names.js';
 
 export interface ConnectionEnv {
   /** Non-secret settings, for the workload's ConfigMap. */
@@ -18,7 +18,15 @@ export interface ConnectionEnv {
   readonly env: k8s.EnvVar[];
 }
 
-export type Datastore = 'mongodb' | 'redis';
+export type Datastore = WorkloadConfig['uses'][number];
+
+/**
+ * The Service a workload reaches for `postgres-read`: the replicas' `-read` Service, or the primary
+ * when there are no replicas (so the same workload config runs against 0 or N replicas).
+ */
+export function postgresReadService(config: Config): string {
+  return config.postgres.replicas > 0 ? names.postgresRead : names.postgres;
+}
 
 export function connectionEnv(uses: readonly Datastore[], config: Config, namespace: string): ConnectionEnv {
   const plain: Record<string, string> = {};
@@ -46,6 +54,21 @@ export function connectionEnv(uses: readonly Datastore[], config: Config, namesp
       name: 'REDIS_URL',
       value: `redis://:$(REDIS_PASSWORD)@${host}:${REDIS_PORT}`,
     });
+  }
+  if (uses.includes('postgres') || uses.includes('postgres-read')) {
+    const pg = config.postgres;
+    const primary = serviceHost(names.postgres, namespace);
+    const read = serviceHost(postgresReadService(config), namespace);
+    const url = (host: string) => `postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@${host}:${POSTGRES_PORT}/${pg.database}`;
+    Object.assign(plain, {
+      POSTGRES_PORT: String(POSTGRES_PORT),
+      POSTGRES_DATABASE: pg.database,
+      ...(uses.includes('postgres') ? { POSTGRES_HOST: primary } : {}),
+      ...(uses.includes('postgres-read') ? { POSTGRES_READ_HOST: read } : {}),
+    });
+    env.push(secretEnv('POSTGRES_USER', pg.auth.existingSecret, pg.auth.usernameKey), secretEnv('POSTGRES_PASSWORD', pg.auth.existingSecret, pg.auth.passwordKey));
+    if (uses.includes('postgres')) env.push({ name: 'POSTGRES_URL', value: url(primary) });
+    if (uses.includes('postgres-read')) env.push({ name: 'POSTGRES_READ_URL', value: url(read) });
   }
   return { plain, env };
 }

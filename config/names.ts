@@ -2,6 +2,7 @@
 
 export const MONGODB_PORT = 27017;
 export const REDIS_PORT = 6379;
+export const POSTGRES_PORT = 5432;
 
 /** The two colours of a blue-green service (delivery/blue-green.ts switches between them). */
 export const COLOURS = ['blue', 'green'] as const;
@@ -22,6 +23,12 @@ export const names = {
   mongodbInitJob: 'mongodb-rs-init',
   redis: 'redis',
   redisHeadless: 'redis-headless',
+  /** The PostgreSQL primary: StatefulSet and client Service. */
+  postgres: 'postgres',
+  postgresHeadless: 'postgres-headless',
+  /** The read replicas: StatefulSet and the client Service that selects replicas only. */
+  postgresRead: 'postgres-read',
+  postgresReadHeadless: 'postgres-read-headless',
   configMap: (workload: string) => `${workload}-config`,
   /** The ConfigMap of a workload's `files`. */
   filesConfigMap: (workload: string) => `${workload}-files`,

@@ -572,6 +572,8 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
   const statefulSets: [string, number, boolean][] = [
     [names.mongodb, config.mongodb.replicaSet.enabled ? config.mongodb.replicaSet.members : 1, config.mongodb.enabled],
     [names.redis, 1, config.redis.enabled],
+    [names.postgres, 1, config.postgres.enabled],
+    [names.postgresRead, config.postgres.replicas, config.postgres.enabled],
   ];
   for (const [statefulSet, replicas, enabled] of statefulSets) {
     if (!enabled) continue;

@@ -108,6 +108,9 @@ const seconds = (min: number, max: number) => z.number().int({ error: 'must be a
 const percent = z.number().int().min(1).max(100);
 const envVarName = z.string().regex(ENV_VAR_NAME, { error: 'must be an environment variable name such as "LOG_LEVEL"' });
 
+/** What a workload can list in `uses`: each datastore endpoint it may connect to. */
+const DATASTORE_USES = ['mongodb', 'redis', 'postgres', 'postgres-read'] as const;
+
 // ---------------------------------------------------------------------------
 // Building blocks shared by workloads.
 // ---------------------------------------------------------------------------
@@ -408,9 +411,11 @@ const workloadFields = {
   env: z.record(envVarName, z.string()).default({}).describe('Non-secret settings, delivered through a ConfigMap.'),
   secretEnv: z.record(envVarName, secretKeyRefSchema).default({}).describe('Environment variables read from existing Secrets (secretKeyRef); values never appear in manifests.'),
   uses: z
-    .array(z.enum(['mongodb', 'redis']))
+    .array(z.enum(DATASTORE_USES))
     .default([])
-    .describe('Datastores this workload connects to; their connection settings are injected as env vars.'),
+    .describe(
+      'Datastores this workload connects to; their connection settings are injected as env vars. "postgres" is the PostgreSQL primary, "postgres-read" its read replicas (the primary when postgres.replicas is 0).',
+    ),
   resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
   securityContext: securityContextSchema.prefault({}),
   readOnlyRootFilesystem: z.boolean().default(true),
@@ -717,6 +722,58 @@ const redisSchema = z
   })
   .describe('Redis StatefulSet (official image), single primary with a PVC.');
 
+/** The major version of a postgres image tag ("15", "16.4-bookworm" -> 15, 16); undefined for other tags. */
+function postgresMajor(tag: string): number | undefined {
+  const match = /^([0-9]+)(?:[.-]|$)/.exec(tag);
+  return match ? Number(match[1]) : undefined;
+}
+
+const POSTGRES_MIN_MAJOR = 15;
+
+const postgresSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Run PostgreSQL; workloads connect with `uses: [postgres]` (primary) or `postgres-read` (replicas).'),
+    image: imageSchema
+      .prefault({ registry: 'docker.io', repository: 'library/postgres', tag: '15' })
+      .refine((image) => (postgresMajor(image.tag) ?? POSTGRES_MIN_MAJOR) >= POSTGRES_MIN_MAJOR, {
+        error: `must be PostgreSQL ${POSTGRES_MIN_MAJOR} or newer (a tag such as "15" or "16.4")`,
+        path: ['tag'],
+      })
+      .describe('The official postgres image (or one built from it: same entrypoint, binaries and UID 999), PostgreSQL 15 or newer.'),
+    database: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lowercase SQL identifier such as "app" (letters, digits and "_", at most 63)' })
+      .default('app')
+      .describe('Database created on first start (POSTGRES_DB) and given to the workloads.'),
+    auth: z
+      .strictObject({
+        existingSecret: dnsSubdomain.default('postgres-auth'),
+        usernameKey: secretKey.default('username'),
+        passwordKey: secretKey.default('password'),
+      })
+      .prefault({})
+      .describe(
+        'Superuser credentials, read from an existing Secret (create it before deploying); the replicas stream with them too. The username must be a plain identifier and the password URL-safe.',
+      ),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(15)
+      .default(0)
+      .describe('Streaming read replicas (StatefulSet <name>-read, bootstrapped with pg_basebackup), served by the <name>-read Service.'),
+    maxConnections: z.number().int().min(10).max(10000).default(100).describe("max_connections, on the primary and the replicas (a hot standby needs at least the primary's)."),
+    walKeepSize: byteQuantity
+      .prefault('1Gi')
+      .describe('wal_keep_size on the primary: WAL kept for a replica that falls behind; a replica further behind must be re-created (delete its claim).'),
+    storage: datastoreStorageSchema('20Gi'),
+    resources: resourcesSchema.prefault({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '2000m', memory: '2Gi' } }),
+    // The official image's postgres user.
+    securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
+    metrics: exporterSchema('prometheuscommunity/postgres-exporter', 'v0.15.0').describe('prometheus-community postgres_exporter sidecar in the primary and every replica.'),
+  })
+  .describe('PostgreSQL (official image): a primary StatefulSet and optional streaming read replicas, with headless and client Services.');
+
 // ---------------------------------------------------------------------------
 // Ingress
 // ---------------------------------------------------------------------------
@@ -806,6 +863,13 @@ const alertsSchema = z
       .strictObject({ for: holdFor('5m') })
       .prefault({})
       .describe('A datastore exporter cannot be scraped or cannot reach its datastore.'),
+    postgresConnections: z.strictObject({ max: share('Largest acceptable share of max_connections in use on a PostgreSQL server.', 0.8), for: holdFor('5m') }).prefault({}),
+    postgresReplicationLag: z
+      .strictObject({
+        maxSeconds: z.number().positive().default(60).describe('A read replica further behind the primary than this (seconds of WAL not replayed) alerts.'),
+        for: holdFor('5m'),
+      })
+      .prefault({}),
   })
   .describe('Alert rules of the environment; thresholds default to the KPIs (error rate < 0.1%, p95 < 500 ms).');
 
@@ -1003,6 +1067,11 @@ const argocdSchema = z
 
 export const TIERS = ['dev', 'staging', 'prod'] as const;
 
+/** The datastore section an entry of `uses` connects to ("postgres-read" -> "postgres"). */
+function datastoreOf(use: (typeof DATASTORE_USES)[number]): 'mongodb' | 'redis' | 'postgres' {
+  return use === 'postgres-read' ? 'postgres' : use;
+}
+
 export const configSchema = z
   .strictObject({
     tier: z
@@ -1032,6 +1101,7 @@ export const configSchema = z
     workers: z.record(dnsLabel, workerSchema).default({}).describe('Background workers, by name.'),
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
+    postgres: postgresSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
     network: networkSchema.prefault({}),
     argocd: argocdSchema.prefault({}),
@@ -1074,7 +1144,7 @@ export const configSchema = z
     // Every image tag that would run, with its key path: outside dev none may be "latest".
     const tags: [PropertyKey[], string | undefined][] = [
       ...workloads.map(([section, name, w]): [PropertyKey[], string] => [[section, name, 'image', 'tag'], w.image.tag]),
-      ...(['mongodb', 'redis'] as const).flatMap((store): [PropertyKey[], string][] => [
+      ...(['mongodb', 'redis', 'postgres'] as const).flatMap((store): [PropertyKey[], string][] => [
         [[store, 'image', 'tag'], config[store].image.tag],
         [[store, 'metrics', 'image', 'tag'], config[store].metrics.image.tag],
       ]),
@@ -1100,6 +1170,10 @@ export const configSchema = z
       [names.mongodbInitJob, 'the MongoDB replica-set init Job'],
       [names.redis, 'the Redis StatefulSet'],
       [names.redisHeadless, 'the Redis headless Service'],
+      [names.postgres, 'the PostgreSQL primary'],
+      [names.postgresHeadless, 'the PostgreSQL headless Service'],
+      [names.postgresRead, 'the PostgreSQL read replicas'],
+      [names.postgresReadHeadless, "the PostgreSQL replicas' headless Service"],
     ]);
     for (const name of Object.keys(config.services)) {
       for (const track of RELEASE_TRACKS) taken.set(names.track(name, track), `the ${track} track of service "${name}"`);
@@ -1148,7 +1222,7 @@ export const configSchema = z
     }
     for (const [section, name, workload] of workloads) {
       if (!workload.enabled) continue;
-      for (const store of workload.uses) {
+      for (const store of new Set(workload.uses.map(datastoreOf))) {
         if (!config[store].enabled) {
           ctx.addIssue({
             code: 'custom',
@@ -1165,6 +1239,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type MongoConfig = Config['mongodb'];
 export type RedisConfig = Config['redis'];
+export type PostgresConfig = Config['postgres'];
 export type IngressConfig = Config['ingress'];
 export type MonitoringConfig = Config['monitoring'];
 export type ArgoCdEnvironmentConfig = Config['argocd'];

@@ -147,40 +147,76 @@ export function namespaceAlertGroups(config: Config, namespace: string): RuleGro
     ),
   ];
 
+  const pg = config.postgres;
   const exporters = (
     [
-      ['MongoDB', names.mongodb, 'mongodb_up', config.mongodb.enabled && config.mongodb.metrics.enabled],
-      ['Redis', names.redis, 'redis_up', config.redis.enabled && config.redis.metrics.enabled],
+      ['MongoDB', names.mongodb, [names.mongodb], 'mongodb_up', config.mongodb.enabled && config.mongodb.metrics.enabled],
+      ['Redis', names.redis, [names.redis], 'redis_up', config.redis.enabled && config.redis.metrics.enabled],
+      ['Postgres', names.postgres, pg.replicas > 0 ? [names.postgres, names.postgresRead] : [names.postgres], 'pg_up', pg.enabled && pg.metrics.enabled],
     ] as const
   )
-    .filter(([, , , enabled]) => enabled)
-    .flatMap(([product, service, upMetric]) => [
-      alert(
-        `${product}ExporterDown`,
-        'warning',
-        `up${selector([
-          ['namespace', '=', namespace],
-          ['service', '=', service],
-          ['endpoint', '=', 'metrics'],
-        ])} == 0`,
-        a.exporterDown.for,
-        { service },
-        `${product} exporter in {{ $labels.pod }} cannot be scraped`,
-        `Prometheus cannot scrape the ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }}: ${product} metrics and alerts are blind.`,
-      ),
-      alert(
-        `${product}Down`,
-        'critical',
-        `${upMetric}${ns} == 0`,
-        a.exporterDown.for,
-        { service },
-        `${product} in {{ $labels.pod }} is down`,
-        `The ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }} cannot reach ${product}.`,
-      ),
-    ]);
+    .filter(([, , , , enabled]) => enabled)
+    .flatMap(([product, service, services, upMetric]) => {
+      const scrape = selector([
+        ['namespace', '=', namespace],
+        services.length > 1 ? ['service', '=~', services.join('|')] : ['service', '=', service],
+        ['endpoint', '=', 'metrics'],
+      ]);
+      return [
+        alert(
+          `${product}ExporterDown`,
+          'warning',
+          `up${scrape} == 0`,
+          a.exporterDown.for,
+          { service },
+          `${product} exporter in {{ $labels.pod }} cannot be scraped`,
+          `Prometheus cannot scrape the ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }}: ${product} metrics and alerts are blind.`,
+        ),
+        alert(
+          `${product}Down`,
+          'critical',
+          `${upMetric}${ns} == 0`,
+          a.exporterDown.for,
+          { service },
+          `${product} in {{ $labels.pod }} is down`,
+          `The ${product} exporter of {{ $labels.namespace }}/{{ $labels.pod }} cannot reach ${product}.`,
+        ),
+      ];
+    });
+
+  const postgres =
+    pg.enabled && pg.metrics.enabled
+      ? [
+          alert(
+            'PostgresTooManyConnections',
+            'warning',
+            `sum by (namespace, pod) (pg_stat_activity_count${ns}) / on (namespace, pod) max by (namespace, pod) (pg_settings_max_connections${ns}) > ${a.postgresConnections.max}`,
+            a.postgresConnections.for,
+            { service: names.postgres },
+            'PostgreSQL in {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its connections',
+            `{{ $labels.namespace }}/{{ $labels.pod }} has used more than ${percent(a.postgresConnections.max)} of max_connections for ${a.postgresConnections.for}: new clients will soon be refused.`,
+          ),
+          ...(pg.replicas > 0
+            ? [
+                alert(
+                  'PostgresReplicationLag',
+                  'warning',
+                  `pg_replication_lag_seconds${selector([
+                    ['namespace', '=', namespace],
+                    ['service', '=', names.postgresRead],
+                  ])} > ${a.postgresReplicationLag.maxSeconds}`,
+                  a.postgresReplicationLag.for,
+                  { service: names.postgresRead },
+                  'Replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind the primary',
+                  `The read replica {{ $labels.namespace }}/{{ $labels.pod }} has replayed no WAL for {{ $value | humanizeDuration }} although the primary wrote more: reads from ${names.postgresRead} are stale.`,
+                ),
+              ]
+            : []),
+        ]
+      : [];
 
   return [
     { name: `${namespace}.workloads`, rules: workloads },
-    { name: `${namespace}.datastores`, rules: exporters },
+    { name: `${namespace}.datastores`, rules: [...exporters, ...postgres] },
   ].filter((group) => group.rules.length > 0);
 }

@@ -272,6 +272,7 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
   ];
   const mongo = config.mongodb.enabled && config.mongodb.metrics.enabled;
   const redis = config.redis.enabled && config.redis.metrics.enabled;
+  const postgres = config.postgres.enabled && config.postgres.metrics.enabled;
   return [
     row('Namespace resources'),
     timeseries('CPU: used, requested, limit (cores)', usedVsReserved(`sum(rate(container_cpu_usage_seconds_total${containers}[${W}]))`, 'cpu'), {
@@ -358,6 +359,54 @@ function infrastructure(env: EnvironmentContext): PanelSpec[] {
           ),
         ]
       : []),
+    ...(postgres ? postgresPanels(env) : []),
+  ];
+}
+
+/** PostgreSQL: the primary and its read replicas (postgres_exporter's default collectors). */
+function postgresPanels(env: EnvironmentContext): PanelSpec[] {
+  const { namespace, config } = env;
+  const ns = selector([['namespace', '=', namespace]]);
+  const db = selector([
+    ['namespace', '=', namespace],
+    ['datname', '=', config.postgres.database],
+  ]);
+  return [
+    row('PostgreSQL'),
+    stat('PostgreSQL up', [{ expr: `pg_up${ns}`, legend: '{{pod}}' }], { unit: 'none', width: 6, baseColor: 'red', thresholds: [{ value: 1, color: 'green' }] }),
+    timeseries('Connections used of max', [{ expr: `sum by (pod) (pg_stat_activity_count${ns}) / on (pod) max by (pod) (pg_settings_max_connections${ns})`, legend: '{{pod}}' }], {
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      width: 6,
+      thresholds: [{ value: config.monitoring.alerts.postgresConnections.max, color: 'orange' }],
+    }),
+    timeseries(
+      `Transactions (${config.postgres.database})`,
+      [
+        { expr: sumBy(['pod'], `rate(pg_stat_database_xact_commit${db}[${W}])`), legend: '{{pod}} commits' },
+        { expr: sumBy(['pod'], `rate(pg_stat_database_xact_rollback${db}[${W}])`), legend: '{{pod}} rollbacks' },
+      ],
+      { unit: 'ops', min: 0, width: 6 },
+    ),
+    timeseries(
+      'Replication lag',
+      [
+        {
+          expr: `pg_replication_lag_seconds${selector([
+            ['namespace', '=', namespace],
+            ['service', '=', names.postgresRead],
+          ])}`,
+          legend: '{{pod}}',
+        },
+      ],
+      {
+        unit: 's',
+        min: 0,
+        width: 6,
+        thresholds: [{ value: config.monitoring.alerts.postgresReplicationLag.maxSeconds, color: 'orange' }],
+      },
+    ),
   ];
 }
 

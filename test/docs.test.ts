@@ -69,7 +69,7 @@ describe('documentation', () => {
 
   it('every alert has a runbook where its runbook_url points (canary alerts included)', () => {
     const runbooks = headingAnchors(readFileSync(join(root, 'docs', 'runbooks.md'), 'utf8'));
-    const env = renderYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "2.0.0" }\n');
+    const env = renderYaml('tier: prod\npostgres: { enabled: true, replicas: 1 }\nservices:\n  backend:\n    canary: { enabled: true, tag: "2.0.0" }\n');
     const rules = findAll(env, 'PrometheusRule')
       .flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules))
       .filter((r: any) => r.alert);

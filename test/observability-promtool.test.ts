@@ -30,6 +30,7 @@ describe('promtool check rules', () => {
   const environments: [string, Config][] = [
     ...ENVIRONMENTS.map((name): [string, Config] => [name, loadEnvironment(name).config]),
     ['canary', configFromYaml('tier: prod\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n')],
+    ['datastores', configFromYaml('tier: prod\npostgres: { enabled: true, replicas: 2 }\n')],
   ];
   const files = Object.fromEntries(environments.map(([name, config]) => [name, rulesToCheck(name, config)]));
   const result = checkRuleFiles(files);

@@ -6,15 +6,16 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { MongoConfig, RedisConfig } from '../../config/schema.js';
+import type { MongoConfig, PostgresConfig, RedisConfig } from '../../config/schema.js';
 import { secretEnv } from '../../config/connections.js';
 import type { EnvironmentContext } from '../../config/context.js';
-import { MONGODB_PORT, REDIS_PORT } from '../../config/names.js';
+import { MONGODB_PORT, POSTGRES_PORT, REDIS_PORT } from '../../config/names.js';
 import type { DatastoreSidecar } from '../datastores/datastore.js';
 import { scrapeMonitor } from './monitoring.js';
 
 export const MONGODB_EXPORTER_PORT = 9216;
 export const REDIS_EXPORTER_PORT = 9121;
+export const POSTGRES_EXPORTER_PORT = 9187;
 
 const METRICS = k8s.IntOrString.fromString('metrics');
 
@@ -65,8 +66,32 @@ export function redisExporter(redis: RedisConfig): DatastoreSidecar {
   };
 }
 
+/**
+ * prometheus-community postgres_exporter (https://github.com/prometheus-community/postgres_exporter#environment-variables),
+ * connected to its own server over localhost with the superuser of the Secret.
+ */
+export function postgresExporter(pg: PostgresConfig): DatastoreSidecar {
+  return {
+    image: pg.metrics.image,
+    resources: pg.metrics.resources,
+    container: exporterContainer('metrics', POSTGRES_EXPORTER_PORT, {
+      args: [`--web.listen-address=:${POSTGRES_EXPORTER_PORT}`],
+      env: [
+        { name: 'DATA_SOURCE_URI', value: `localhost:${POSTGRES_PORT}/postgres?sslmode=disable` },
+        secretEnv('DATA_SOURCE_USER', pg.auth.existingSecret, pg.auth.usernameKey),
+        secretEnv('DATA_SOURCE_PASS', pg.auth.existingSecret, pg.auth.passwordKey),
+      ],
+    }),
+  };
+}
+
 /** The ServiceMonitor of a datastore's exporter, when monitoring is on. */
-export function exporterMonitor(scope: Construct, env: EnvironmentContext, store: { name: string; labels: Record<string, string>; selector: Record<string, string> }): void {
+export function exporterMonitor(
+  scope: Construct,
+  env: EnvironmentContext,
+  store: { name: string; labels: Record<string, string>; selector: Record<string, string> },
+  id = 'service-monitor',
+): void {
   if (!env.config.monitoring.enabled) return;
-  scrapeMonitor(scope, 'service-monitor', env, { name: store.name, labels: store.labels, selector: store.selector, port: 'metrics' });
+  scrapeMonitor(scope, id, env, { name: store.name, labels: store.labels, selector: store.selector, port: 'metrics' });
 }

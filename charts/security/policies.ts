@@ -9,8 +9,10 @@
  *   Prometheus         -> the http port of services that serve /metrics on it, Loki's http port,
  *                         and every container port named "metrics" or "*-metrics", found in the
  *                         synthesized objects, so exporter sidecars need no entry here
- *   workload           -> MongoDB 27017 / Redis 6379, for each datastore it `uses`
+ *   workload           -> MongoDB 27017 / Redis 6379 / PostgreSQL 5432, for each datastore it
+ *                         `uses` (postgres-read: the read replicas, or the primary without them)
  *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
+ *   PostgreSQL replicas -> the primary 5432 (pg_basebackup and WAL streaming)
  *   the log shipper    -> Loki 3100 (push), and the API server (pod discovery; Alloy's api mode also tails logs there)
  *   Grafana            -> Loki 3100 (queries)
  *   every pod          -> the cluster DNS on UDP/TCP 53 (egress restricted only)
@@ -23,7 +25,8 @@
 import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
-import { MONGODB_PORT, names, REDIS_PORT } from '../../config/names.js';
+import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT } from '../../config/names.js';
+import { postgresReadService } from '../../config/connections.js';
 import { mapSelects, podPorts, podTemplatesOf, type Labels } from '../../core/objects.js';
 import { LOKI_HTTP_PORT } from '../../observability/logging.js';
 import type { Manifest } from '../../core/manifest.js';
@@ -95,6 +98,8 @@ function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Pod
     ...(config.mongodb.enabled ? [group(names.mongodb)] : []),
     ...(config.mongodb.enabled && config.mongodb.replicaSet.enabled ? [group(names.mongodbInitJob)] : []),
     ...(config.redis.enabled ? [group(names.redis)] : []),
+    ...(config.postgres.enabled ? [group(names.postgres)] : []),
+    ...(config.postgres.enabled && config.postgres.replicas > 0 ? [group(names.postgresRead)] : []),
     ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS[config.logs.shipper], loggingNamespace)] : []),
   ];
 }
@@ -119,6 +124,11 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   for (const [name, workload] of workloads) {
     if (workload.uses.includes('mongodb')) flows.push({ from: app(name), to: app(names.mongodb), ports: [tcp(MONGODB_PORT)] });
     if (workload.uses.includes('redis')) flows.push({ from: app(name), to: app(names.redis), ports: [tcp(REDIS_PORT)] });
+    if (workload.uses.includes('postgres')) flows.push({ from: app(name), to: app(names.postgres), ports: [tcp(POSTGRES_PORT)] });
+    if (workload.uses.includes('postgres-read')) flows.push({ from: app(name), to: app(postgresReadService(config)), ports: [tcp(POSTGRES_PORT)] });
+  }
+  if (config.postgres.enabled && config.postgres.replicas > 0) {
+    flows.push({ from: app(names.postgresRead), to: app(names.postgres), ports: [tcp(POSTGRES_PORT)] });
   }
   if (config.mongodb.enabled && config.mongodb.replicaSet.enabled) {
     flows.push(

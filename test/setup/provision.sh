@@ -3,7 +3,8 @@
 # command alone works on a fresh clone and a fresh Debian/Ubuntu machine:
 #   - node_modules: `npm ci` when it is missing or does not match package-lock.json;
 #   - tools: promtool and prometheus (alert rules, canary analysis against a real server),
-#     kubectl (`kubectl kustomize`), shellcheck, and helm-render, the tests' stand-in for helm,
+#     kubectl (`kubectl kustomize`), shellcheck, PostgreSQL, Redis and rclone (the datastore
+#     scripts run against real servers and a real upload), and helm-render, the tests' stand-in for helm,
 #     built from Debian's Go and Go sources of Helm's template libraries (test/helm/build-renderer.sh);
 #     with a `helm` binary on PATH the stand-in is optional (test/helm/render.ts uses both).
 # Missing Debian packages are installed with apt-get (as root, or with sudo if it needs no
@@ -32,12 +33,25 @@ stand_in_buildable() {
   for source in "${go_sources[@]}"; do [ -d "$gocode/$source" ] || return 1; done
 }
 
-# Prints the missing requirements, one a line: promtool, prometheus, kubectl, shellcheck, helm-render.
+# PostgreSQL 15 or newer: Debian's server binaries (not on PATH), or pg_ctl on PATH elsewhere.
+has_postgres() {
+  local bin
+  for bin in /usr/lib/postgresql/*/bin/postgres; do
+    [ -x "$bin" ] && [ "$(basename "$(dirname "$(dirname "$bin")")")" -ge 15 ] 2>/dev/null && return 0
+  done
+  has pg_ctl && has pg_basebackup
+}
+
+# Prints the missing requirements, one a line: promtool, prometheus, kubectl, shellcheck,
+# postgresql, redis-server, rclone, helm-render.
 missing() {
   has promtool || echo promtool
   has prometheus || echo prometheus
   has kubectl || echo kubectl
   has shellcheck || echo shellcheck
+  has_postgres || echo postgresql
+  { has redis-server && has redis-check-rdb; } || echo redis-server
+  has rclone || echo rclone
   has helm || stand_in_buildable || echo helm-render
 }
 
@@ -47,7 +61,7 @@ debian_packages() {
   for need in "$@"; do
     case "$need" in
       promtool | prometheus) echo prometheus ;;
-      shellcheck) echo shellcheck ;;
+      shellcheck | postgresql | redis-server | rclone) echo "$need" ;;
       helm-render) printf '%s\n' "${go_debs[@]}" ;;
       kubectl)
         local candidate
@@ -63,7 +77,9 @@ homebrew_formula() {
   case "$1" in
     promtool | prometheus) echo prometheus ;;
     kubectl) echo kubernetes-cli ;;
-    shellcheck) echo shellcheck ;;
+    shellcheck | rclone) echo "$1" ;;
+    postgresql) echo postgresql@15 ;;
+    redis-server) echo redis ;;
     helm-render) echo helm ;;
   esac
 }
@@ -77,7 +93,7 @@ give_up() {
     case "$need" in
       promtool | prometheus) debs+=(prometheus) ;;
       kubectl) debs+=(kubernetes-client) ;;
-      shellcheck) debs+=(shellcheck) ;;
+      shellcheck | postgresql | redis-server | rclone) debs+=("$need") ;;
       helm-render) debs+=("${go_debs[@]}") ;;
     esac
     brews+=("$(homebrew_formula "$need")")

@@ -1,0 +1,192 @@
+/**
+ * Real PostgreSQL and Redis servers for tests, from the Debian packages `postgresql` and
+ * `redis-server` (`npm test` installs them, see test/setup/provision.sh): started on 127.0.0.1 and
+ * a free port with their own data directories in a temp dir, stopped by the test. PostgreSQL
+ * refuses to run as root, so as root every command runs as the package's system user
+ * (`runuser -u postgres`); as any other user, as that user.
+ */
+import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The binaries of the newest PostgreSQL the `postgresql` package installed (15 on Debian 12). */
+export function postgresBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) {
+    // Elsewhere (Homebrew): the server binaries are next to pg_config.
+    const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+    if (pgConfig.status === 0) return pgConfig.stdout.trim();
+  }
+  if (versions.length === 0)
+    throw new Error('PostgreSQL not found under /usr/lib/postgresql: install the Debian package "postgresql" (npm test does, see test/setup/provision.sh)');
+  return join(root, versions[0], 'bin');
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** The uid and gid of a system user (as root, the user commands run as). */
+function userIds(user: string): { uid: number; gid: number } {
+  const out = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`no user "${user}": install its Debian package`);
+  return { uid: Number(out.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** A temp directory the commands of `user` may write (owned by that user when running as root). */
+export function tempDirFor(user: string, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (isRoot) {
+    const { uid, gid } = userIds(user);
+    chownSync(dir, uid, gid);
+  }
+  return dir;
+}
+
+/** A subdirectory made (and owned) like tempDirFor. */
+export function subDirFor(user: string, parent: string, name: string): string {
+  const dir = join(parent, name);
+  mkdirSync(dir, { recursive: true });
+  if (isRoot) {
+    const { uid, gid } = userIds(user);
+    chownSync(dir, uid, gid);
+  }
+  return dir;
+}
+
+function command(user: string, cmd: string, args: readonly string[]): [string, string[]] {
+  return isRoot ? ['runuser', ['-u', user, '--', cmd, ...args]] : [cmd, [...args]];
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command as `user` with `env` added to this process's environment; never throws for a non-zero exit. */
+export function runAs(user: string, cmd: string, args: readonly string[], env: Record<string, string> = {}, input?: string): RunResult {
+  const [file, argv] = command(user, cmd, args);
+  const result: SpawnSyncReturns<string> = spawnSync(file, argv, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 240_000 });
+  if (result.error) throw result.error;
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like runAs, and throws with the output unless the exit code is 0. */
+function mustRunAs(user: string, cmd: string, args: readonly string[], env: Record<string, string> = {}, input?: string): string {
+  const result = runAs(user, cmd, args, env, input);
+  if (result.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Starts a long-running process as `user`; its output is collected for error messages. */
+export function startAs(user: string, cmd: string, args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
+  const [file, argv] = command(user, cmd, args);
+  const child = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+/** Stops a started process (SIGTERM; SIGKILL after 20 s) and waits for it. */
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `ready` every 200 ms until it returns true; throws with `describe()` after `seconds`. */
+export async function waitFor(what: string, ready: () => boolean, seconds = 120, describe: () => string = () => ''): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (ready()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not happen within ${seconds} s\n${describe()}`);
+}
+
+export const POSTGRES_USER = 'postgres';
+
+export interface PostgresServer {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** psql over TCP with the superuser's password; returns the unaligned, tuples-only output. */
+  sql(query: string, database?: string): string;
+}
+
+/**
+ * initdb (SCRAM passwords, the superuser `superuser` with `password`) and a server on 127.0.0.1,
+ * started with `settings` (the manifests' `-c` arguments) plus what makes it local: the port, the
+ * address and the socket directory.
+ */
+export async function startPostgres(opts: {
+  dir: string;
+  superuser: string;
+  password: string;
+  settings: readonly string[];
+  initdb?: boolean;
+  name?: string;
+}): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  const name = opts.name ?? 'primary';
+  const root = subDirFor(POSTGRES_USER, opts.dir, name);
+  const dataDir = join(root, 'pgdata');
+  const socketDir = subDirFor(POSTGRES_USER, root, 'run');
+  if (opts.initdb !== false) {
+    const pwfile = join(root, 'pwfile');
+    mustRunAs(POSTGRES_USER, 'sh', ['-c', `umask 077; printf '%s\\n' "$PW" > "${pwfile}"`], { PW: opts.password });
+    mustRunAs(POSTGRES_USER, join(bin, 'initdb'), ['--pgdata', dataDir, '--username', opts.superuser, '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256']);
+  }
+  const port = await freePort();
+  const local = ['-c', 'listen_addresses=127.0.0.1', '-c', `port=${port}`, '-c', `unix_socket_directories=${socketDir}`];
+  const server = startAs(POSTGRES_USER, join(bin, 'postgres'), ['-D', dataDir, ...opts.settings, ...local]);
+  const psql = (query: string, database = 'postgres'): RunResult =>
+    runAs(POSTGRES_USER, join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', opts.superuser, '-d', database, '-v', 'ON_ERROR_STOP=1', '-Atq', '-c', query], {
+      PGPASSWORD: opts.password,
+    });
+  await waitFor(
+    `PostgreSQL ${name} on port ${port} accepting connections`,
+    () => runAs(POSTGRES_USER, join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).code === 0,
+    120,
+    server.output,
+  );
+  return {
+    port,
+    dataDir,
+    socketDir,
+    child: server.child,
+    output: server.output,
+    sql: (query, database) => {
+      const r = psql(query, database);
+      if (r.code !== 0) throw new Error(`psql: ${query}\n${r.stderr}`);
+      return r.stdout.trim();
+    },
+  };
+}
