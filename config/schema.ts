@@ -1170,10 +1170,15 @@ export const configSchema = z
       [names.mongodbInitJob, 'the MongoDB replica-set init Job'],
       [names.redis, 'the Redis StatefulSet'],
       [names.redisHeadless, 'the Redis headless Service'],
-      [names.postgres, 'the PostgreSQL primary'],
-      [names.postgresHeadless, 'the PostgreSQL headless Service'],
-      [names.postgresRead, 'the PostgreSQL read replicas'],
-      [names.postgresReadHeadless, "the PostgreSQL replicas' headless Service"],
+      // Only when PostgreSQL runs: an environment may run its own "postgres" workload instead.
+      ...(config.postgres.enabled
+        ? ([
+            [names.postgres, 'the PostgreSQL primary'],
+            [names.postgresHeadless, 'the PostgreSQL headless Service'],
+            [names.postgresRead, 'the PostgreSQL read replicas'],
+            [names.postgresReadHeadless, "the PostgreSQL replicas' headless Service"],
+          ] as [string, string][])
+        : []),
     ]);
     for (const name of Object.keys(config.services)) {
       for (const track of RELEASE_TRACKS) taken.set(names.track(name, track), `the ${track} track of service "${name}"`);
