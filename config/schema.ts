@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { COLOURS, names, RELEASE_TRACKS } from './names.js';
 import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantity.js';
+import { callsSchema, resolveCalls } from './calls.js';
 import { networkIssues, networkSchema } from './network.js';
 
 // ---------------------------------------------------------------------------
@@ -416,6 +417,7 @@ const workloadFields = {
     .describe(
       'Datastores this workload connects to; their connection settings are injected as env vars. "postgres" is the PostgreSQL primary, "postgres-read" its read replicas (the primary when postgres.replicas is 0).',
     ),
+  calls: callsSchema,
   resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
   securityContext: securityContextSchema.prefault({}),
   readOnlyRootFilesystem: z.boolean().default(true),
@@ -1238,6 +1240,7 @@ export const configSchema = z
       }
     }
     for (const issue of networkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of resolveCalls(config).issues) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type Config = z.infer<typeof configSchema>;

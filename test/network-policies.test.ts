@@ -7,7 +7,9 @@ import { groupId, isMetricsPortName, LOGGING_WORKLOADS, policiesFromFlows, type 
 import { isNetworkPolicy, type NetworkPolicy } from '../core/network-policy.js';
 import { metadataOf, podPorts, podTemplatesOf, type PodTemplate } from '../core/objects.js';
 import type { RenderedEnvironment } from '../core/manifest.js';
-import { configFromYaml, ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.js';
+import { configFromYaml, ENVIRONMENTS, findAll, objectsOf, renderCommitted, renderYaml } from './helpers.js';
+import { parseCall } from '../config/calls.js';
+import { checkObjects } from '../policy/index.js';
 import { renderReference } from './setup/reference.js';
 
 // ---------------------------------------------------------------------------
@@ -247,6 +249,168 @@ describe('reachability follows the config', () => {
     const env = renderYaml('tier: prod\nnetwork:\n  policies: false\n');
     expect(env.files.map((f) => f.name)).not.toContain('10-network-policies.yaml');
     expect(reachability(env, [['other-namespace', 'mongodb', '27017', 'allow']])).toEqual([['other-namespace', 'mongodb', '27017', 'allow']]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Declared traffic: `calls` (config/calls.ts).
+// ---------------------------------------------------------------------------
+
+/**
+ * The voting app (../shared/seeds/003): vote (Python, web) queues votes in Redis, the .NET worker
+ * moves them into PostgreSQL, result (Node.js, web with websockets) reads PostgreSQL. PostgreSQL is
+ * a web-service-shaped workload here (port 5432, no Ingress), the shape this slice has; the example
+ * in examples/ makes it a StatefulSet. A notifier calls a host outside the cluster.
+ */
+const VOTING_APP = `tier: prod
+mongodb: { enabled: false }
+services:
+  backend: { enabled: false }
+  frontend: { enabled: false }
+  vote:
+    image: { repository: dockersamples/examplevotingapp_vote, tag: "1.0.0" }
+    port: 80
+    uses: [redis]
+    ingress: { paths: [{ path: / }] }
+    metrics: { enabled: false }
+  result:
+    image: { repository: dockersamples/examplevotingapp_result, tag: "1.0.0" }
+    port: 80
+    calls: [db:5432]
+    ingress: { paths: [{ path: /result }] }
+    metrics: { enabled: false }
+  db:
+    image: { repository: library/postgres, tag: "16" }
+    port: 5432
+    servicePort: 5432
+    metrics: { enabled: false }
+    probes: { liveness: { enabled: false }, readiness: { enabled: false }, startup: { enabled: false } }
+workers:
+  worker:
+    image: { repository: dockersamples/examplevotingapp_worker, tag: "1.0.0" }
+    uses: [redis]
+    calls: [db, 10.1.0.0/16:5432]
+  notifier:
+    image: { repository: acme/notifier, tag: "1.0.0" }
+    calls: [hooks.slack.com:443, result]
+`;
+
+describe('reachability of declared calls: the voting app', () => {
+  const env = renderYaml(VOTING_APP);
+  const table: Row[] = [
+    // The declared flows, both ends: egress of the caller, ingress of the callee.
+    ['vote', 'redis', '6379', 'allow'],
+    ['worker', 'redis', '6379', 'allow'],
+    ['worker', 'db', '5432', 'allow'],
+    ['result', 'db', '5432', 'allow'],
+    ['notifier', 'result', '80', 'allow'],
+    // Nothing else: the callee accepts only its callers, on the called port only.
+    ['vote', 'db', '5432', 'deny'],
+    ['result', 'redis', '6379', 'deny'],
+    ['worker', 'vote', '80', 'deny'],
+    ['worker', 'result', '80', 'deny'],
+    ['db', 'redis', '6379', 'deny'],
+    ['other-namespace', 'db', '5432', 'deny'],
+    ['ingress-nginx', 'db', '5432', 'deny'],
+    ['ingress-nginx', 'vote', '80', 'allow'],
+    ['ingress-nginx', 'result', '80', 'allow'],
+    // A host outside the cluster: any public address on its port, never a private one.
+    ['notifier', 'internet', '443', 'allow'],
+    ['notifier', 'internet', '80', 'deny'],
+    ['notifier', 'private-address', '443', 'deny'],
+    ['notifier', 'api-server', '443', 'deny'],
+    // Addresses: exactly the block and port.
+    ['worker', 'private-address', '5432', 'allow'],
+    ['worker', 'private-address', '443', 'deny'],
+    ['worker', 'internet', '5432', 'deny'],
+    ['result', 'internet', '443', 'deny'],
+  ];
+
+  it('allows exactly the declared flows', () => {
+    expect(reachability(env, table)).toEqual(table);
+  });
+
+  it('passes the policy report with network policies on (every pod has its policy)', () => {
+    // Only db's missing probes remain: PostgreSQL needs a TCP or exec probe, which this fixture's
+    // web-service shape cannot state (the examples' StatefulSet has them).
+    expect(checkObjects(objectsOf(env)).map((v) => `${v.rule}: ${v.object}`)).toEqual(['readiness-probe: Deployment webapp-test/db', 'liveness-probe: Deployment webapp-test/db']);
+  });
+
+  it('keeps in-cluster calls working without egress restriction: only the callee side is needed', () => {
+    const open = renderYaml(`${VOTING_APP}network: { egress: { restrict: false } }
+`);
+    const rows: Row[] = [
+      ['worker', 'db', '5432', 'allow'],
+      ['result', 'db', '5432', 'allow'],
+      ['vote', 'db', '5432', 'deny'],
+      ['other-namespace', 'db', '5432', 'deny'],
+      ['notifier', 'private-address', '443', 'allow'], // egress is open
+    ];
+    expect(reachability(open, rows)).toEqual(rows);
+  });
+
+  it('a call by its Service port reaches the container port', () => {
+    const viaService = renderYaml(
+      VOTING_APP.replace('calls: [hooks.slack.com:443, result]', 'calls: [result:80]').replace('    port: 80\n    calls: [db:5432]', '    port: 8080\n    calls: [db:5432]'),
+    );
+    const rows: Row[] = [
+      ['notifier', 'result', '8080', 'allow'],
+      ['notifier', 'result', '80', 'deny'],
+    ];
+    expect(reachability(viaService, rows)).toEqual(rows);
+  });
+
+  it('a call to a workload disabled in this environment is left out; its pods do not exist', () => {
+    const withoutDb = renderYaml(VOTING_APP.replace('    port: 5432\n    servicePort: 5432', '    enabled: false\n    port: 5432\n    servicePort: 5432'));
+    expect(findAll(withoutDb, 'NetworkPolicy').find((p) => p.metadata.name === 'result').spec.egress).toBeUndefined();
+  });
+});
+
+describe('calls: config errors', () => {
+  const problems = (yamlText: string) => {
+    try {
+      configFromYaml(`tier: prod
+${yamlText}`);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+  const worker = (calls: string) => `workers:\n  mailer:\n    image: { repository: acme/mailer, tag: "1" }\n    calls: ${calls}\n`;
+
+  it('parses every form of a call', () => {
+    expect(['postgres', 'chain-node:8545', 'dns:53/udp', 'api.stripe.com:443', '10.0.0.0/8:5432', '10.1.2.3:6379', '[2001:db8::/32]:443'].map(parseCall)).toEqual([
+      { kind: 'workload', name: 'postgres' },
+      { kind: 'workload', name: 'chain-node', port: 8545 },
+      { kind: 'workload', name: 'dns', port: 53, protocol: 'UDP' },
+      { kind: 'host', host: 'api.stripe.com', port: 443, protocol: 'TCP' },
+      { kind: 'addresses', cidr: '10.0.0.0/8', port: 5432, protocol: 'TCP' },
+      { kind: 'addresses', cidr: '10.1.2.3/32', port: 6379, protocol: 'TCP' },
+      { kind: 'addresses', cidr: '2001:db8::/32', port: 443, protocol: 'TCP' },
+    ]);
+  });
+
+  it('names the call, its line and what is wrong', () => {
+    expect(problems(worker('[backnd]'))).toEqual([
+      'workers.mailer.calls[0] (line 5, column 13): "backnd" is no service, worker or datastore of this environment (backend, frontend, mailer, mongodb, redis); a host outside the cluster has a dot and a port, e.g. "api.example.com:443"',
+    ]);
+    expect(problems(worker('[backend:8080]'))).toEqual([
+      'workers.mailer.calls[0] (line 5, column 13): service "backend" serves no port 8080 (its ports: 5000/TCP (Service port 80))',
+    ]);
+    expect(problems(worker('[redis:6379/UDP]'))).toEqual(['workers.mailer.calls[0] (line 5, column 13): Redis serves no port 6379/UDP (its ports: 6379/TCP)']);
+    expect(problems(worker('[api.stripe.com]'))).toEqual([
+      'workers.mailer.calls[0] (line 5, column 13): a call to a host outside the cluster names its port, e.g. "api.stripe.com:443"',
+    ]);
+    expect(problems(worker('["10.0.0.0/8"]'))).toEqual([
+      'workers.mailer.calls[0] (line 5, column 13): a call to addresses outside the cluster names its port, e.g. "10.0.0.0/8:443"',
+    ]);
+    expect(problems(worker('["backend:99999"]'))).toEqual(['workers.mailer.calls[0] (line 5, column 13): port 99999 is not a port: 1 to 65535']);
+    expect(problems(worker('["backend:80/http"]'))).toEqual(['workers.mailer.calls[0] (line 5, column 13): "http" is not a protocol: TCP, UDP or SCTP']);
+    expect(problems(worker('["Backend!"]'))[0]).toMatch(/must be a call such as "postgres", "chain-node:8545"/);
+    expect(problems(`${worker('[]')}  other:\n    image: { repository: a/b, tag: "1" }\n    calls: [mailer]\n`)).toEqual([
+      'workers.other.calls[0] (line 8, column 13): worker "mailer" serves no port to call: declare its ports (workers.mailer.ports)',
+    ]);
   });
 });
 

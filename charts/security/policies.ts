@@ -11,6 +11,8 @@
  *                         synthesized objects, so exporter sidecars need no entry here
  *   workload           -> MongoDB 27017 / Redis 6379 / PostgreSQL 5432, for each datastore it
  *                         `uses` (postgres-read: the read replicas, or the primary without them)
+ *   workload           -> what it `calls` (config/calls.ts): ports of another workload or a
+ *                         datastore, or a host or addresses outside the cluster (egress restricted only)
  *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
  *   PostgreSQL replicas -> the primary 5432 (pg_basebackup and WAL streaming)
  *   the log shipper    -> Loki 3100 (push), and the API server (pod discovery; Alloy's api mode also tails logs there)
@@ -22,6 +24,7 @@
  * ingress allowed (https://kubernetes.io/docs/concepts/services-networking/network-policies/),
  * so one flow yields a rule in the sender's policy and one in the receiver's.
  */
+import { resolveCalls } from '../../config/calls.js';
 import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
@@ -129,6 +132,9 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   }
   if (config.postgres.enabled && config.postgres.replicas > 0) {
     flows.push({ from: app(names.postgresRead), to: app(names.postgres), ports: [tcp(POSTGRES_PORT)] });
+  }
+  for (const call of resolveCalls(config).flows) {
+    flows.push({ from: app(call.from), to: 'workload' in call.to ? app(call.to.workload) : { cidr: call.to.cidr, except: call.to.except }, ports: call.ports });
   }
   if (config.mongodb.enabled && config.mongodb.replicaSet.enabled) {
     flows.push(
