@@ -38,6 +38,10 @@ export const names = {
   tlsSecret: (app: string) => `${app}-tls`,
   /** The environment's PrometheusRule (each measured web service has its own, named after it). */
   environmentAlerts: (app: string) => `${app}-alerts`,
+  /** The certificate Secret of a further host (ingress.hosts.<key>). */
+  hostTlsSecret: (app: string, host: string) => `${app}-${host}-tls`,
+  /** The Ingress of a further host's plain routes (config/routes.ts ingressObjects). */
+  hostIngress: (app: string, host: string) => `${app}-${host}`,
   /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */
   track: (service: string, track: ReleaseTrack) => `${service}-${track}`,
   /**

@@ -8,7 +8,7 @@
  * config/connections.ts, charts/workloads/pod.ts, config/labels.ts), so a rule cannot drift from what is rendered.
  */
 import { posix } from 'node:path';
-import { ingressNeeded } from './routes.js';
+import { ingressNeeded, ingressObjects } from './routes.js';
 import { connectionEnv, workloadSettings } from './connections.js';
 import { environmentContext, loggingNamespace, type EnvironmentContext } from './context.js';
 import { recommendedLabels } from './labels.js';
@@ -63,6 +63,7 @@ export function environmentProblems(name: string, config: Config): ConfigProblem
     ...workloadsOf(config).flatMap((w) => shapeProblems(env, w)),
     ...Object.entries(config.services).flatMap(([service, s]) => servicePortProblems(service, s)),
     ...objectNameProblems(env),
+    ...ingressProblems(config),
     ...labelKeyProblems(config),
     ...nulProblems(config),
   ];
@@ -104,16 +105,18 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
     } else instances.set(instance, named);
 
     if (ingressNeeded(env)) {
-      const host = named.config.ingress.host;
-      const sameHost = hosts.get(host);
-      if (sameHost) {
-        problems.push({
-          file: named.file,
-          path: ['ingress', 'host'],
-          severity: 'warning',
-          message: `environment "${sameHost.name}" serves the same host "${host}": the ingress controller merges both Ingresses, so requests may reach either environment; give each environment its own host`,
-        });
-      } else hosts.set(host, named);
+      const served = new Map(ingressObjects(named.config).map((o) => [o.host.host, o.host.key]));
+      for (const [host, key] of served) {
+        const sameHost = hosts.get(host);
+        if (sameHost) {
+          problems.push({
+            file: named.file,
+            path: key === undefined ? ['ingress', 'host'] : ['ingress', 'hosts', key, 'host'],
+            severity: 'warning',
+            message: `environment "${sameHost.name}" serves the same host "${host}": the ingress controller merges both Ingresses, so requests may reach either environment; give each environment its own host`,
+          });
+        } else hosts.set(host, named);
+      }
     }
   }
   return problems;
@@ -589,15 +592,60 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
     }
   }
 
-  // Ingresses: the environment's, named app.name, and one <service>-canary per running canary.
+  // Ingresses (config/routes.ts ingressObjects): the environment host's, named app.name, one per
+  // further host (<app.name>-<key>) and per service with its own settings (the service's name),
+  // and one <service>-canary per running canary.
   if (ingressNeeded(env)) {
+    const owners = new Map<string, { what: string; path: Path; fix: string }>();
+    const claim = (name: string, what: string, path: Path, fix: string) => {
+      const first = owners.get(name);
+      if (first) problems.push(error(first.path, `"${name}" names ${first.what}, and ${what} has the same name; ${first.fix}`));
+      else owners.set(name, { what, path, fix });
+    };
+    for (const object of ingressObjects(config)) {
+      if (object.service !== undefined) claim(object.name, `the Ingress of service "${object.service}"`, ['services', object.service], 'rename the service');
+      else if (object.host.key !== undefined) {
+        claim(object.name, `the Ingress of host "${object.host.key}" (<app.name>-<key>)`, ['ingress', 'hosts', object.host.key], 'choose another key for the host');
+      } else claim(object.name, "the environment's Ingress", ['app', 'name'], 'choose another app.name');
+    }
     for (const [name, service] of Object.entries(config.services)) {
-      if (service.enabled && service.canary.enabled && names.track(name, 'canary') === config.app.name) {
+      if (service.enabled && service.canary.enabled) claim(names.track(name, 'canary'), `the canary Ingress of service "${name}"`, ['services', name], 'rename the service');
+    }
+  }
+  return problems;
+}
+
+/** Hosts and route settings: a host a service names must be declared, and a stripped prefix must be one. */
+function ingressProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const keys = Object.keys(config.ingress.hosts);
+  for (const [name, service] of Object.entries(config.services)) {
+    if (!service.enabled) continue;
+    const key = service.ingress.host;
+    if (key !== undefined && !Object.hasOwn(config.ingress.hosts, key)) {
+      problems.push(
+        error(
+          ['services', name, 'ingress', 'host'],
+          `"${key}" is no key of ingress.hosts (${keys.join(', ') || 'none declared'}): declare the host there (ingress.hosts.${key}.host), or leave ingress.host out to route on ${config.ingress.host}`,
+        ),
+      );
+    }
+    if (!service.ingress.stripPrefix) continue;
+    service.ingress.paths.forEach((p, i) => {
+      if (p.pathType !== 'Prefix') {
+        problems.push(error(['services', name, 'ingress', 'paths', i, 'pathType'], `stripPrefix removes a path prefix: the path must be a Prefix path, not ${p.pathType}`));
+      } else if (p.path.replace(/\/+$/, '') === '') {
         problems.push(
-          error(['app', 'name'], `"${config.app.name}" names the environment's Ingress, and the canary Ingress of service "${name}" has the same name; choose another app.name`),
+          error(['services', name, 'ingress', 'paths', i, 'path'], 'stripPrefix on "/" would remove nothing: route a longer prefix such as "/api", or drop stripPrefix'),
         );
       }
-    }
+    });
+  }
+  const seen = new Map<string, string>([[config.ingress.host, 'ingress.host']]);
+  for (const [key, host] of Object.entries(config.ingress.hosts)) {
+    const first = seen.get(host.host);
+    if (first) problems.push(error(['ingress', 'hosts', key, 'host'], `"${host.host}" is already ${first}: declare each host once`));
+    else seen.set(host.host, `ingress.hosts.${key}.host`);
   }
 
   // PrometheusRules: the environment's <app.name>-alerts and one per measured web service, named after it

@@ -507,6 +507,12 @@ function routeKey(p: z.infer<typeof ingressPathSchema>): string {
 // RFC 9110 token: what an HTTP header name may contain.
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A size in nginx units, as ingress-nginx's proxy-body-size takes it. */
+const nginxSize = z.string().regex(/^[0-9]+[kmg]?$/, { error: 'must be an nginx size such as "50m", "512k" or "1g"' });
+
+/** A host name an Ingress rule can serve (Kubernetes rejects an IP address there). */
+const hostName = dnsSubdomain.refine((host) => isIP(host) === 0, { error: 'must be a DNS name such as "app.example.com", not an IP address' });
+
 export const canaryAnalysisSchema = z
   .strictObject({
     window: z
@@ -587,9 +593,39 @@ export const webServiceSchema = z
     port: port.default(8080).describe('Container port the process listens on (also exported as PORT).'),
     servicePort: port.default(80).describe('Port of the ClusterIP Service.'),
     ingress: z
-      .strictObject({ paths: z.array(ingressPathSchema).default([]) })
+      .strictObject({
+        paths: z.array(ingressPathSchema).default([]),
+        host: dnsLabel.optional().describe('The key of the ingress.hosts entry whose host serves these paths; omitted: ingress.host.'),
+        sessionAffinity: z
+          .strictObject({
+            cookie: z.string().regex(HTTP_TOKEN, { error: 'must be a cookie name such as "route"' }).default('route').describe('Name of the cookie.'),
+            maxAgeSeconds: seconds(1, 31_536_000).optional().describe("The cookie's Max-Age; omitted: a session cookie."),
+          })
+          .optional()
+          .describe('Sticky sessions: a cookie pins each client to one pod (set it, e.g. {}, to turn it on).'),
+        websocket: z.boolean().default(false).describe('Long-lived connections (WebSocket, server-sent events): read and send timeouts of 3600 s unless timeouts say otherwise.'),
+        timeouts: z
+          .strictObject({
+            connectSeconds: seconds(1, 3600).optional(),
+            readSeconds: seconds(1, 86_400).optional(),
+            sendSeconds: seconds(1, 86_400).optional(),
+          })
+          .prefault({})
+          .describe("Proxy timeouts of this service's routes (ingress-nginx default: 5 s connect, 60 s read and send)."),
+        proxyBodySize: nginxSize.optional().describe('Largest request body for this service; default: ingress.proxyBodySize.'),
+        stripPrefix: z
+          .boolean()
+          .default(false)
+          .describe('Remove the matched path prefix before passing a request on (/api/users/42 reaches the service as /42); Prefix paths other than "/" only.'),
+        annotations: z
+          .record(qualifiedName('an annotation key', 'nginx.ingress.kubernetes.io/configuration-snippet'), z.string())
+          .default({})
+          .describe("Extra annotations of this service's own Ingress."),
+      })
       .prefault({})
-      .describe('Paths routed to this service by the environment Ingress.'),
+      .describe(
+        "How the environment's Ingress routes to this service. Settings besides paths and host put the service's routes into an Ingress of its own, named like the service, so they apply to this service only.",
+      ),
     probes: z
       .strictObject({
         liveness: probeSchema.prefault({ periodSeconds: 30, timeoutSeconds: 5 }),
@@ -784,10 +820,7 @@ const ingressSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     className: objectName('nginx').default('nginx').describe('IngressClass of the controller that serves the Ingress.'),
-    host: dnsSubdomain
-      // Kubernetes rejects an Ingress rule whose host is an IP address.
-      .refine((host) => isIP(host) === 0, { error: 'must be a DNS name such as "app.example.com", not an IP address' })
-      .default('app.example.com'),
+    host: hostName.default('app.example.com').describe('The environment host: where services without ingress.host are routed.'),
     tls: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -803,15 +836,30 @@ const ingressSchema = z
         connections: z.number().int().min(1).default(50).describe('Concurrent connections per client IP.'),
       })
       .prefault({}),
-    proxyBodySize: z
-      .string()
-      .regex(/^[0-9]+[kmg]?$/, { error: 'must be an nginx size such as "50m", "512k" or "1g"' })
-      .default('50m')
-      .describe('Largest accepted request body, in nginx units (nginx.ingress.kubernetes.io/proxy-body-size).'),
+    proxyBodySize: nginxSize.default('50m').describe('Largest accepted request body, in nginx units (nginx.ingress.kubernetes.io/proxy-body-size).'),
     annotations: z
       .record(qualifiedName('an annotation key', 'nginx.ingress.kubernetes.io/proxy-read-timeout'), z.string())
       .default({})
-      .describe('Extra annotations for the Ingress.'),
+      .describe('Extra annotations for every Ingress of the environment.'),
+    hosts: z
+      .record(
+        dnsLabel,
+        z
+          .strictObject({
+            host: hostName.describe('The host name, e.g. "admin.example.com".'),
+            tls: z
+              .strictObject({
+                enabled: z.boolean().optional().describe('Default: ingress.tls.enabled.'),
+                clusterIssuer: z.string().min(1).optional().describe('Default: ingress.tls.clusterIssuer.'),
+                secretName: dnsSubdomain.optional().describe('Secret cert-manager writes the certificate to; default <app>-<key>-tls.'),
+              })
+              .prefault({})
+              .describe("This host's certificate; each key defaults to ingress.tls's."),
+          })
+          .describe('A further host, by a short name (its key) that services.<name>.ingress.host names.'),
+      )
+      .default({})
+      .describe('Hosts besides ingress.host, each with its own TLS certificate; a service is routed on one with services.<name>.ingress.host.'),
   })
   .describe('NGINX Ingress in front of the web services.');
 
@@ -1209,7 +1257,8 @@ export const configSchema = z
     for (const [name, service] of Object.entries(config.services)) {
       if (!service.enabled) continue;
       service.ingress.paths.forEach((p, i) => {
-        const key = routeKey(p);
+        // Paths are unique per host: the same path on two hosts is two routes.
+        const key = `${service.ingress.host ?? ''} ${routeKey(p)}`;
         const other = owners.get(key);
         if (other) {
           const same = other.path === p.path ? `path "${p.path}"` : `path "${p.path}" matches the same requests as "${other.path}" (a Prefix path ignores a trailing slash) and`;

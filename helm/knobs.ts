@@ -97,6 +97,7 @@ const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
   ]),
   ['mongodb.replicaSet.enabled', 'boolean', false],
   ['ingress.host', 'string', true],
+  ['ingress.hosts.*.host', 'string', true],
   ['ingress.className', 'string', false],
   ['ingress.proxyBodySize', 'string', true],
   ['ingress.tls.enabled', 'boolean', false],
