@@ -75,3 +75,32 @@ describe.each(examples)('examples/%s', (example) => {
     }
   });
 });
+
+describe('examples/voting-app: the seed 003 specifics', () => {
+  const dir = join(EXAMPLES, 'voting-app', 'environments');
+  const [prod] = loadEnvironments(['prod'], dir);
+  const objects = renderEnvironment('prod', prod.config).files.flatMap((f) => f.objects) as Array<Record<string, any>>;
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  it('serves vote and result on their own hosts, with WebSocket timeouts and cookie affinity on the result Ingress only', () => {
+    const vote = find('Ingress', 'voting');
+    const result = find('Ingress', 'result');
+    expect(vote?.spec.rules.map((r: any) => r.host)).toEqual(['vote.example.com']);
+    expect(result?.spec.rules.map((r: any) => r.host)).toEqual(['result.example.com']);
+    expect(result?.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+      'nginx.ingress.kubernetes.io/affinity': 'cookie',
+      'nginx.ingress.kubernetes.io/session-cookie-name': 'result-affinity',
+    });
+    expect(Object.keys(vote?.metadata.annotations)).not.toContain('nginx.ingress.kubernetes.io/affinity');
+    expect(Object.keys(vote?.metadata.annotations)).not.toContain('nginx.ingress.kubernetes.io/proxy-read-timeout');
+  });
+
+  it('runs the built-in PostgreSQL 15, which the worker and the result page reach through uses', () => {
+    expect(find('StatefulSet', 'postgres')?.spec.template.spec.containers[0].image).toBe('docker.io/library/postgres:15');
+    for (const workload of [find('Deployment', 'worker'), find('Deployment', 'result')]) {
+      const names = workload?.spec.template.spec.containers[0].env.map((e: any) => e.name);
+      expect(names).toEqual(expect.arrayContaining(['POSTGRES_USER', 'POSTGRES_PASSWORD']));
+    }
+  });
+});

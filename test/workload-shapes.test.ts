@@ -20,7 +20,7 @@ const pod = (o: any) => o.spec.template.spec;
 const main = (o: any) => pod(o).containers[0];
 const errorsOf = (objects: ReturnType<typeof objectsOf>) => checkObjects(objects).filter((v) => v.severity === 'error');
 
-/** A stateful workload the way the voting example runs PostgreSQL. */
+/** A database run as a stateful workload of its own (instead of the built-in datastore). */
 const POSTGRES = `
 services:
   postgres:
