@@ -10,7 +10,9 @@
  *     autoscaling), so a workload added in the application layer follows the tier too;
  *  4. the environment files: the environment it `extends` first (recursively), its own file last.
  *
- * Maps merge key by key; lists, scalars and null replace (config/merge.ts).
+ * Maps merge key by key; lists, scalars and null replace (config/merge.ts). A service's
+ * `canary.resources`, when set, is an overlay on the service's own `resources` (so
+ * `canary.resources.limits.memory` alone is a complete setting), like a workload on its defaults.
  */
 import { deepMerge, isPlainObject, setOwnProperty, type PlainObject } from './merge.js';
 import { TIERS, webServiceSchema, workerSchema, type Config } from './schema.js';
@@ -68,7 +70,20 @@ export function layeredConfig(defaults: unknown, app: unknown, environments: rea
   const tier = tierOf(environments);
   if (tier) merged = withTierDefaults(merged, TIER_WORKLOAD_DEFAULTS[tier]);
   for (const layer of environments) merged = deepMerge(merged, layer);
-  return merged;
+  return withCanaryResourcesOnService(merged);
+}
+
+/** `config` with every service's `canary.resources` mapping merged onto the service's `resources`. */
+function withCanaryResourcesOnService(config: unknown): unknown {
+  if (!isPlainObject(config) || !isPlainObject(config.services)) return config;
+  const services: PlainObject = {};
+  for (const [name, service] of Object.entries(config.services)) {
+    const canary = isPlainObject(service) ? service.canary : undefined;
+    const partial = isPlainObject(canary) ? canary.resources : undefined;
+    const complete = isPlainObject(service) && isPlainObject(partial) && isPlainObject(service.resources) ? deepMerge(service.resources, partial) : undefined;
+    setOwnProperty(services, name, complete ? { ...service, canary: { ...canary, resources: complete } } : service);
+  }
+  return { ...config, services };
 }
 
 /** `defaults` with a generic workload for every workload a layer names that the defaults do not. */

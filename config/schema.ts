@@ -565,7 +565,7 @@ const canarySchema = z
       .optional()
       .describe('A cookie with value "always" routes to the canary, "never" to stable (canary-by-cookie).'),
     replicas: z.number().int().min(1).max(100).default(1),
-    resources: resourcesSchema.optional().describe("Canary resources; default: the service's."),
+    resources: resourcesSchema.optional().describe("Canary resources: an overlay on the service's resources (set only what differs); omitted: the service's."),
     analysis: canaryAnalysisSchema.prefault({}),
   })
   .superRefine((c, ctx) => {

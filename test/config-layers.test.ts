@@ -238,6 +238,17 @@ describe('Partial overrides merge the same way for new and existing workloads', 
     });
   });
 
+  it("a partial canary.resources is an overlay on the service's resources, for backend and a new service alike", () => {
+    const config = parseConfig(
+      `tier: prod\nservices:\n  backend:\n    canary: { resources: { limits: { memory: 1Gi } } }\n  ${API}    resources: { requests: { cpu: 300m } }\n    canary: { resources: { requests: { memory: 200Mi } } }\n`,
+      'prod.yaml',
+    );
+    expect(config.services.backend.canary.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(config.services.api.canary.resources).toEqual({ requests: { cpu: '300m', memory: '200Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    // Unset, the canary keeps following the service (charts/workloads read the service's).
+    expect(parseConfig('tier: prod\n', 'prod.yaml').services.backend.canary.resources).toBeUndefined();
+  });
+
   it('a partial probe keeps the probe defaults of the reference (liveness every 30 s)', () => {
     const config = parseConfig(`tier: prod\nservices:\n  ${API}    probes: { liveness: { path: /livez } }\n`, 'prod.yaml');
     expect(config.services.api.probes.liveness).toMatchObject({ path: '/livez', periodSeconds: 30, timeoutSeconds: 5 });
