@@ -80,8 +80,11 @@ function withCanaryResourcesOnService(config: unknown): unknown {
   for (const [name, service] of Object.entries(config.services)) {
     const canary = isPlainObject(service) ? service.canary : undefined;
     const partial = isPlainObject(canary) ? canary.resources : undefined;
-    const complete = isPlainObject(service) && isPlainObject(partial) && isPlainObject(service.resources) ? deepMerge(service.resources, partial) : undefined;
-    setOwnProperty(services, name, complete ? { ...service, canary: { ...canary, resources: complete } } : service);
+    if (isPlainObject(service) && isPlainObject(canary) && isPlainObject(partial) && isPlainObject(service.resources)) {
+      setOwnProperty(services, name, { ...service, canary: { ...canary, resources: deepMerge(service.resources, partial) } });
+    } else {
+      setOwnProperty(services, name, service);
+    }
   }
   return { ...config, services };
 }
