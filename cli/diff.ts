@@ -5,7 +5,8 @@
  *   npm run diff                                    every environment and the Argo CD objects
  *   npm run diff -- --env prod                      only dist/prod/
  *   npm run diff -- --env staging --against prod    staging's objects compared with prod's
- *   --stat: only the summary (objects added, removed, changed per directory); --json: everything, for tools
+ *   --stat: only the summary (objects added, removed, changed per directory and file); --json: everything, for tools
+ *   Colour (green added, red removed, yellow changed) when stdout is a terminal and NO_COLOR is unset.
  *
  * Exit code: 0 no differences, 1 differences, 2 an invalid config (or committed file) or usage,
  * as diff(1); 70 an internal error (cli/command.ts).
@@ -17,7 +18,7 @@ import { GITOPS_FILE } from '../config/gitops.js';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
 import { chartStaleness } from '../helm/chart.js';
 import { environmentContext } from '../config/context.js';
-import { diffManifests, formatDiff, isEmptyDiff, summary, withPlaceholders, type ManifestDiff } from '../gitops/diff.js';
+import { diffFiles, formatDiff, formatStat, isEmptyDiff, summary, withPlaceholders, type ManifestDiff, type ManifestFile } from '../gitops/diff.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
 import { outputDirectories, synthesize } from '../synth/synth.js';
@@ -47,7 +48,12 @@ interface Section {
   readonly note?: string;
 }
 
-export function diffCommand(argv: string[], io: Io = consoleIo): number {
+/** ANSI colours: only for a terminal, and never when NO_COLOR is set to anything but the empty string (no-color.org). */
+export function wantsColour(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  return isTTY === true && !env.NO_COLOR;
+}
+
+export function diffCommand(argv: string[], io: Io = consoleIo, colour = io === consoleIo && wantsColour(process.stdout.isTTY, process.env)): number {
   return runCommand(
     DIFF,
     argv,
@@ -66,10 +72,13 @@ export function diffCommand(argv: string[], io: Io = consoleIo): number {
         io.out(JSON.stringify({ differs, sections, ...(chart ? { chart } : {}) }, null, 2));
         return differs ? 1 : 0;
       }
-      // The summary first, one line per directory: a reviewer sees the extent before the details.
-      for (const section of sections) io.out(`${section.title}: ${isEmptyDiff(section.diff) ? 'no differences' : summary(section.diff)}`);
+      // The summary first, one line per directory and one per file that differs: a reviewer sees the extent before the details.
+      for (const section of sections) {
+        io.out(`${section.title}: ${isEmptyDiff(section.diff) ? 'no differences' : summary(section.diff)}`);
+        for (const line of formatStat(section.diff, colour)) io.out(`  ${line}`);
+      }
       if (chart) io.out(`${chart.dir}: ${chart.stale.length === 0 ? 'no differences' : `stale: ${chart.stale.join(', ')}; run \`npm run synth:helm\``}`);
-      if (!values.stat) for (const section of sections.filter((s) => !isEmptyDiff(s.diff) || s.note)) print(io, section);
+      if (!values.stat) for (const section of sections.filter((s) => !isEmptyDiff(s.diff) || s.note)) print(io, section, colour);
       if (sections.some((s) => !isEmptyDiff(s.diff)) && values.against === undefined) io.out(`\n${dist}/ differs from what the config produces: run \`npm run synth\``);
       return differs ? 1 : 0;
     },
@@ -102,14 +111,11 @@ function againstDist(io: Io, distRoot: string, configDir: string, gitopsFile: st
   return [
     ...expected.map((d) => ({
       title: join(distRoot, d.name),
-      diff: diffManifests(
-        readCommitted(join(distRoot, d.name)),
-        d.files.flatMap((f) => f.objects),
-      ),
+      diff: diffFiles(readCommitted(join(distRoot, d.name)), d.files),
     })),
     ...stale.map((name) => ({
       title: join(distRoot, name),
-      diff: diffManifests(readCommitted(join(distRoot, name)), []),
+      diff: diffFiles(readCommitted(join(distRoot, name)), []),
       note: 'no environment file produces this directory any more',
     })),
   ];
@@ -127,9 +133,9 @@ function againstEnvironment(io: Io, environments: string[] | undefined, against:
     const { config, warnings } = loadEnvironment(env, configDir);
     printWarnings(io, warnings);
     const context = environmentContext(env, config);
-    const objects = renderEnvironment(env, config).files.flatMap((f) => f.objects);
+    const replacements = { [context.namespace]: ENVIRONMENT_PLACEHOLDER, [context.labels.instance]: ENVIRONMENT_PLACEHOLDER };
     return {
-      objects: withPlaceholders(objects, { [context.namespace]: ENVIRONMENT_PLACEHOLDER, [context.labels.instance]: ENVIRONMENT_PLACEHOLDER }),
+      files: renderEnvironment(env, config).files.map((f) => ({ name: f.name, objects: withPlaceholders(f.objects, replacements) })),
       identity: context.namespace === context.labels.instance ? context.namespace : `${context.namespace}, ${context.labels.instance}`,
     };
   };
@@ -137,31 +143,31 @@ function againstEnvironment(io: Io, environments: string[] | undefined, against:
   return [
     {
       title: `${name} against ${against} (+ only in ${name}, - only in ${against}, ~ ${against} -> ${name})`,
-      diff: diffManifests(base.objects, other.objects),
+      diff: diffFiles(base.files, other.files),
       note: `ignored: metadata.namespace, and the namespace and instance names (${base.identity} / ${other.identity}), shown as ${ENVIRONMENT_PLACEHOLDER}`,
     },
   ];
 }
 
-function print(io: Io, section: Section): void {
+function print(io: Io, section: Section, colour: boolean): void {
   io.out('');
   io.out(`${section.title}:`);
   if (section.note) io.out(`  (${section.note})`);
-  for (const line of formatDiff(section.diff)) io.out(`  ${line}`);
+  for (const line of formatDiff(section.diff, colour)) io.out(`  ${line}`);
 }
 
-/** Every object of every YAML file of a committed directory; none when it does not exist. */
-function readCommitted(dir: string): Manifest[] {
+/** Every object of every YAML file of a committed directory, file by file; none when it does not exist. */
+function readCommitted(dir: string): ManifestFile[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => {
+    .map((f) => {
       const file = join(dir, f);
       const documents = parseAllDocuments(readFileSync(file, 'utf8'));
       const problem = documents.flatMap((d) => d.errors)[0];
       if (problem) throw new UserError(`${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
-      return documents.map((d) => d.toJS() as unknown).filter((o): o is Manifest => typeof o === 'object' && o !== null && !Array.isArray(o));
+      return { name: f, objects: documents.map((d) => d.toJS() as unknown).filter((o): o is Manifest => typeof o === 'object' && o !== null && !Array.isArray(o)) };
     });
 }
 

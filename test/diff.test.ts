@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { diffCommand } from '../cli/diff.js';
-import { diffManifests, diffValues, fieldPath, formatDiff, objectKey, textDiff, withPlaceholders } from '../gitops/diff.js';
+import { diffCommand, wantsColour } from '../cli/diff.js';
+import { capLine, diffFiles, diffManifests, diffValues, fieldPath, formatDiff, formatStat, MAX_LINE, matchItems, objectKey, textDiff, withPlaceholders } from '../gitops/diff.js';
 import { writeEnvironments } from '../core/output.js';
 import { synthesize } from '../synth/synth.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
@@ -26,10 +26,10 @@ const deployment = (image: string, extra: Record<string, unknown> = {}) => ({
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } };
 
 describe('gitops/diff.ts: long texts', () => {
-  it('diffs lines with two lines of context and … between hunks', () => {
-    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
-    const after = ['a', 'b', 'c', 'X', 'e', 'f', 'g', 'h', 'i', 'j', 'K'];
-    expect(textDiff(before, after)).toEqual(['  b', '  c', '- d', '+ X', '  e', '  f', '…', '  i', '  j', '- k', '+ K']);
+  it('diffs lines with three lines of context and … between hunks', () => {
+    const before = [...'abcdefghijklmnopq'];
+    const after = before.map((line) => ({ d: 'X', o: 'O' })[line] ?? line);
+    expect(textDiff(before, after)).toEqual(['  a', '  b', '  c', '- d', '+ X', '  e', '  f', '  g', '…', '  l', '  m', '  n', '- o', '+ O', '  p', '  q']);
     expect(textDiff(['same'], ['same'])).toEqual([]);
     expect(textDiff(['x'], ['x', 'y'])).toEqual(['  x', '+ y']);
   });
@@ -45,6 +45,47 @@ describe('gitops/diff.ts: long texts', () => {
     expect(lines).toContain('      +       "title": "CPU (cores)",');
     expect(lines.length).toBeLessThan(12);
     expect(lines.join('\n').length).toBeLessThan(600);
+  });
+
+  it('shows a long one-line value once old above new, and cuts any line at MAX_LINE characters saying how much is left out', () => {
+    const expr = (threshold: number) =>
+      `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="web",service=~"backend|backend-canary"}[5m]))) > ${threshold}`;
+    const rule = (threshold: number) => ({ kind: 'PrometheusRule', metadata: { name: 'r' }, spec: { expr: expr(threshold) } });
+    expect(formatDiff(diffManifests([rule(0.5)], [rule(0.3)]))).toEqual([
+      '~ PrometheusRule/r',
+      '    spec.expr:',
+      `      - ${JSON.stringify(expr(0.5))}`,
+      `      + ${JSON.stringify(expr(0.3))}`,
+    ]);
+    const cut = capLine('x'.repeat(5000));
+    expect(cut.length).toBeLessThan(MAX_LINE);
+    expect(cut).toMatch(/^x+ … \((\d+) more characters\)$/);
+    expect(cut.indexOf(' … ') + Number(/\((\d+) more/.exec(cut)?.[1])).toBe(5000);
+    expect(capLine('short')).toBe('short');
+  });
+
+  it('prints a large object or list on one side as YAML, its first lines only', () => {
+    const containers = Array.from({ length: 10 }, (_, i) => ({ command: ['sh', '-c', `echo ${i}`], image: 'busybox:1.36' }));
+    const pod = (spec: Record<string, unknown>) => ({ kind: 'Pod', metadata: { name: 'p' }, spec });
+    const lines = formatDiff(diffManifests([pod({})], [pod({ initContainers: containers })]));
+    expect(lines.slice(0, 5)).toEqual(['~ Pod/p', '    spec.initContainers: (absent) -> list of 10', '      + - command:', '      +     - sh', '      +     - -c']);
+    expect(lines.at(-1)).toBe('      … 38 more lines');
+    expect(lines).toHaveLength(2 + 12 + 1);
+  });
+
+  it('colours added, removed and changed lines only when asked', () => {
+    const diff = diffManifests([namespace, deployment('a')], [deployment('b')]);
+    expect(formatDiff(diff).join('\n')).not.toContain('\x1b[');
+    expect(formatDiff(diff, true)).toEqual([
+      '\x1b[31m- Namespace/web\x1b[0m',
+      '\x1b[33m~ Deployment/web/backend\x1b[0m',
+      '    spec.template.spec.containers[name=backend].image: "a" -> "b"',
+    ]);
+    expect(wantsColour(true, {})).toBe(true);
+    expect(wantsColour(true, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour(true, { NO_COLOR: '' })).toBe(true);
+    expect(wantsColour(false, {})).toBe(false);
+    expect(wantsColour(undefined, {})).toBe(false);
   });
 
   it('keeps short values on one line', () => {
@@ -77,14 +118,53 @@ describe('gitops/diff.ts', () => {
       { path: 'paths[path=/admin]', before: undefined, after: { path: '/admin', backend: 'svc/admin' } },
     ]);
     expect(diffValues({ env: [{ name: 'A', value: '1' }] }, { env: [{ name: 'A', value: '2' }] })).toEqual([{ path: 'env[name=A].value', before: '1', after: '2' }]);
-    // Without a unique key, by index.
+    // Without a unique key, equal items are matched (longest common subsequence), the rest paired in order.
     expect(diffValues({ l: [{ x: 1 }, { x: 1 }] }, { l: [{ x: 1 }, { x: 2 }] })).toEqual([{ path: 'l[1].x', before: 1, after: 2 }]);
+    // A kustomization gaining a file in the middle: one added entry, not every entry after it.
+    expect(
+      diffValues(
+        { resources: ['00-namespace.yaml', '40-ingress.yaml', '50-monitoring.yaml'] },
+        { resources: ['00-namespace.yaml', '30-notifier.yaml', '40-ingress.yaml', '50-monitoring.yaml'] },
+      ),
+    ).toEqual([{ path: 'resources[1]', before: undefined, after: '30-notifier.yaml' }]);
+    expect(diffValues({ args: ['a', 'b', 'c', 'd'] }, { args: ['a', 'c', 'd'] })).toEqual([{ path: 'args[1]', before: 'b', after: undefined }]);
+    expect(matchItems(['a', 'b', 'c'], ['a', 'x', 'b', 'y'])).toEqual([
+      [0, 0],
+      [undefined, 1],
+      [1, 2],
+      [2, 3],
+    ]);
     expect(diffValues(deployment('a'), deployment('a'))).toEqual([]);
   });
 
   it('quotes keys that are not identifiers', () => {
     expect(fieldPath(['metadata', 'annotations', 'argocd.argoproj.io/sync-wave'])).toBe('metadata.annotations["argocd.argoproj.io/sync-wave"]');
     expect(fieldPath(['spec', 'ports', 0, 'targetPort'])).toBe('spec.ports[0].targetPort');
+  });
+
+  it('counts objects added, removed and changed per file (--stat)', () => {
+    const diff = diffFiles(
+      [
+        { name: '00-namespace.yaml', objects: [namespace] },
+        { name: '30-backend.yaml', objects: [deployment('a')] },
+      ],
+      [
+        { name: '30-backend.yaml', objects: [deployment('b')] },
+        {
+          name: '30-worker.yaml',
+          objects: [
+            { kind: 'Deployment', metadata: { name: 'worker' } },
+            { kind: 'Service', metadata: { name: 'worker' } },
+          ],
+        },
+      ],
+    );
+    expect(diff.files).toEqual([
+      { file: '00-namespace.yaml', added: 0, removed: 1, changed: 0 },
+      { file: '30-backend.yaml', added: 0, removed: 0, changed: 1 },
+      { file: '30-worker.yaml', added: 2, removed: 0, changed: 0 },
+    ]);
+    expect(formatStat(diff)).toEqual(['00-namespace.yaml  1 removed', '30-backend.yaml    1 changed', '30-worker.yaml     2 added']);
   });
 
   it('sorts objects into added, removed and changed', () => {
@@ -183,9 +263,10 @@ describe('npm run diff', () => {
     const full = diff('--config-dir', configDir);
     expect(full.code).toBe(1);
     const lines = full.stdout.split('\n');
-    expect(lines.slice(0, 3)).toEqual([
+    expect(lines.slice(0, 4)).toEqual([
       `${join(dist, 'dev')}: no differences`,
       expect.stringMatching(/prod: 0 added, 0 removed, \d+ changed$/),
+      '  20-mongodb.yaml  6 changed',
       `${join(dist, 'staging')}: no differences`,
     ]);
     expect(lines).toContain('  ~ StatefulSet/webapp-prod/mongodb');
@@ -193,6 +274,7 @@ describe('npm run diff', () => {
     expect(stat.code).toBe(1);
     expect(stat.stdout).not.toContain('StatefulSet');
     expect(stat.stdout.split('\n').filter((l) => l.startsWith(dist))).toHaveLength(lines.filter((l) => l.startsWith(dist) && l.includes(': ')).length);
+    expect(stat.stdout).toContain('  20-mongodb.yaml  6 changed');
     const json = diff('--config-dir', configDir, '--json');
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout) as {
@@ -240,6 +322,44 @@ describe('npm run diff', () => {
     const differences = result.stdout.split('\n').filter((line) => !line.includes('ignored:'));
     expect(differences.join('\n')).not.toMatch(/webapp-(prod|staging)/);
     expect(diff('--config-dir', pristine, '--env', 'prod', '--against', 'prod').code).toBe(0);
+  });
+
+  /** What a reviewer reads must stay small: total size and the longest line. */
+  function expectReadable(stdout: string, maxBytes: number): void {
+    expect(Buffer.byteLength(stdout), stdout.slice(0, 2000)).toBeLessThan(maxBytes);
+    expect(Math.max(...stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(MAX_LINE);
+  }
+
+  it('a new service: its objects listed, one Ingress path and one kustomization entry added, under 20 KB', () => {
+    const configDir = configWith('new-service', (prod) =>
+      prod.replace('services:\n', 'services:\n  notifier:\n    image: { repository: acme/notifier, tag: "1.0.0" }\n    port: 8080\n    ingress: { paths: [{ path: /notify }] }\n'),
+    );
+    const result = diff('--config-dir', configDir, '--env', 'prod');
+    expect(result.code, result.stderr).toBe(1);
+    expectReadable(result.stdout, 20_000);
+    expect(result.stdout).toContain('  30-notifier.yaml ');
+    expect(result.stdout).toContain('+ Deployment/webapp-prod/notifier');
+    expect(result.stdout).toMatch(/paths\[path=\/notify\]: \(absent\) -> \{/);
+    // Inserted in the middle of the kustomization's list: that entry only.
+    expect(result.stdout).toMatch(/~ Kustomization\n {6}resources\[\d+\]: \(absent\) -> "30-notifier.yaml"\n\n/);
+  });
+
+  it('--against prod: staging against prod, under 16 KB with no line over MAX_LINE', () => {
+    const result = diff('--config-dir', pristine, '--env', 'staging', '--against', 'prod');
+    expect(result.code).toBe(1);
+    expectReadable(result.stdout, 16_000);
+    expect(result.stdout).toMatch(/spec\.template\.spec\.initContainers: list of 1 -> \(absent\)\n {8}- - command:/);
+  });
+
+  it('a dashboard panel change: the changed lines of the dashboard JSON with context, under 4 KB', () => {
+    const configDir = configWith('panel', (prod) => `${prod}\nmonitoring:\n  alerts:\n    latency:\n      p95Seconds: 0.3\n`);
+    const result = diff('--config-dir', configDir, '--env', 'prod');
+    expect(result.code, result.stderr).toBe(1);
+    expectReadable(result.stdout, 4_000);
+    expect(result.stdout).toContain('data["webapp-prod-overview.json"]: (text, line by line)');
+    expect(result.stdout).toContain('-       "description": "The objective is below 500 ms.",');
+    expect(result.stdout).toContain('+       "description": "The objective is below 300 ms.",');
+    expect(result.stdout).toMatch(/- +"value": 0\.5\n +\+ +"value": 0\.3/);
   });
 
   it('runs as a real process with the exit code (npm run diff)', async () => {
