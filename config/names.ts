@@ -29,6 +29,10 @@ export const names = {
   /** The read replicas: StatefulSet and the client Service that selects replicas only. */
   postgresRead: 'postgres-read',
   postgresReadHeadless: 'postgres-read-headless',
+  /** Loki's StatefulSet and client Service in the logging namespace. */
+  loki: 'loki',
+  /** The headless Service that names the metrics port of a log shipper's pods (its DaemonSet is named after the shipper). */
+  logShipperMetrics: (shipper: string) => `${shipper}-metrics`,
   configMap: (workload: string) => `${workload}-config`,
   /** The ConfigMap of a workload's `files`. */
   filesConfigMap: (workload: string) => `${workload}-files`,

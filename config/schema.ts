@@ -920,6 +920,45 @@ const alertsSchema = z
         for: holdFor('5m'),
       })
       .prefault({}),
+    logs: z
+      .strictObject({
+        shipperDown: z
+          .strictObject({ for: holdFor('10m') })
+          .prefault({})
+          .describe("A node's log shipper pod is not ready, or Prometheus cannot scrape it: that node's logs are not shipped."),
+        pushFailures: z
+          .strictObject({
+            max: share('Largest acceptable share of pushes to Loki that fail (any answer but 2xx, or no answer; they are retried, then dropped).', 0.05),
+            window: promDuration.default('10m').describe('Range of the rate() window.'),
+            for: holdFor('15m'),
+          })
+          .prefault({}),
+        droppedLogs: z
+          .strictObject({ window: promDuration.default('10m').describe('Any entry dropped within this window alerts (a dropped entry is lost).'), for: holdFor('0m') })
+          .prefault({})
+          .describe('The shipper dropped log entries after its retries, or Loki discarded pushed entries (rate limits, too old, too long).'),
+        lokiRequestErrors: z
+          .strictObject({
+            max: share("Largest acceptable share of Loki's requests answered 5xx, per route (push and queries).", 0.05),
+            window: promDuration.default('5m').describe('Range of the rate() window.'),
+            for: holdFor('15m'),
+          })
+          .prefault({}),
+        lokiDiskFull: z
+          .strictObject({
+            withinHours: z
+              .number()
+              .int()
+              .min(1)
+              .max(720)
+              .default(96)
+              .describe("Alert when Loki's volume, more than half used, is predicted full within this many hours (linear trend over the last 6 hours)."),
+            for: holdFor('1h'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('Alerts on the logging stack itself (with logs.enabled), in the PrometheusRule of the logging namespace (60-logging.yaml).'),
   })
   .describe('Alert rules of the environment; thresholds default to the KPIs (error rate < 0.1%, p95 < 500 ms).');
 

@@ -27,7 +27,7 @@ export interface RuleGroup {
   readonly rules: AlertRule[];
 }
 
-type Severity = 'critical' | 'warning';
+export type Severity = 'critical' | 'warning';
 
 /** The web services whose requests are measured: enabled, with metrics. */
 export function measuredServices(config: Config, namespace: string): HttpScope[] {
@@ -36,12 +36,12 @@ export function measuredServices(config: Config, namespace: string): HttpScope[]
     .map(([service, s]) => ({ namespace, service, metrics: s.canary.analysis }));
 }
 
-const percent = (share: number) => `${+(share * 100).toFixed(4)}%`;
+export const percent = (share: number) => `${+(share * 100).toFixed(4)}%`;
 
-type Alerts = Config['monitoring']['alerts'];
+export type Alerts = Config['monitoring']['alerts'];
 
 /** An alert of `namespace`, with its severity and namespace labels and its runbook. */
-const alertOf =
+export const alertOf =
   (a: Alerts, namespace: string) =>
   (name: string, severity: Severity, expr: string, holdFor: string, labels: Record<string, string>, summary: string, description: string): AlertRule => ({
     alert: name,

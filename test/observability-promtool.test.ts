@@ -11,6 +11,7 @@ import type { AlertRule } from '../observability/alerts.js';
 import { environmentContext } from '../config/context.js';
 import { dashboardQueries, interpolateForPrometheus } from '../observability/grafana.js';
 import { environmentAlertGroups } from '../observability/alerts.js';
+import { loggingAlertGroup } from '../observability/logging-alerts.js';
 import { environmentDashboards } from '../observability/dashboards.js';
 import { renderEnvironment } from '../charts/render.js';
 import { configFromYaml, ENVIRONMENTS, findAll } from './helpers.js';
@@ -186,4 +187,216 @@ describe('promtool test rules: the KPI alerts', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('SUCCESS');
   });
+});
+
+describe('promtool test rules: the logging alerts', () => {
+  const NS = 'webapp-test-logging';
+  const labels = (l: Record<string, string>) =>
+    `{${Object.entries(l)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`;
+  const loki = { namespace: NS, service: 'loki', pod: 'loki-0' };
+  const volume = { namespace: NS, persistentvolumeclaim: 'data-loki-0' };
+
+  for (const shipper of ['alloy', 'promtail'] as const) {
+    const group = loggingAlertGroup(configFromYaml(`tier: prod\nlogs: { shipper: ${shipper} }\n`), NS);
+    const rule = (name: string) => group.rules.find((r) => r.alert === name)!;
+    const metrics =
+      shipper === 'alloy'
+        ? { requests: 'loki_write_request_duration_seconds_count', dropped: 'loki_write_dropped_entries_total' }
+        : { requests: 'promtail_request_duration_seconds_count', dropped: 'promtail_dropped_entries_total' };
+    const pod = { namespace: NS, service: `${shipper}-metrics`, pod: `${shipper}-x7k2p` };
+    /** The rule's annotations with the templates Prometheus fills in replaced by what it renders. */
+    const firing = (name: string, value: Record<string, string>, seriesLabels: Record<string, string> = {}) => {
+      const r = rule(name);
+      const annotations = Object.fromEntries(
+        Object.entries(r.annotations).map(([k, text]) => [k, Object.entries(value).reduce((t, [template, out]) => t.replaceAll(template, out), text)]),
+      );
+      return [{ exp_labels: { ...r.labels, ...seriesLabels }, exp_annotations: annotations }];
+    };
+    const silent = (eval_time: string, ...names: string[]) => names.map((alertname) => ({ eval_time, alertname, exp_alerts: [] }));
+    const ALL = group.rules.map((r) => r.alert);
+
+    /** A healthy stack: every shipper pod ready and scraped, pushes answered 204, nothing dropped or discarded, Loki answers 2xx. */
+    const healthy = [
+      { series: `kube_daemonset_status_desired_number_scheduled${labels({ namespace: NS, daemonset: shipper })}`, values: '3x60' },
+      { series: `kube_daemonset_status_number_ready${labels({ namespace: NS, daemonset: shipper })}`, values: '3x60' },
+      { series: `up${labels(pod)}`, values: '1x60' },
+      { series: `${metrics.requests}${labels({ ...pod, status_code: '204' })}`, values: '0+100x60' },
+      { series: `${metrics.dropped}${labels({ ...pod, reason: 'ingester_error' })}`, values: '0x60' },
+      { series: `loki_request_duration_seconds_count${labels({ ...loki, route: 'loki_api_v1_push', status_code: '204' })}`, values: '0+300x60' },
+      { series: `loki_discarded_samples_total${labels({ ...loki, reason: 'rate_limited', tenant: 'fake' })}`, values: '0x60' },
+      { series: `kubelet_volume_stats_used_bytes${labels(volume)}`, values: '200x60' },
+      { series: `kubelet_volume_stats_capacity_bytes${labels(volume)}`, values: '1000x60' },
+      { series: `kubelet_volume_stats_available_bytes${labels(volume)}`, values: '800x60' },
+    ];
+    /** `healthy` with the series named by `metric` (and labels) replaced. */
+    const withSeries = (...replaced: { series: string; values: string }[]) => [
+      ...healthy.filter((h) => !replaced.some((r) => r.series.split('{')[0] === h.series.split('{')[0])),
+      ...replaced,
+    ];
+
+    const tests = [
+      { name: `${shipper}: healthy, nothing fires`, interval: '1m', input_series: healthy, alert_rule_test: silent('50m', ...ALL) },
+      {
+        name: `${shipper}: one node without a ready shipper pod, once it has lasted shipperDown.for (10m)`,
+        interval: '1m',
+        input_series: withSeries(
+          { series: `kube_daemonset_status_desired_number_scheduled${labels({ namespace: NS, daemonset: shipper })}`, values: '3x60' },
+          { series: `kube_daemonset_status_number_ready${labels({ namespace: NS, daemonset: shipper })}`, values: '2x60' },
+        ),
+        alert_rule_test: [
+          ...silent('5m', 'LogShipperNotReady'),
+          {
+            eval_time: '20m',
+            alertname: 'LogShipperNotReady',
+            exp_alerts: firing('LogShipperNotReady', { '{{ $value }}': '1', '{{ $labels.daemonset }}': shipper, '{{ $labels.namespace }}': NS }),
+          },
+        ],
+      },
+      {
+        name: `${shipper}: a shipper pod that cannot be scraped`,
+        interval: '1m',
+        input_series: withSeries({ series: `up${labels(pod)}`, values: '1x5 0x55' }),
+        alert_rule_test: [
+          ...silent('10m', 'LogShipperDown'),
+          { eval_time: '20m', alertname: 'LogShipperDown', exp_alerts: firing('LogShipperDown', { '{{ $labels.pod }}': pod.pod, '{{ $labels.namespace }}': NS }, pod) },
+        ],
+      },
+      {
+        name: `${shipper}: 10 of 110 pushes a minute get no answer (status_code -1): 9.091% failed, above 5%`,
+        interval: '1m',
+        input_series: [...healthy, { series: `${metrics.requests}${labels({ ...pod, status_code: '-1' })}`, values: '0+10x60' }],
+        alert_rule_test: [
+          ...silent('10m', 'LogShipperPushFailures'),
+          {
+            eval_time: '40m',
+            alertname: 'LogShipperPushFailures',
+            exp_alerts: firing(
+              'LogShipperPushFailures',
+              { '{{ $value | humanizePercentage }}': '9.091%', '{{ $labels.pod }}': pod.pod, '{{ $labels.namespace }}': NS },
+              { namespace: NS, pod: pod.pod },
+            ),
+          },
+          ...silent('40m', 'LogShipperDroppingLogs'),
+        ],
+      },
+      {
+        name: `${shipper}: 2 of 102 pushes a minute answered 500: 1.96%, below 5%`,
+        interval: '1m',
+        input_series: [...healthy, { series: `${metrics.requests}${labels({ ...pod, status_code: '500' })}`, values: '0+2x60' }],
+        alert_rule_test: silent('40m', 'LogShipperPushFailures'),
+      },
+      {
+        name: `${shipper}: dropped entries fire at once; a counter that stopped rising does not`,
+        interval: '1m',
+        input_series: withSeries({ series: `${metrics.dropped}${labels({ ...pod, reason: 'ingester_error' })}`, values: '0+1x20 20x40' }),
+        alert_rule_test: [
+          {
+            eval_time: '15m',
+            alertname: 'LogShipperDroppingLogs',
+            exp_alerts: firing(
+              'LogShipperDroppingLogs',
+              { '{{ $value | humanize }}': '10', '{{ $labels.pod }}': pod.pod, '{{ $labels.namespace }}': NS, '{{ $labels.reason }}': 'ingester_error' },
+              { namespace: NS, pod: pod.pod, reason: 'ingester_error' },
+            ),
+          },
+          ...silent('45m', 'LogShipperDroppingLogs'),
+        ],
+      },
+      {
+        name: `${shipper}: Loki answers 10% of pushes with 500, queries fine`,
+        interval: '1m',
+        input_series: [
+          ...withSeries({ series: `loki_request_duration_seconds_count${labels({ ...loki, route: 'loki_api_v1_push', status_code: '204' })}`, values: '0+90x60' }),
+          { series: `loki_request_duration_seconds_count${labels({ ...loki, route: 'loki_api_v1_push', status_code: '500' })}`, values: '0+10x60' },
+          { series: `loki_request_duration_seconds_count${labels({ ...loki, route: 'loki_api_v1_query_range', status_code: '200' })}`, values: '0+5x60' },
+        ],
+        alert_rule_test: [
+          ...silent('10m', 'LokiRequestErrors'),
+          {
+            eval_time: '30m',
+            alertname: 'LokiRequestErrors',
+            exp_alerts: firing(
+              'LokiRequestErrors',
+              { '{{ $value | humanizePercentage }}': '10%', '{{ $labels.route }}': 'loki_api_v1_push', '{{ $labels.namespace }}': NS },
+              { namespace: NS, route: 'loki_api_v1_push' },
+            ),
+          },
+        ],
+      },
+      {
+        name: `${shipper}: Loki discards entries over its rate limit`,
+        interval: '1m',
+        input_series: withSeries({ series: `loki_discarded_samples_total${labels({ ...loki, reason: 'rate_limited', tenant: 'fake' })}`, values: '0+1x60' }),
+        alert_rule_test: [
+          {
+            eval_time: '20m',
+            alertname: 'LokiDiscardingLogs',
+            exp_alerts: firing(
+              'LokiDiscardingLogs',
+              { '{{ $value | humanize }}': '10', '{{ $labels.reason }}': 'rate_limited', '{{ $labels.namespace }}': NS },
+              { namespace: NS, reason: 'rate_limited' },
+            ),
+          },
+        ],
+      },
+      {
+        // Samples every 2m: within the 5m lookback, so the condition holds without gaps for its 1h.
+        name: `${shipper}: Loki's volume grows 60 units an hour, 82% full after 7h: full within 96h`,
+        interval: '2m',
+        input_series: withSeries(
+          { series: `kubelet_volume_stats_used_bytes${labels(volume)}`, values: '400+2x300' },
+          { series: `kubelet_volume_stats_capacity_bytes${labels(volume)}`, values: '1000x300' },
+          { series: `kubelet_volume_stats_available_bytes${labels(volume)}`, values: '600-2x300' },
+        ),
+        alert_rule_test: [
+          {
+            eval_time: '7h',
+            alertname: 'LokiDiskFillingUp',
+            exp_alerts: firing(
+              'LokiDiskFillingUp',
+              { '{{ $value | humanizePercentage }}': '82%', '{{ $labels.persistentvolumeclaim }}': 'data-loki-0', '{{ $labels.namespace }}': NS },
+              volume,
+            ),
+          },
+        ],
+      },
+      {
+        name: `${shipper}: a 90% full volume that does not grow does not fire`,
+        interval: '2m',
+        input_series: withSeries(
+          { series: `kubelet_volume_stats_used_bytes${labels(volume)}`, values: '900x300' },
+          { series: `kubelet_volume_stats_capacity_bytes${labels(volume)}`, values: '1000x300' },
+          { series: `kubelet_volume_stats_available_bytes${labels(volume)}`, values: '100x300' },
+        ),
+        alert_rule_test: silent('8h', 'LokiDiskFillingUp'),
+      },
+      {
+        name: `${shipper}: a growing volume only 30% full does not fire`,
+        interval: '2m',
+        input_series: withSeries(
+          { series: `kubelet_volume_stats_used_bytes${labels(volume)}`, values: '100+0.4x300' },
+          { series: `kubelet_volume_stats_capacity_bytes${labels(volume)}`, values: '1000x300' },
+          { series: `kubelet_volume_stats_available_bytes${labels(volume)}`, values: '900-0.4x300' },
+        ),
+        alert_rule_test: silent('8h', 'LokiDiskFillingUp'),
+      },
+    ];
+
+    it(`${shipper}: every alert fires when it should and stays silent when it should not`, () => {
+      const result = testRules([group], tests);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain('SUCCESS');
+    });
+
+    it(`${shipper}: reads ${shipper}'s own metric names, and every alert has a test that fires it`, () => {
+      const exprs = group.rules.map((r) => r.expr).join('\n');
+      expect(exprs).toContain(metrics.requests);
+      expect(exprs).toContain(metrics.dropped);
+      expect(exprs).not.toContain(shipper === 'alloy' ? 'promtail_' : 'loki_write_');
+      const fired = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+      expect([...fired].sort()).toEqual([...ALL].sort());
+    });
+  }
 });

@@ -4,6 +4,7 @@ import { environmentContext } from '../config/context.js';
 import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../observability/grafana.js';
 import { alertmanagerConfigSpec } from '../observability/alertmanager.js';
 import { environmentAlertGroups } from '../observability/alerts.js';
+import { loggingAlertGroup } from '../observability/logging-alerts.js';
 import { dashboardUid, environmentDashboards } from '../observability/dashboards.js';
 import { errorRatio, latencyQuantile, podsOf, selector } from '../observability/promql.js';
 import { validateManifests } from '../core/validate/index.js';
@@ -189,6 +190,37 @@ describe('alert rules', () => {
     expect(findAll(off, 'PrometheusRule')).toEqual([]);
   });
 
+  it('ship the logging alerts in the logging namespace, for the shipper that runs, with thresholds from monitoring.alerts.logs', () => {
+    const rule = findAll(prod, 'PrometheusRule').find((r) => r.metadata.name === 'logging-alerts')!;
+    expect(prod.files.find((f) => f.name === '60-logging.yaml')!.objects).toContain(rule);
+    expect(rule.metadata).toMatchObject({ namespace: 'webapp-prod-logging', labels: { release: 'kube-prometheus-stack' } });
+    expect(rule.spec.groups.map((g: any) => g.name)).toEqual(['webapp-prod-logging.logging']);
+    const alerts = rule.spec.groups[0].rules.map((r: any) => r.alert);
+    expect(alerts).toEqual([
+      'LogShipperNotReady',
+      'LogShipperDown',
+      'LogShipperPushFailures',
+      'LogShipperDroppingLogs',
+      'LokiRequestErrors',
+      'LokiDiscardingLogs',
+      'LokiDiskFillingUp',
+    ]);
+    expect(findAll(dev, 'PrometheusRule').map((r) => r.metadata.name)).not.toContain('logging-alerts');
+
+    const group = loggingAlertGroup(
+      configFromYaml('tier: prod\nlogs: { shipper: promtail }\nmonitoring:\n  alerts:\n    logs: { pushFailures: { max: 0.2 }, lokiDiskFull: { withinHours: 24 } }\n'),
+      'ns-logging',
+    );
+    const expr = (name: string) => group.rules.find((r) => r.alert === name)!.expr;
+    expect(expr('LogShipperDown')).toBe('up{namespace="ns-logging",service="promtail-metrics"} == 0');
+    expect(expr('LogShipperPushFailures')).toMatch(/promtail_request_duration_seconds_count\{[^}]*status_code!~"2\.\."\}.* > 0\.2$/);
+    expect(expr('LogShipperDroppingLogs')).toContain('increase(promtail_dropped_entries_total{namespace="ns-logging",service="promtail-metrics"}[10m])');
+    expect(expr('LokiDiskFillingUp')).toContain('predict_linear(kubelet_volume_stats_available_bytes{namespace="ns-logging",persistentvolumeclaim="data-loki-0"}[6h], 86400) < 0');
+    for (const off of ['monitoring: { alerts: { enabled: false } }', 'monitoring: { enabled: false }']) {
+      expect(findAll(renderYaml(`tier: prod\n${off}`), 'PrometheusRule').map((r) => r.metadata.name)).not.toContain('logging-alerts');
+    }
+  });
+
   it('no PrometheusRule grows with the number of services', () => {
     const sizes = (count: number) => {
       const services = Array.from({ length: count }, (_, i) => `  svc-${i}: { image: { repository: example/svc, tag: "1.0.0" }, port: 8080 }`).join('\n');
@@ -196,7 +228,7 @@ describe('alert rules', () => {
       return findAll(env, 'PrometheusRule').map((r) => JSON.stringify(r).length);
     };
     const [one, many] = [sizes(1), sizes(30)];
-    expect(many).toHaveLength(31);
+    expect(many).toHaveLength(one.length + 29);
     expect(Math.max(...many)).toBe(Math.max(...one));
   });
 });

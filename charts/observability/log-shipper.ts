@@ -8,6 +8,7 @@ import { recommendedLabels, selectorLabels } from '../../config/labels.js';
 import { resourceRequirements } from '../workloads/resources.js';
 import { containerSecurityContext, hostReaderSecurityContexts, podSecurityContext, type Identity } from '../workloads/security.js';
 import { scrapeMonitor } from './monitoring.js';
+import { names } from '../../config/names.js';
 
 /** Name of the Role (and RoleBinding) that lets the shipper read pods in each namespace it ships from. */
 const LOG_READER_ROLE = 'log-shipper';
@@ -133,7 +134,7 @@ export class LogShipper extends Construct {
 
     // Names the metrics port of every shipper pod for the ServiceMonitor; nothing else connects to it.
     new k8s.KubeService(this, 'metrics-service', {
-      metadata: { name: `${name}-metrics`, labels },
+      metadata: { name: names.logShipperMetrics(name), labels },
       spec: { clusterIp: 'None', selector, ports: [{ name: METRICS_PORT, port: props.port, targetPort: k8s.IntOrString.fromString(METRICS_PORT), protocol: 'TCP' }] },
     });
     if (env.config.monitoring.enabled) scrapeMonitor(this, 'service-monitor', env, { name, labels, selector, port: METRICS_PORT });

@@ -9,6 +9,12 @@ import { Loki } from './loki.js';
 import { Promtail } from './promtail.js';
 import { Alloy } from './alloy.js';
 import { shipperReadsHost } from '../../config/schema.js';
+import { PrometheusRule } from '../../imports/monitoring.coreos.com.js';
+import { loggingAlertGroup } from '../../observability/logging-alerts.js';
+import { toRuleGroup } from './monitoring.js';
+
+/** The PrometheusRule of the logging namespace: alerts on the shipper, its pushes and Loki. */
+const LOGGING_ALERTS = 'logging-alerts';
 
 export { loggingNamespace } from '../../config/context.js';
 
@@ -64,7 +70,15 @@ export class LoggingChart extends EnvironmentChart {
         break;
     }
 
-    const grafana = env.config.monitoring.grafana.datasources;
+    const monitoring = env.config.monitoring;
+    if (monitoring.enabled && monitoring.alerts.enabled) {
+      new PrometheusRule(this, 'alerts', {
+        metadata: { name: LOGGING_ALERTS, labels: { ...labels, ...monitoring.serviceMonitorLabels } },
+        spec: { groups: [toRuleGroup(loggingAlertGroup(env.config, namespace))] },
+      });
+    }
+
+    const grafana = monitoring.grafana.datasources;
     new k8s.KubeConfigMap(this, 'grafana-datasource', {
       metadata: { name: 'grafana-datasource-loki', labels: { ...labels, [grafana.label]: grafana.labelValue } },
       data: { 'loki-datasource.yaml': toYamlDocument(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: `loki-${env.labels.instance}`.slice(0, 40), url: loki.url })) },

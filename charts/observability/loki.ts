@@ -7,9 +7,10 @@ import { serviceHost, type EnvironmentContext } from '../../config/context.js';
 import { LOKI_DATA_DIR, LOKI_GRPC_PORT, LOKI_HTTP_PORT, lokiConfig } from '../../observability/logging.js';
 import { Datastore, datastoreService } from '../datastores/datastore.js';
 import { scrapeMonitor } from './monitoring.js';
+import { names } from '../../config/names.js';
 import { ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/monitoring.coreos.com.js';
 
-const NAME = 'loki';
+const NAME = names.loki;
 const CONFIG_DIR = '/etc/loki';
 
 /**
