@@ -21,6 +21,18 @@ export abstract class EnvironmentChart extends Chart {
     });
   }
 
+  private json?: unknown[];
+
+  /**
+   * The chart's objects, computed on the first call and kept: a chart is complete once
+   * buildEnvironmentCharts returns, and the NetworkPolicies read the other charts' objects before
+   * the output does (resolving cdk8s objects is most of a render). Callers must not modify them.
+   */
+  override toJson(): unknown[] {
+    this.json ??= super.toJson();
+    return this.json;
+  }
+
   /** File name in dist/<env>/, e.g. "30-backend.yaml". */
   get fileName(): string {
     return `${String(this.order).padStart(2, '0')}-${this.node.id}.yaml`;

@@ -29,7 +29,13 @@ export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext
   if (IngressChart.needed(env)) charts.push(new IngressChart(scope, env));
   if (MonitoringChart.needed(env)) charts.push(new MonitoringChart(scope, env));
   if (LoggingChart.needed(env)) charts.push(new LoggingChart(scope, env));
-  if (NetworkPolicyChart.needed(env)) charts.push(new NetworkPolicyChart(scope, env, charts));
+  // Complete every chart (annotations included) before the NetworkPolicies read their objects:
+  // a chart's JSON is then computed once and kept (EnvironmentChart.toJson).
   for (const chart of charts) annotateForArgoCd(chart, chart.order);
+  if (NetworkPolicyChart.needed(env)) {
+    const policies = new NetworkPolicyChart(scope, env, [...charts]);
+    annotateForArgoCd(policies, policies.order);
+    charts.push(policies);
+  }
   return charts.sort((a, b) => a.fileName.localeCompare(b.fileName));
 }

@@ -138,6 +138,9 @@ class Merger {
 
   merge(samples: readonly Sample[], path: readonly (string | number)[]): TNode {
     const first = samples[0].node;
+    // Most of an environment is the same template in every variant (values are references):
+    // that part needs no merging (and is most of the work otherwise).
+    if (samples.length > 1 && (first.t === 'map' || first.t === 'list') && samples.every((s) => sameNode(s.node, first))) return unconditional(first);
     const domain = samples.map((s) => s.variant);
     if (first.t === 'map') {
       const maps = samples.map((s) => ({ variant: s.variant, entries: new Map((s.node as Extract<VNode, { t: 'map' }>).entries.map((e) => [e[0], e])) }));
@@ -368,6 +371,44 @@ function itemKey(item: VNode): string {
   if (text('kind') && text('metadata', 'name')) return `${text('kind')}/${text('metadata', 'namespace')}/${text('metadata', 'name')}`;
   for (const key of ['name', 'alert', 'record']) if (item.entries.some(([k, v]) => k === key && v.t !== 'map' && v.t !== 'list')) return `${key}=${text(key)}`;
   return canonical(item);
+}
+
+/** The template of a node every variant has as it is: what merging identical samples gives. */
+function unconditional(node: VNode): TNode {
+  switch (node.t) {
+    case 'map':
+      return { t: 'map', entries: node.entries.map(([key, child, keyParts]) => ({ key, ...(keyParts ? { keyParts } : {}), branches: [{ node: unconditional(child) }] })) };
+    case 'list':
+      return { t: 'list', items: keyItems(node.items).map(([, item]) => [{ node: unconditional(item) }]) };
+    default:
+      return node;
+  }
+}
+
+/** Whether two nodes are the same template: canonical(a) === canonical(b), without building the texts. */
+function sameNode(a: VNode, b: VNode): boolean {
+  if (a === b) return true;
+  switch (a.t) {
+    case 'map':
+      return (
+        b.t === 'map' &&
+        a.entries.length === b.entries.length &&
+        a.entries.every(([key, child, parts], i) => {
+          const [otherKey, otherChild, otherParts] = b.entries[i];
+          return key === otherKey && sameParts(parts ?? [], otherParts ?? []) && sameNode(child, otherChild);
+        })
+      );
+    case 'list':
+      return b.t === 'list' && a.items.length === b.items.length && a.items.every((item, i) => sameNode(item, b.items[i]));
+    case 'str':
+      return b.t === 'str' && sameParts(a.parts, b.parts);
+    default:
+      return canonical(a) === canonical(b);
+  }
+}
+
+function sameParts(a: readonly Part[], b: readonly Part[]): boolean {
+  return a.length === b.length && a.every((part, i) => (typeof part === 'string' ? part === b[i] : typeof b[i] !== 'string' && refName(part) === refName(b[i] as Ref)));
 }
 
 /** A node as text, with references by name: equal text, equal template. */

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentContext } from '../../config/context.js';
+import type { Manifest } from '../../core/manifest.js';
 import { networkPolicies } from './policies.js';
 import { POD_TEMPLATE_KINDS } from '../../core/objects.js';
 import { EnvironmentChart } from '../environment-chart.js';
@@ -14,10 +15,7 @@ import { LoggingChart, loggingNamespace } from '../observability/logging-chart.j
 export class NetworkPolicyChart extends EnvironmentChart {
   constructor(scope: Construct, env: EnvironmentContext, others: readonly EnvironmentChart[]) {
     super(scope, 'network-policies', env, 10);
-    const workloads = others
-      .flatMap((chart) => chart.node.findAll())
-      .filter((c): c is ApiObject => ApiObject.isApiObject(c) && POD_TEMPLATE_KINDS.has(c.kind))
-      .map((o) => o.toJson() as Record<string, unknown>);
+    const workloads = others.flatMap((chart) => chart.toJson() as Manifest[]).filter((o) => POD_TEMPLATE_KINDS.has(String(o.kind)));
     const policies = networkPolicies({ env, loggingNamespace: LoggingChart.needed(env) ? loggingNamespace(env) : undefined, objects: workloads });
     for (const policy of policies) {
       new ApiObject(this, `${policy.metadata.namespace}-${policy.metadata.name}`, { ...policy, metadata: { ...policy.metadata } });
