@@ -1,12 +1,14 @@
 /**
- * npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]
+ * npm run check [-- --env <name> ...] [--dist [--outdir <dir>]] [--config-dir <dir>]
  *
  * The policy report (policy/): checks the objects of each environment against the security,
  * reliability and consistency rules and prints every violation object by object, with the rule
  * name, what is wrong and how to fix it. Exits 1 when there is any error; warnings are printed only.
  *
  * By default the objects are rendered in memory from config/environments/; with --dist the files
- * in dist/<env>/ (or $CDK8S_OUTDIR/<env>/) are checked as they are, e.g. in CI after a synth.
+ * in dist/<env>/ (or --outdir/<env>/, $CDK8S_OUTDIR/<env>/) are checked as they are, e.g. in CI
+ * after a synth: every environment directory (core/output.ts environmentDirectories, those with the
+ * marker synth writes), never dist/helm/, dist/argocd*, or directories of one's own.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,13 +20,14 @@ import { environmentDirectories } from '../core/output.js';
 import { checkObjects, countBySeverity, formatViolations, type Violation } from '../policy/index.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
-import { consoleIo, printWarnings, runAsScript, runCommand, UserError, type Io } from './command.js';
+import { consoleIo, printWarnings, runAsScript, runCommand, UsageError, UserError, type Io } from './command.js';
 
 const CHECK = {
-  usage: 'usage: npm run check [-- --env <name> ...] [--dist] [--config-dir <dir>]',
+  usage: 'usage: npm run check [-- --env <name> ...] [--dist [--outdir <dir>]] [--config-dir <dir>]',
   options: {
     env: { type: 'string', multiple: true },
     dist: { type: 'boolean', default: false },
+    outdir: { type: 'string' },
     'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
   },
 } as const;
@@ -46,7 +49,8 @@ export function checkCommand(argv: string[], io: CheckIo = consoleIo): number {
     argv,
     ({ values }) => {
       const configDir = values['config-dir'];
-      const outRoot = process.env.CDK8S_OUTDIR ?? 'dist';
+      if (values.outdir !== undefined && !values.dist) throw new UsageError('--outdir names the directory --dist reads: give --dist too');
+      const outRoot = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
       const names = values.env ?? (values.dist ? distEnvironments(outRoot) : listEnvironments(configDir));
       let errors = 0;
       for (const name of names) {

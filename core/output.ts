@@ -10,6 +10,27 @@ export interface OutputDirectory {
   readonly files: readonly RenderedFile[];
   /** The config the files are generated from, named in each file's first line (e.g. "config/environments/dev.yaml"). */
   readonly source: string;
+  /** An environment's directory carries ENVIRONMENT_MARKER with this text (environmentMarker). */
+  readonly marker?: string;
+}
+
+/**
+ * The file that marks a directory of dist/ as an environment's, written by writeEnvironments:
+ * only directories with it are removed when their environment file is gone, and only they are
+ * environments to `npm run diff` and `npm run check -- --dist`. dist/helm/, dist/argocd/ and
+ * anything else kept in dist/ (a kustomize overlay of one's own, with its kustomization.yaml) have none.
+ */
+export const ENVIRONMENT_MARKER = '.cdk8s-platform';
+
+/** The marker's text: what wrote the directory, for which environment. */
+function environmentMarker(name: string): string {
+  return [
+    `# Written by cdk8s-platform (npm run synth) for the environment "${name}". A synthesis of every`,
+    '# environment removes this directory when its environment file is gone; directories of dist/',
+    '# without this file are never removed. Do not copy it into directories of your own.',
+    `environment: ${name}`,
+    '',
+  ].join('\n');
 }
 
 /** The config file of an environment as the generated files name it. */
@@ -23,6 +44,7 @@ export function environmentDirectory(env: RenderedEnvironment): OutputDirectory 
     name: env.name,
     files: [...env.files, { name: KUSTOMIZATION_FILE, objects: [kustomization(env.files.map((f) => f.name))] }],
     source: env.source ?? environmentSource(env.name),
+    marker: environmentMarker(env.name),
   };
 }
 
@@ -38,9 +60,9 @@ export function outputFileText(directory: OutputDirectory, file: RenderedFile): 
 
 export interface WriteOptions {
   /**
-   * Also remove the environment directories (those with a kustomization.yaml) of environments not
+   * Also remove the environment directories (those with ENVIRONMENT_MARKER) of environments not
    * written: a synthesis of every environment drops the directory of a deleted environment file.
-   * Other directories (dist/helm/, anything a user keeps there) are never touched.
+   * Other directories (dist/helm/, dist/argocd*, anything a user keeps there) are never touched.
    */
   readonly removeOtherEnvironments?: boolean;
   /** Told each directory removed that way. */
@@ -62,6 +84,7 @@ export function writeEnvironments(outRoot: string, environments: readonly Render
       for (const directory of directories) {
         const dir = join(staging, directory.name);
         mkdirSync(dir);
+        if (directory.marker !== undefined) writeFileSync(join(dir, ENVIRONMENT_MARKER), directory.marker);
         for (const file of directory.files) {
           const path = join(dir, file.name);
           writeFileSync(path, outputFileText(directory, file));
@@ -121,13 +144,14 @@ function swapIn(outRoot: string, names: readonly string[], build: (staging: stri
 }
 
 /**
- * The environment directories of an output root, sorted: those with a kustomization.yaml, which
- * writeEnvironments gives every environment; the Argo CD directories and dist/helm/ have none.
+ * The environment directories of an output root, sorted: those with ENVIRONMENT_MARKER, which
+ * writeEnvironments gives every environment; the Argo CD directories, dist/helm/ and directories
+ * of one's own have none.
  */
 export function environmentDirectories(outRoot: string): string[] {
   if (!existsSync(outRoot)) return [];
   return readdirSync(outRoot, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, KUSTOMIZATION_FILE)))
+    .filter((entry) => entry.isDirectory() && existsSync(join(outRoot, entry.name, ENVIRONMENT_MARKER)))
     .map((entry) => entry.name)
     .sort();
 }

@@ -17,6 +17,10 @@ import { unusedName } from './setup/names.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { CDK8S_SCRATCH_DIR, synthCommand, synthTarget } from '../main.js';
 import { fileTree } from './helpers.js';
+import { checkCommand } from '../cli/check.js';
+import type { Io } from '../cli/command.js';
+import { diffCommand } from '../cli/diff.js';
+import { ENVIRONMENT_MARKER } from '../core/output.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -91,6 +95,16 @@ async function scenario(name: string): Promise<{ configDir: string; outdir: stri
   return { configDir, outdir };
 }
 
+/** A command of cli/ run in-process with its own output lines (no console, so tests may run concurrently). */
+function commandIn(command: (argv: string[], io: Io) => number, argv: string[]): Result {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = command(argv, { out: (line) => void stdout.push(line), err: (line) => void stderr.push(line) });
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+const diffIn = async (outdir: string, configDir: string) => commandIn(diffCommand, ['--dist', outdir, '--config-dir', configDir]);
+const checkDistIn = async (outdir: string, configDir: string) => commandIn(checkCommand, ['--dist', '--outdir', outdir, '--config-dir', configDir]);
+
 describe.concurrent('npm run synth', () => {
   it('writes every environment, byte-identical on a second run', async () => {
     const { configDir, outdir } = await scenario('deterministic');
@@ -156,17 +170,38 @@ describe.concurrent('npm run synth', () => {
   it('removes the directory of an environment whose file is gone, on a full synth only, and never other directories', async () => {
     const { configDir, outdir } = await scenario('removed-env');
     const [gone, ...kept] = listEnvironments(configDir);
+    expect(readFileSync(join(outdir, gone, ENVIRONMENT_MARKER), 'utf8')).toContain(`environment: ${gone}\n`);
     rmSync(join(configDir, `${gone}.yaml`));
     mkdirSync(join(outdir, 'helm', 'webapp'), { recursive: true });
     writeFileSync(join(outdir, 'helm', 'webapp', 'Chart.yaml'), 'name: webapp\n');
+    // A directory of one's own that looks like an environment (a kustomize overlay) but has no marker.
+    mkdirSync(join(outdir, 'overlay'));
+    writeFileSync(join(outdir, 'overlay', 'kustomization.yaml'), `resources: [../${kept[0]}]\n`);
     const one = await synth(['--env', kept[0]], outdir, configDir);
     expect(one.code, one.stderr).toBe(0);
     expect(existsSync(join(outdir, gone))).toBe(true);
+    // Before the synth: diff reports the stale directory (and only it), check --dist checks only environments.
+    const stale = await diffIn(outdir, configDir);
+    expect(stale.code, stale.stderr).toBe(1);
+    expect(stale.stdout).toContain(`${join(outdir, gone)}: 0 added, `);
+    expect(stale.stdout).toContain('(no environment file produces this directory any more)');
+    expect(stale.stdout).not.toContain('overlay');
+    expect(stale.stdout).not.toContain(`${join(outdir, 'helm')}: `);
+    const checked = await checkDistIn(outdir, configDir);
+    expect(
+      checked.stdout
+        .split('\n')
+        .filter((line) => / in \d+ objects$/.test(line))
+        .map((line) => line.split(':')[0]),
+    ).toEqual([gone, ...kept].sort());
     const all = await synth([], outdir, configDir);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain(`removed ${join(outdir, gone)}/ (its environment file is gone)`);
-    expect(readdirSync(outdir).sort()).toEqual([...kept, 'argocd', 'argocd-applicationset', 'helm'].sort());
+    expect(readdirSync(outdir).sort()).toEqual([...kept, 'argocd', 'argocd-applicationset', 'helm', 'overlay'].sort());
     expect(readFileSync(join(outdir, 'helm', 'webapp', 'Chart.yaml'), 'utf8')).toBe('name: webapp\n');
+    expect(readFileSync(join(outdir, 'overlay', 'kustomization.yaml'), 'utf8')).toBe(`resources: [../${kept[0]}]\n`);
+    const after = await diffIn(outdir, configDir);
+    expect(after.stdout).not.toContain('no environment file produces');
   });
 
   it('adds an environment when a file is added (qa.yaml)', async () => {

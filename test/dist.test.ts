@@ -4,16 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
 import { withConfigReference } from '../config/reference.js';
-import { environmentDirectory, outputFileText, type OutputDirectory } from '../core/output.js';
+import { ENVIRONMENT_MARKER, environmentDirectory, outputFileText, type OutputDirectory } from '../core/output.js';
 import { synthesize } from '../synth/synth.js';
 import { ENVIRONMENTS, renderCommitted } from './helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** dist/<name>/ holds exactly the files of `expected`, byte for byte. */
+/** dist/<name>/ holds exactly the files of `expected` (and an environment's marker), byte for byte. */
 function expectCommitted(expected: OutputDirectory): void {
   const dir = join(root, 'dist', expected.name);
-  expect(readdirSync(dir).sort()).toEqual(expected.files.map((f) => f.name).sort());
+  expect(readdirSync(dir).sort()).toEqual([...expected.files.map((f) => f.name), ...(expected.marker === undefined ? [] : [ENVIRONMENT_MARKER])].sort());
+  if (expected.marker !== undefined) expect(readFileSync(join(dir, ENVIRONMENT_MARKER), 'utf8')).toBe(expected.marker);
   for (const file of expected.files) {
     expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${expected.name}/${file.name}`).toBe(outputFileText(expected, file));
   }
