@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentContext } from '../config/context.js';
-import { buildDashboard, row, stat, timeseries, type DashboardModel, type PanelSpec, type Query } from './grafana.js';
+import { buildDashboard, logs, row, stat, timeseries, type DashboardModel, type DatasourceRef, type PanelSpec, type Query, type QueryVariable } from './grafana.js';
+import { lokiDatasourceUid, POD_LOG_LABELS } from './logging.js';
 import { measuredServices } from './alerts.js';
 import {
   errorRatio,
@@ -51,12 +52,27 @@ export function dashboardUid(instance: string, slug: string): string {
 
 export function environmentDashboards(env: EnvironmentContext): EnvironmentDashboard[] {
   const tags = [env.config.app.name, env.name, 'cdk8s-platform'];
-  const spec = (slug: string, title: string, description: string, panels: PanelSpec[]): EnvironmentDashboard => ({
+  const spec = (slug: string, title: string, description: string, panels: PanelSpec[], variables: QueryVariable[] = []): EnvironmentDashboard => ({
     slug,
-    model: buildDashboard({ uid: dashboardUid(env.labels.instance, slug), title: `${title} (${env.labels.instance})`, description, tags, links: tags.slice(0, 2), panels }),
+    model: buildDashboard({
+      uid: dashboardUid(env.labels.instance, slug),
+      title: `${title} (${env.labels.instance})`,
+      description,
+      tags,
+      links: tags.slice(0, 2),
+      panels,
+      variables,
+    }),
   });
+  const podLogs = env.config.logs.enabled ? logPanels(env) : undefined;
   const dashboards = [
-    spec('overview', 'Application overview', 'Requests, errors, latency and saturation of the web services.', applicationOverview(env)),
+    spec(
+      'overview',
+      'Application overview',
+      `Requests, errors, latency and saturation of the web services${podLogs ? ', and their logs' : ''}.`,
+      [...applicationOverview(env), ...(podLogs?.panels ?? [])],
+      podLogs?.variables,
+    ),
     // One per web service that exposes metrics: without one there is no canary to compare.
     ...measuredServices(env.config, env.namespace).map((s) =>
       spec(`canary-${s.service}`, `Canary vs stable: ${s.service}`, `The canary track of ${s.service} against its stable track.`, canaryVsStable(env, s)),
@@ -199,6 +215,43 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
       { unit: 'short', min: 0, width: 12 },
     ),
   ];
+}
+
+/**
+ * The logs of the environment's pods in its Loki, filtered by the `service` and `track`
+ * variables (the stream labels `app` and `track` every shipper sets, observability/logging.ts),
+ * whose values Loki lists (label_values): line rates per service and track, error lines, and
+ * the lines themselves.
+ */
+function logPanels(env: EnvironmentContext): { panels: PanelSpec[]; variables: QueryVariable[] } {
+  const loki: DatasourceRef = { type: 'loki', uid: lokiDatasourceUid(env.labels.instance) };
+  const namespace = `namespace=${JSON.stringify(env.namespace)}`;
+  const { app, track } = POD_LOG_LABELS;
+  const streams = `{${namespace}, ${app}=~"$service", ${track}=~"$track"}`;
+  const variables: QueryVariable[] = [
+    { name: 'service', label: 'Service', datasource: loki, query: `label_values({${namespace}}, ${app})`, allValue: '.+' },
+    // Pods without a track (datastores, jobs) have no track label: "All" matches them too.
+    { name: 'track', label: 'Track', datasource: loki, query: `label_values({${namespace}}, ${track})`, allValue: '.*' },
+  ];
+  const panels: PanelSpec[] = [
+    row('Logs'),
+    timeseries('Log lines by service and track', [{ expr: `sum by (${app}, ${track}) (count_over_time(${streams} [$__interval]))`, legend: `{{${app}}} {{${track}}}` }], {
+      unit: 'short',
+      min: 0,
+      width: 12,
+      stacked: true,
+      datasource: loki,
+    }),
+    timeseries('Error lines', [{ expr: `sum by (${app}) (count_over_time(${streams} |~ "(?i)error|fatal|panic" [$__interval]))`, legend: `{{${app}}}` }], {
+      unit: 'short',
+      min: 0,
+      width: 12,
+      description: 'Lines that contain error, fatal or panic (any case).',
+      datasource: loki,
+    }),
+    logs('Logs', [{ expr: streams }], { datasource: loki, width: 24, height: 12, description: 'Newest first; filter with the Service and Track variables above.' }),
+  ];
+  return { panels, variables };
 }
 
 function canaryVsStable(env: EnvironmentContext, s: HttpScope): PanelSpec[] {

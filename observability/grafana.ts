@@ -17,6 +17,12 @@ export interface Query {
 
 type Color = 'green' | 'orange' | 'red';
 
+/** A Grafana data source: its plugin type and uid (a literal uid, or `${variable}` of a datasource variable). */
+export interface DatasourceRef {
+  readonly type: 'prometheus' | 'loki' | 'tempo';
+  readonly uid: string;
+}
+
 interface Threshold {
   readonly value: number;
   readonly color: Color;
@@ -35,6 +41,8 @@ interface PanelBase {
   /** Colour below the first threshold; default green (use red when higher is better). */
   readonly baseColor?: Color;
   readonly thresholds?: readonly Threshold[];
+  /** Where the queries go; default the dashboard's Prometheus (the `datasource` variable). */
+  readonly datasource?: DatasourceRef;
 }
 
 export interface TimeSeriesPanel extends PanelBase {
@@ -46,12 +54,36 @@ export interface StatPanel extends PanelBase {
   readonly kind: 'stat';
 }
 
+/** Log lines as Grafana's logs panel shows them (newest first, with their labels one click away). */
+export interface LogsPanel {
+  readonly kind: 'logs';
+  readonly title: string;
+  readonly description?: string;
+  readonly queries: readonly Query[];
+  readonly datasource: DatasourceRef;
+  readonly width?: number;
+  readonly height?: number;
+}
+
 export interface RowPanel {
   readonly kind: 'row';
   readonly title: string;
 }
 
-export type PanelSpec = TimeSeriesPanel | StatPanel | RowPanel;
+export type PanelSpec = TimeSeriesPanel | StatPanel | LogsPanel | RowPanel;
+
+/**
+ * A template variable filled from the label values a data source knows (`label_values(...)`),
+ * used in queries as `$name`. With `includeAll`, "All" stands for `allValue` (a regex).
+ */
+export interface QueryVariable {
+  readonly name: string;
+  readonly label: string;
+  readonly datasource: DatasourceRef;
+  /** e.g. `label_values({namespace="x"}, app)`. */
+  readonly query: string;
+  readonly allValue?: string;
+}
 
 export interface DashboardSpec {
   /** At most 40 characters (Grafana's limit). */
@@ -62,24 +94,28 @@ export interface DashboardSpec {
   /** A drop-down of the dashboards carrying all of these tags (Grafana's dashboard links). */
   readonly links?: readonly string[];
   readonly panels: readonly PanelSpec[];
+  /** Template variables after the Prometheus `datasource` one. */
+  readonly variables?: readonly QueryVariable[];
 }
 
 type Options<P> = Omit<P, 'kind' | 'title' | 'queries'>;
 
 export const timeseries = (title: string, queries: readonly Query[], opts: Options<TimeSeriesPanel>): TimeSeriesPanel => ({ kind: 'timeseries', title, queries, ...opts });
 export const stat = (title: string, queries: readonly Query[], opts: Options<StatPanel>): StatPanel => ({ kind: 'stat', title, queries, ...opts });
+export const logs = (title: string, queries: readonly Query[], opts: Omit<LogsPanel, 'kind' | 'title' | 'queries'>): LogsPanel => ({ kind: 'logs', title, queries, ...opts });
 export const row = (title: string): RowPanel => ({ kind: 'row', title });
 
 /** Grafana's JSON model, as far as this builder writes it. */
 export type DashboardModel = Record<string, unknown> & { uid: string; panels: PanelModel[] };
-type PanelModel = Record<string, unknown> & { id: number; type: string; title: string; targets?: { refId: string; expr: string }[] };
+type TargetModel = Record<string, unknown> & { refId: string; expr: string; datasource: DatasourceRef };
+type PanelModel = Record<string, unknown> & { id: number; type: string; title: string; targets?: TargetModel[] };
 
 const GRID_COLUMNS = 24;
 const DEFAULT_WIDTH = 8;
 const DEFAULT_HEIGHT = 8;
 /** Panels query the data source chosen in the dashboard's `datasource` variable. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's template-variable syntax
-const PROMETHEUS = { type: 'prometheus', uid: '${datasource}' };
+const PROMETHEUS: DatasourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 export function buildDashboard(spec: DashboardSpec): DashboardModel {
   if (spec.uid.length > 40) throw new Error(`dashboard uid "${spec.uid}" is longer than 40 characters`);
@@ -139,13 +175,64 @@ export function buildDashboard(spec: DashboardSpec): DashboardModel {
           multi: false,
           regex: '',
         },
+        ...(spec.variables ?? []).map(queryVariable),
       ],
     },
     panels,
   };
 }
 
-function panelModel(id: number, panel: TimeSeriesPanel | StatPanel, gridPos: Record<string, number>): PanelModel {
+/** A query variable, refreshed when the time range changes, several values or all of them selectable. */
+function queryVariable(v: QueryVariable): Record<string, unknown> {
+  return {
+    name: v.name,
+    label: v.label,
+    type: 'query',
+    datasource: v.datasource,
+    query: v.query,
+    definition: v.query,
+    refresh: 2,
+    sort: 1,
+    hide: 0,
+    multi: true,
+    includeAll: v.allValue !== undefined,
+    allValue: v.allValue,
+    current: {},
+    options: [],
+    regex: '',
+  };
+}
+
+/** One query of a panel as the data source's plugin reads it. */
+function target(datasource: DatasourceRef, q: Query, i: number): TargetModel {
+  return datasource.type === 'prometheus'
+    ? { datasource, refId: refId(i), expr: q.expr, legendFormat: q.legend ?? '__auto', range: true }
+    : { datasource, refId: refId(i), expr: q.expr, legendFormat: q.legend, queryType: 'range' };
+}
+
+function panelModel(id: number, panel: TimeSeriesPanel | StatPanel | LogsPanel, gridPos: Record<string, number>): PanelModel {
+  if (panel.kind === 'logs') {
+    return {
+      id,
+      type: 'logs',
+      title: panel.title,
+      description: panel.description,
+      datasource: panel.datasource,
+      gridPos,
+      options: {
+        showTime: true,
+        showLabels: false,
+        showCommonLabels: false,
+        wrapLogMessage: true,
+        prettifyLogMessage: false,
+        enableLogDetails: true,
+        dedupStrategy: 'none',
+        sortOrder: 'Descending',
+      },
+      targets: panel.queries.map((q, i) => target(panel.datasource, q, i)),
+    };
+  }
+  const datasource = panel.datasource ?? PROMETHEUS;
   const steps = [{ color: panel.baseColor ?? 'green', value: null }, ...(panel.thresholds ?? []).map((t) => ({ color: t.color, value: t.value }))];
   const defaults = {
     unit: panel.unit,
@@ -176,11 +263,11 @@ function panelModel(id: number, panel: TimeSeriesPanel | StatPanel, gridPos: Rec
     type: panel.kind,
     title: panel.title,
     description: panel.description,
-    datasource: PROMETHEUS,
+    datasource,
     gridPos,
     fieldConfig: { defaults, overrides: [] },
     options,
-    targets: panel.queries.map((q, i) => ({ datasource: PROMETHEUS, refId: refId(i), expr: q.expr, legendFormat: q.legend ?? '__auto', range: true })),
+    targets: panel.queries.map((q, i) => target(datasource, q, i)),
   };
 }
 
@@ -208,9 +295,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Every query of the dashboard, with the panel it belongs to. */
-export function dashboardQueries(model: DashboardModel): { panelId: number; panelTitle: string; refId: string; expr: string }[] {
-  return model.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panelId: p.id, panelTitle: p.title, refId: t.refId, expr: t.expr })));
+/** Every query of the dashboard to data sources of `type` (PromQL by default), with the panel it belongs to. */
+export function dashboardQueries(model: DashboardModel, type: DatasourceRef['type'] = 'prometheus'): { panelId: number; panelTitle: string; refId: string; expr: string }[] {
+  return model.panels.flatMap((p) =>
+    (p.targets ?? []).filter((t) => t.datasource.type === type).map((t) => ({ panelId: p.id, panelTitle: p.title, refId: t.refId, expr: t.expr })),
+  );
 }
 
 /**

@@ -156,6 +156,9 @@ const copy = (from: string, to: string): RelabelConfig => ({ source_labels: [fro
 /** The push endpoint of a Loki base URL. */
 export const lokiPushUrl = (lokiUrl: string): string => `${lokiUrl}/loki/api/v1/push`;
 
+/** Stream labels the dashboards filter by: the workload (service or worker) and its release track. */
+export const POD_LOG_LABELS = { app: 'app', track: 'track' } as const;
+
 /**
  * The labels every shipper gives a pod's log stream, from the pod discovery's meta labels: node,
  * namespace, pod, container, app (the recommended name label, else the older `app` label, else
@@ -172,10 +175,10 @@ export function podLogLabelRules(): RelabelConfig[] {
       source_labels: [podLabel('app_kubernetes_io_name'), podLabel('app'), '__meta_kubernetes_pod_name'],
       separator: ';',
       regex: '^;*([^;]+)(;.*)?$',
-      target_label: 'app',
+      target_label: POD_LOG_LABELS.app,
       action: 'replace',
     },
-    copy(podLabel('track'), 'track'),
+    copy(podLabel('track'), POD_LOG_LABELS.track),
   ];
 }
 
@@ -214,6 +217,11 @@ export function promtailConfig(opts: { lokiUrl: string; namespaces: string[] }):
 }
 
 /** A Grafana datasource provisioning file (https://grafana.com/docs/grafana/latest/administration/provisioning/#data-sources). */
+/** The uid of the environment's Loki datasource (Grafana allows 40 characters), which dashboards query by. */
+export function lokiDatasourceUid(instance: string): string {
+  return `loki-${instance}`.slice(0, 40);
+}
+
 export function lokiDatasource(opts: { name: string; uid: string; url: string }): Record<string, unknown> {
   return {
     apiVersion: 1,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { environmentContext } from '../config/context.js';
-import { buildDashboard, dashboardJson, refId, row, stat, timeseries } from '../observability/grafana.js';
+import { buildDashboard, dashboardJson, dashboardQueries, interpolateForPrometheus, refId, row, stat, timeseries } from '../observability/grafana.js';
+import { parser as logqlParser } from '@grafana/lezer-logql';
+import { podLogLabelRules } from '../observability/logging.js';
 import { alertmanagerConfigSpec } from '../observability/alertmanager.js';
 import { environmentAlertGroups } from '../observability/alerts.js';
 import { loggingAlertGroup } from '../observability/logging-alerts.js';
@@ -298,6 +300,17 @@ monitoring:
   });
 });
 
+/** Where Grafana's LogQL grammar finds a syntax error in `expr` (none: it parses). */
+function logqlErrors(expr: string): number[] {
+  const errors: number[] = [];
+  logqlParser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.isError) errors.push(node.from);
+    },
+  });
+  return errors;
+}
+
 describe('Grafana dashboards', () => {
   const ctx = environmentContext('prod', configFromYaml('tier: prod\nnamespace: webapp-prod'));
   const dashboards = Object.fromEntries(environmentDashboards(ctx).map((d) => [d.slug, d.model]));
@@ -333,6 +346,9 @@ describe('Grafana dashboards', () => {
       'Memory used of limit',
       'Container restarts (1h)',
       'Available replicas',
+      'Log lines by service and track',
+      'Error lines',
+      'Logs',
     ]);
     expect(panels('canary-backend')).toHaveLength(10);
     expect(panels('infrastructure').length).toBeGreaterThanOrEqual(8);
@@ -369,6 +385,48 @@ describe('Grafana dashboards', () => {
     expect(byTitle['Request rate'].targets[0]).toMatchObject({ legendFormat: '{{track}}', expr: expect.stringContaining('sum by (track)') });
     expect(byTitle['Error rate (5xx)'].fieldConfig.defaults.thresholds.steps).toContainEqual({ color: 'red', value: 0.05 });
     expect(byTitle['CPU (cores)'].targets.map((t: any) => t.legendFormat)).toEqual(['stable', 'canary']);
+  });
+
+  it("show the environment's pod logs in a Logs row of the overview, from its Loki, filtered by the service and track variables", () => {
+    const overview = dashboards.overview;
+    const loki = { type: 'loki', uid: 'loki-webapp-prod' };
+    const rows = overview.panels.filter((p) => p.type === 'row').map((p) => p.title);
+    expect(rows.at(-1)).toBe('Logs');
+    const logPanels = overview.panels.slice(overview.panels.findIndex((p) => p.title === 'Logs' && p.type === 'row') + 1);
+    expect(logPanels.map((p) => [p.type, p.title])).toEqual([
+      ['timeseries', 'Log lines by service and track'],
+      ['timeseries', 'Error lines'],
+      ['logs', 'Logs'],
+    ]);
+    for (const p of logPanels) {
+      expect(p.datasource).toEqual(loki);
+      for (const t of p.targets!) {
+        expect(t.datasource).toEqual(loki);
+        expect(t.expr).toContain('{namespace="webapp-prod", app=~"$service", track=~"$track"}');
+      }
+    }
+    // The uid is the one of the datasource the logging chart provisions.
+    const provisioned = findAll(prod, 'ConfigMap').find((c) => c.metadata.name === 'grafana-datasource-loki')!;
+    expect(provisioned.data['loki-datasource.yaml']).toContain('uid: loki-webapp-prod');
+    const variables = (overview.templating as any).list;
+    expect(variables.map((v: any) => v.name)).toEqual(['datasource', 'service', 'track']);
+    expect(variables[1]).toMatchObject({ type: 'query', datasource: loki, query: 'label_values({namespace="webapp-prod"}, app)', includeAll: true, allValue: '.+', multi: true });
+    expect(variables[2]).toMatchObject({ type: 'query', datasource: loki, query: 'label_values({namespace="webapp-prod"}, track)', includeAll: true, allValue: '.*' });
+    // The labels filtered on are the ones every shipper sets.
+    expect(podLogLabelRules().map((r) => r.target_label)).toEqual(expect.arrayContaining(['namespace', 'app', 'track']));
+    // Without logs there is no Loki to query: no row, no variables.
+    const devOverview = environmentDashboards(environmentContext('dev', configFromYaml('tier: dev\nnamespace: webapp-dev\nlogs: { enabled: false }')))[0].model;
+    expect(devOverview.panels.map((p) => p.title)).not.toContain('Logs');
+    expect((devOverview.templating as any).list.map((v: any) => v.name)).toEqual(['datasource']);
+  });
+
+  it("every Loki query parses with Grafana's LogQL grammar (@grafana/lezer-logql), as Grafana interpolates it; broken ones do not", () => {
+    const queries = Object.values(dashboards).flatMap((model) => dashboardQueries(model, 'loki'));
+    expect(queries.length).toBeGreaterThanOrEqual(3);
+    const interpolated = (expr: string) => interpolateForPrometheus(expr).replaceAll('$service', '.+').replaceAll('$track', '.*');
+    for (const q of queries) expect(logqlErrors(interpolated(q.expr)), q.expr).toEqual([]);
+    expect(logqlErrors('sum by (app (count_over_time({namespace="x"}[1m]))')).not.toEqual([]);
+    expect(logqlErrors('{namespace="x" |= "error"')).not.toEqual([]);
   });
 
   it('do not grow with the number of services: one query per panel for all services, one canary dashboard per service', () => {

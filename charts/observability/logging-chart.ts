@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { toYamlDocument } from '../../core/yaml.js';
 import { loggingNamespace, type EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels } from '../../config/labels.js';
-import { lokiDatasource } from '../../observability/logging.js';
+import { lokiDatasource, lokiDatasourceUid } from '../../observability/logging.js';
 import { EnvironmentChart } from '../environment-chart.js';
 import { Loki } from './loki.js';
 import { Promtail } from './promtail.js';
@@ -81,7 +81,7 @@ export class LoggingChart extends EnvironmentChart {
     const grafana = monitoring.grafana.datasources;
     new k8s.KubeConfigMap(this, 'grafana-datasource', {
       metadata: { name: 'grafana-datasource-loki', labels: { ...labels, [grafana.label]: grafana.labelValue } },
-      data: { 'loki-datasource.yaml': toYamlDocument(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: `loki-${env.labels.instance}`.slice(0, 40), url: loki.url })) },
+      data: { 'loki-datasource.yaml': toYamlDocument(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: lokiDatasourceUid(env.labels.instance), url: loki.url })) },
     });
   }
 }
