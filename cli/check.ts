@@ -5,6 +5,9 @@
  * reliability and consistency rules and prints every violation object by object, with the rule
  * name, what is wrong and how to fix it. Exits 1 when there is any error; warnings are printed only.
  *
+ * After the violations it states what each workload may do beyond the defaults (policy/privileges.ts):
+ * user, host paths, Pod Security level, API permissions and the reason the workload gives.
+ *
  * By default the objects are rendered in memory from config/environments/; with --dist the files
  * in dist/<env>/ (or --outdir/<env>/, $CDK8S_OUTDIR/<env>/) are checked as they are, e.g. in CI
  * after a synth: every environment directory (core/output.ts environmentDirectories, those with the
@@ -17,7 +20,7 @@ import { ENVIRONMENTS_DIR, environmentFile, listEnvironments, loadEnvironment } 
 import type { Config } from '../config/schema.js';
 import { KUSTOMIZATION_FILE } from '../core/kustomize.js';
 import { environmentDirectories } from '../core/output.js';
-import { checkObjects, countBySeverity, formatViolations, type Violation } from '../policy/index.js';
+import { checkObjects, countBySeverity, formatPrivileges, formatViolations, privilegesOf, type Violation } from '../policy/index.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
 import { consoleIo, printWarnings, runAsScript, runCommand, UsageError, UserError, type Io } from './command.js';
@@ -55,10 +58,11 @@ export function checkCommand(argv: string[], io: CheckIo = consoleIo): number {
       let errors = 0;
       for (const name of names) {
         const target = values.dist ? fromDist(outRoot, name, configDir) : fromConfig(io, name, configDir);
-        const violations = checkTarget(target);
+        const { violations, privileges } = checkTarget(target);
         const counts = countBySeverity(violations);
         errors += counts.error;
         if (violations.length) io.out(`${formatViolations(violations)}\n`);
+        if (privileges) io.out(`${target.name}: privileges beyond the defaults (non-root, no host path, no API permission)\n${privileges}\n`);
         const objects = target.files.reduce((n, f) => n + f.objects.length, 0);
         io.out(`${target.name}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')} in ${objects} objects`);
       }
@@ -70,10 +74,13 @@ export function checkCommand(argv: string[], io: CheckIo = consoleIo): number {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function checkTarget(target: Target): Violation[] {
+/** The violations of the target's objects, and the privileges its workloads hold, printed. */
+function checkTarget(target: Target): { violations: Violation[]; privileges: string } {
   const sources = new Map<Manifest, string>();
   for (const file of target.files) for (const object of file.objects) sources.set(object, `${target.name}/${file.name}`);
-  return checkObjects([...sources.keys()], { tier: target.tier, sourceOf: (o) => sources.get(o) });
+  const sourceOf = (o: Manifest) => sources.get(o);
+  const objects = [...sources.keys()];
+  return { violations: checkObjects(objects, { tier: target.tier, sourceOf }), privileges: formatPrivileges(privilegesOf(objects), sourceOf) };
 }
 
 function fromConfig(io: Io, name: string, configDir: string): Target {

@@ -30,6 +30,13 @@ const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
 /** Prefix of the pod-template annotations that record an exception: `<prefix>/<exception>: <reason>`. */
 export const SECURITY_EXCEPTION_ANNOTATION_PREFIX = 'security-exception.cdk8s-platform';
 
+/**
+ * Annotation of a workload object (not its pod template, so editing it rolls no pod) that says
+ * why the workload holds the privileges it holds: host paths, root, API permissions. The policy
+ * report prints it beside what it reads from the objects (policy/privileges.ts).
+ */
+export const PRIVILEGES_REASON_ANNOTATION = 'privileges.cdk8s-platform/reason';
+
 export function securityExceptionAnnotation(exception: SecurityException): string {
   return `${SECURITY_EXCEPTION_ANNOTATION_PREFIX}/${exception.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

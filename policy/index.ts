@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { describeObject } from '../core/objects.js';
 import type { Manifest } from '../core/manifest.js';
 import { inventory } from './inventory.js';
+import { privilegeStatements, type PrivilegeStatement } from './privileges.js';
 import { availabilityRules } from './rules/availability.js';
 import { containerRules } from './rules/containers.js';
 import { networkRules } from './rules/network.js';
@@ -14,6 +15,12 @@ import { referenceRules } from './rules/references.js';
 import type { Rule, Severity, Violation } from './types.js';
 
 export type { Rule, Severity, Violation } from './types.js';
+export { formatPrivileges, type PrivilegeStatement } from './privileges.js';
+
+/** What each workload of `objects` may do beyond the defaults (policy/privileges.ts). */
+export function privilegesOf(objects: readonly Manifest[]): PrivilegeStatement[] {
+  return privilegeStatements(inventory(objects));
+}
 
 export const RULES: readonly Rule[] = [...podSecurityRules, ...containerRules, ...referenceRules, ...availabilityRules, ...networkRules];
 

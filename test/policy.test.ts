@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../cli/check.js';
 import { metadataOf } from '../core/objects.js';
-import { checkObjects, formatViolations, RULES, type Violation } from '../policy/index.js';
+import { checkObjects, formatPrivileges, formatViolations, privilegesOf, RULES, type Violation } from '../policy/index.js';
 import { allowedDisruptions } from '../policy/rules/availability.js';
 import { inventory } from '../policy/inventory.js';
 import { imageTag } from '../policy/rules/containers.js';
@@ -222,6 +222,84 @@ describe('rule details', () => {
   });
 });
 
+describe("the report states each workload's privileges", () => {
+  const statements = (yamlText: string) => privilegesOf(objectsOf(renderYaml(yamlText)));
+
+  it('Alloy in api mode: non-root under restricted, no host path, reads pods and their logs through a Role in each namespace it ships from', () => {
+    const [alloy, ...others] = statements('tier: prod\n');
+    expect(others).toEqual([]);
+    expect(alloy).toMatchObject({
+      workload: 'DaemonSet webapp-test-logging/alloy',
+      runsAs: 'UID 473 (non-root)',
+      podSecurity: 'restricted',
+      hostPaths: 'none',
+      api: ['get, list, watch pods; get pods/log in webapp-test, webapp-test-logging (Role log-shipper)'],
+    });
+    expect(alloy.why).toMatch(/^api mode: tails the logs .* through the API server/);
+  });
+
+  it('Alloy in file mode and Promtail: root, the node log directory read-only, positions on the node, a privileged namespace, and why', () => {
+    for (const [shipper, yamlText] of [
+      ['alloy', 'tier: prod\nlogs: { alloy: { mode: file } }\n'],
+      ['promtail', 'tier: prod\nlogs: { shipper: promtail }\n'],
+    ]) {
+      const all = statements(yamlText);
+      // Loki is listed only for the namespace it shares with the shipper, which admits privileged pods.
+      expect(all.map((x) => x.workload)).toEqual(['StatefulSet webapp-test-logging/loki', `DaemonSet webapp-test-logging/${shipper}`]);
+      expect(all[0]).toMatchObject({ runsAs: 'UID 10001 (non-root)', podSecurity: 'privileged', hostPaths: 'none', api: [] });
+      const s = all[1];
+      expect(s).toMatchObject({
+        workload: `DaemonSet webapp-test-logging/${shipper}`,
+        runsAs: 'root (UID 0)',
+        podSecurity: 'privileged',
+        hostPaths: `/var/lib/${shipper}/webapp-test-logging (read-write), /var/log/pods (read-only)`,
+        api: ['get, list, watch pods in webapp-test, webapp-test-logging (Role log-shipper)'],
+      });
+      expect(s.why).toContain('reads the container log files the kubelet writes under /var/log/pods');
+    }
+  });
+
+  it('lists nothing for an environment without privileged workloads, and reads cluster-wide bindings and missing roles too', () => {
+    expect(statements('tier: dev\nlogs: { enabled: false }\n')).toEqual([]);
+    const objects = [
+      ...devObjects,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'reader' },
+        rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'backend', namespace: 'webapp-dev' }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'edit', namespace: 'webapp-dev' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+        subjects: [{ kind: 'ServiceAccount', name: 'backend' }],
+      },
+    ] as Manifest[];
+    const backend = privilegesOf(broken(objects, 'Deployment', 'backend', (o) => (pod(o).serviceAccountName = 'backend')));
+    expect(backend.map((s) => [s.workload, s.api])).toEqual([
+      ['Deployment webapp-dev/backend', ['ClusterRole edit (not among the objects) in webapp-dev (ClusterRole edit)', 'get deployments.apps cluster-wide (ClusterRole reader)']],
+    ]);
+    expect(formatPrivileges(backend, () => 'dev/30-backend.yaml')).toBe(
+      [
+        '  Deployment webapp-dev/backend (dev/30-backend.yaml)',
+        `    runs as      ${backend[0].runsAs}, in a namespace that enforces restricted`,
+        '    host paths   none',
+        '    API          ClusterRole edit (not among the objects) in webapp-dev (ClusterRole edit)',
+        '                 get deployments.apps cluster-wide (ClusterRole reader)',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('npm run check', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'check-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -242,6 +320,9 @@ describe('npm run check', () => {
     const result = run([]);
     expect(result.code).toBe(0);
     for (const name of ENVIRONMENTS) expect(result.out).toMatch(new RegExp(`^${name}: 0 errors, 0 warnings in \\d+ objects$`, 'm'));
+    expect(result.out).toContain(
+      'prod: privileges beyond the defaults (non-root, no host path, no API permission)\n  DaemonSet webapp-prod-logging/alloy (prod/60-logging.yaml)\n    runs as      UID 473 (non-root), in a namespace that enforces restricted\n    host paths   none\n',
+    );
   });
 
   it('checks dist/ as written with --dist, and exits 1 on an error, printing rule, object, message and fix', () => {

@@ -41,6 +41,10 @@ export class Alloy extends LogShipper {
       ],
       port: ALLOY_HTTP_PORT,
       readinessPath: '/-/ready',
+      privilegesReason:
+        mode === 'api'
+          ? 'api mode: tails the logs of the pods on its node through the API server (get pods/log), so it needs no host path and no root and its namespace enforces restricted; it lists and watches pods in the namespaces it ships from to find them.'
+          : `file mode: reads the container log files the kubelet writes under ${POD_LOGS_DIR} on its node (read-only host path, as root: the files belong to root) and keeps its read positions on the node (/var/lib/alloy/${namespace}) so a restarted pod resumes; host paths and root need a namespace that enforces privileged. It reads pods in the namespaces it ships from to label their streams.`,
       access:
         mode === 'api'
           ? {

@@ -9,6 +9,7 @@ import { resourceRequirements } from '../workloads/resources.js';
 import { containerSecurityContext, hostReaderSecurityContexts, podSecurityContext, type Identity } from '../workloads/security.js';
 import { scrapeMonitor } from './monitoring.js';
 import { names } from '../../config/names.js';
+import { PRIVILEGES_REASON_ANNOTATION } from '../../config/pod-security.js';
 
 /** Name of the Role (and RoleBinding) that lets the shipper read pods in each namespace it ships from. */
 const LOG_READER_ROLE = 'log-shipper';
@@ -35,6 +36,8 @@ export interface LogShipperProps {
   readonly args: string[];
   readonly port: number;
   readonly readinessPath: string;
+  /** Why it holds the privileges it holds (host paths, root, API permissions): the policy report prints it. */
+  readonly privilegesReason: string;
   /**
    * `host`: it reads the node's files, as root, from these host paths (name -> mount), in a
    * namespace that admits "privileged". `identity`: it runs as this non-root user under
@@ -92,7 +95,7 @@ export class LogShipper extends Construct {
     ];
 
     new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: { name, labels },
+      metadata: { name, labels, annotations: { [PRIVILEGES_REASON_ANNOTATION]: props.privilegesReason } },
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate' },

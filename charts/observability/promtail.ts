@@ -38,6 +38,7 @@ export class Promtail extends LogShipper {
       args: [`-config.file=${CONFIG_DIR}/promtail.yaml`],
       port: PROMTAIL_HTTP_PORT,
       readinessPath: '/ready',
+      privilegesReason: `Promtail (end of life) reads the container log files the kubelet writes under ${POD_LOGS_DIR} on its node (read-only host path, as root: the files belong to root) and keeps its read positions on the node (/var/lib/promtail/${namespace}) so a restart resumes; host paths and root need a namespace that enforces privileged. It reads pods in the namespaces it ships from to label their streams. Alloy in api mode needs neither.`,
       access: {
         kind: 'host',
         hostPaths: [
