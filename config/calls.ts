@@ -76,6 +76,14 @@ const NON_PUBLIC_RANGES = {
   v6: ['::1/128', 'fc00::/7', 'fe80::/10'],
 } as const;
 
+/** Every public address, IPv4 and IPv6: where a host outside the cluster may be (NetworkPolicies cannot name hosts). */
+export function publicAddresses(): { readonly cidr: string; readonly except: readonly string[] }[] {
+  return [
+    { cidr: '0.0.0.0/0', except: NON_PUBLIC_RANGES.v4 },
+    { cidr: '::/0', except: NON_PUBLIC_RANGES.v6 },
+  ];
+}
+
 /** A port a workload listens on, as calls see it. */
 interface ServedPort {
   /** The container port: what NetworkPolicies match. */
@@ -169,12 +177,7 @@ export function resolveCalls(config: CallingConfig): { flows: CallFlow[]; issues
         if ('error' in call) return; // the schema reports it
         const issue = (message: string) => issues.push({ path: [section, from, 'calls', i], message });
         if (call.kind === 'host') {
-          for (const [cidr, except] of [
-            ['0.0.0.0/0', NON_PUBLIC_RANGES.v4],
-            ['::/0', NON_PUBLIC_RANGES.v6],
-          ] as const) {
-            flows.push({ from, to: { cidr, except }, ports: [{ port: call.port, protocol: call.protocol }] });
-          }
+          for (const to of publicAddresses()) flows.push({ from, to, ports: [{ port: call.port, protocol: call.protocol }] });
           return;
         }
         if (call.kind === 'addresses') {

@@ -14,7 +14,7 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const matchLabels = z.record(
+export const matchLabels = z.record(
   z.string().max(316).regex(LABEL_KEY, { error: 'must be a label key such as "kubernetes.io/metadata.name"' }),
   z.string().max(63).regex(LABEL_VALUE, { error: 'must be a label value: at most 63 letters, digits, "-", "_" and "."' }),
 );

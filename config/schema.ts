@@ -12,6 +12,7 @@ import { COLOURS, names, RELEASE_TRACKS } from './names.js';
 import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantity.js';
 import { callsSchema, resolveCalls } from './calls.js';
 import { networkIssues, networkSchema } from './network.js';
+import { tracesSchema } from './traces.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -418,6 +419,7 @@ const workloadFields = {
       'Datastores this workload connects to; their connection settings are injected as env vars. "postgres" is the PostgreSQL primary, "postgres-read" its read replicas (the primary when postgres.replicas is 0).',
     ),
   calls: callsSchema,
+  traces: z.boolean().default(true).describe('With traces.enabled: inject the OpenTelemetry settings into this workload (false opts it out).'),
   resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
   securityContext: securityContextSchema.prefault({}),
   readOnlyRootFilesystem: z.boolean().default(true),
@@ -1224,6 +1226,7 @@ export const configSchema = z
       })
       .prefault({}),
     logs: logsSchema.prefault({}),
+    traces: tracesSchema,
   })
   .superRefine((config, ctx) => {
     const workloads: [string, string, WorkloadConfig][] = [

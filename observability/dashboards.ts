@@ -14,7 +14,21 @@
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentContext } from '../config/context.js';
-import { buildDashboard, logs, row, stat, timeseries, type DashboardModel, type DatasourceRef, type PanelSpec, type Query, type QueryVariable } from './grafana.js';
+import {
+  buildDashboard,
+  exploreTracesUrl,
+  grafanaVar,
+  logs,
+  row,
+  stat,
+  timeseries,
+  type DashboardModel,
+  type DataLink,
+  type DatasourceRef,
+  type PanelSpec,
+  type Query,
+  type QueryVariable,
+} from './grafana.js';
 import { lokiDatasourceUid, POD_LOG_LABELS } from './logging.js';
 import { measuredServices } from './alerts.js';
 import {
@@ -105,10 +119,27 @@ function metricGroups(namespace: string, services: readonly HttpScope[]): Servic
 /** One query per group of services, each series labelled with its service (and `legend`'s suffix). */
 const perService = (groups: readonly ServicesScope[], expr: (s: ServicesScope) => string): Query[] => groups.map((g) => ({ expr: expr(g), legend: '{{service}}' }));
 
+/**
+ * Links from a panel's series to their traces in Tempo, when the environment exports traces and
+ * names a Tempo datasource: TraceQL on the resource attributes config/traces.ts sets
+ * (service.name, deployment.environment.name, track). `filters` are further conditions, e.g. on
+ * `${__field.labels.service}`.
+ */
+function traceLinks(env: EnvironmentContext, title: string, filters: readonly string[]): DataLink[] | undefined {
+  const { traces } = env.config;
+  if (!traces.enabled || !traces.tempoDatasourceUid) return undefined;
+  const query = `{${[`resource.deployment.environment.name=${JSON.stringify(env.name)}`, ...filters].join(' && ')}}`;
+  return [{ title, url: exploreTracesUrl(traces.tempoDatasourceUid, query) }];
+}
+
 function applicationOverview(env: EnvironmentContext): PanelSpec[] {
   const { namespace, config } = env;
   const services = metricGroups(namespace, measuredServices(config, namespace));
   const alerts = config.monitoring.alerts;
+  const service = grafanaVar('__field.labels.service');
+  const serviceTraces = traceLinks(env, `Traces of ${service}`, [`resource.service.name="${service}"`]);
+  const failedTraces = traceLinks(env, `Failed traces of ${service}`, [`resource.service.name="${service}"`, 'status=error']);
+  const slowTraces = traceLinks(env, `Slowest traces of ${service}`, [`resource.service.name="${service}"`, `duration>${alerts.latency.p95Seconds * 1000}ms`]);
   // The containers of the workloads' pods, however many workloads there are: Deployments own
   // their pods through ReplicaSets; the datastores are StatefulSets, the replica-set init a Job.
   const containers: Matcher[] = [
@@ -131,7 +162,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
         timeseries(
           'Request rate',
           perService(services, (s) => servicesRequestRate(s, W)),
-          { unit: 'reqps', min: 0 },
+          { unit: 'reqps', min: 0, links: serviceTraces },
         ),
         timeseries(
           'Error rate (5xx)',
@@ -141,6 +172,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
             min: 0,
             description: `Share of requests answered 5xx; the objective is below ${alerts.errorRate.max * 100}%.`,
             thresholds: [{ value: alerts.errorRate.max, color: 'red' }],
+            links: failedTraces,
           },
         ),
         stat(
@@ -176,6 +208,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
             min: 0,
             description: `The objective is below ${alerts.latency.p95Seconds * 1000} ms.`,
             thresholds: [{ value: alerts.latency.p95Seconds, color: 'red' }],
+            links: slowTraces,
           },
         ),
         timeseries(
@@ -267,7 +300,14 @@ function canaryVsStable(env: EnvironmentContext, s: HttpScope): PanelSpec[] {
   return [
     row(`${s.service}: canary vs stable`),
     timeseries('Canary share of requests', [{ expr: `${requestRate(track('canary'), W)} / ${requestRate(s, W)}`, legend: 'canary' }], { unit: 'percentunit', min: 0, max: 1 }),
-    timeseries('Request rate', byTrack(requestRate(s, W, ['track'])), { unit: 'reqps', min: 0 }),
+    timeseries('Request rate', byTrack(requestRate(s, W, ['track'])), {
+      unit: 'reqps',
+      min: 0,
+      links: traceLinks(env, `Traces of the ${grafanaVar('__field.labels.track')} track`, [
+        `resource.service.name=${JSON.stringify(s.service)}`,
+        `resource.track="${grafanaVar('__field.labels.track')}"`,
+      ]),
+    }),
     timeseries('Error rate (5xx)', byTrack(errorRatio(s, W, ['track'])), {
       unit: 'percentunit',
       min: 0,

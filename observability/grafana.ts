@@ -43,6 +43,13 @@ interface PanelBase {
   readonly thresholds?: readonly Threshold[];
   /** Where the queries go; default the dashboard's Prometheus (the `datasource` variable). */
   readonly datasource?: DatasourceRef;
+  /** Data links of every series (Grafana interpolates `${__field.labels.x}`, `${__from}`, ... in the URL). */
+  readonly links?: readonly DataLink[];
+}
+
+export interface DataLink {
+  readonly title: string;
+  readonly url: string;
 }
 
 export interface TimeSeriesPanel extends PanelBase {
@@ -240,6 +247,7 @@ function panelModel(id: number, panel: TimeSeriesPanel | StatPanel | LogsPanel, 
     max: panel.max,
     color: { mode: panel.kind === 'stat' ? 'thresholds' : 'palette-classic' },
     thresholds: { mode: 'absolute', steps },
+    links: panel.links?.map((l) => ({ title: l.title, url: l.url, targetBlank: false })),
     ...(panel.kind === 'timeseries'
       ? {
           custom: {
@@ -269,6 +277,28 @@ function panelModel(id: number, panel: TimeSeriesPanel | StatPanel | LogsPanel, 
     options,
     targets: panel.queries.map((q, i) => target(datasource, q, i)),
   };
+}
+
+/**
+ * A link into Grafana's Explore running `query` on the Tempo datasource `uid` over the panel's
+ * time range (Grafana 10+ URL: /explore?schemaVersion=1&panes=<JSON>). `${...}` placeholders in
+ * the query (e.g. `${__field.labels.service}`) stay literal for Grafana to interpolate; they must
+ * stand for values that need no escaping in JSON or URLs (DNS names, tracks).
+ */
+/** `${name}`: a Grafana variable reference (`${__from}`, `${__field.labels.service}`, ...), as text. */
+export const grafanaVar = (name: string): string => `\${${name}}`;
+
+export function exploreTracesUrl(uid: string, query: string): string {
+  const placeholders: string[] = [];
+  const hold = (text: string) => text.replace(/\$\{[^}]+\}/g, (m) => `@@${placeholders.push(m) - 1}@@`);
+  const panes = {
+    t: {
+      datasource: uid,
+      queries: [{ refId: 'A', datasource: { type: 'tempo', uid }, queryType: 'traceql', query: hold(query), limit: 20 }],
+      range: { from: hold(grafanaVar('__from')), to: hold(grafanaVar('__to')) },
+    },
+  };
+  return `/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`.replace(/%40%40(\d+)%40%40/g, (_, i) => placeholders[Number(i)]);
 }
 
 /** A, B, ..., Z, AA, AB, ...: Grafana's query reference ids. */

@@ -222,9 +222,17 @@ export function lokiDatasourceUid(instance: string): string {
   return `loki-${instance}`.slice(0, 40);
 }
 
-export function lokiDatasource(opts: { name: string; uid: string; url: string }): Record<string, unknown> {
+/**
+ * Grafana's provisioning file for the Loki datasource. With `tempoUid`, a trace id in a log line
+ * (`trace_id=...`, `traceId: "..."`, `traceID=...`) becomes a link to that trace in Tempo (a
+ * derived field; `$$` keeps Grafana's provisioning from reading `${...}` as an environment variable).
+ */
+export function lokiDatasource(opts: { name: string; uid: string; url: string; tempoUid?: string }): Record<string, unknown> {
+  const derivedFields = opts.tempoUid
+    ? [{ name: 'TraceID', matcherRegex: '[tT]race_?[iI][dD]"?[=:]\\s*"?([0-9a-fA-F]{16,32})', datasourceUid: opts.tempoUid, url: '$${__value.raw}', urlDisplayLabel: 'Trace' }]
+    : undefined;
   return {
     apiVersion: 1,
-    datasources: [{ name: opts.name, uid: opts.uid, type: 'loki', access: 'proxy', url: opts.url, jsonData: { maxLines: 1000 } }],
+    datasources: [{ name: opts.name, uid: opts.uid, type: 'loki', access: 'proxy', url: opts.url, jsonData: { maxLines: 1000, ...(derivedFields ? { derivedFields } : {}) } }],
   };
 }

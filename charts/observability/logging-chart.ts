@@ -81,7 +81,16 @@ export class LoggingChart extends EnvironmentChart {
     const grafana = monitoring.grafana.datasources;
     new k8s.KubeConfigMap(this, 'grafana-datasource', {
       metadata: { name: 'grafana-datasource-loki', labels: { ...labels, [grafana.label]: grafana.labelValue } },
-      data: { 'loki-datasource.yaml': toYamlDocument(lokiDatasource({ name: `Loki (${env.labels.instance})`, uid: lokiDatasourceUid(env.labels.instance), url: loki.url })) },
+      data: {
+        'loki-datasource.yaml': toYamlDocument(
+          lokiDatasource({
+            name: `Loki (${env.labels.instance})`,
+            uid: lokiDatasourceUid(env.labels.instance),
+            tempoUid: env.config.traces.enabled ? env.config.traces.tempoDatasourceUid : undefined,
+            url: loki.url,
+          }),
+        ),
+      },
     });
   }
 }

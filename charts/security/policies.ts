@@ -19,12 +19,15 @@
  *   Grafana            -> Loki 3100 (queries)
  *   every pod          -> the cluster DNS on UDP/TCP 53 (egress restricted only)
  *   workload           -> network.egress.allow addresses (egress restricted only)
+ *   traced workload    -> the trace collector's port: its namespace (and pods), or public addresses
+ *                         for a host outside the cluster (traces.enabled; egress restricted only)
  *
  * Policies are additive and a connection needs both the sender's egress and the receiver's
  * ingress allowed (https://kubernetes.io/docs/concepts/services-networking/network-policies/),
  * so one flow yields a rule in the sender's policy and one in the receiver's.
  */
-import { resolveCalls } from '../../config/calls.js';
+import { publicAddresses, resolveCalls } from '../../config/calls.js';
+import { collectorPeer, traced } from '../../config/traces.js';
 import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
@@ -135,6 +138,13 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   }
   for (const call of resolveCalls(config).flows) {
     flows.push({ from: app(call.from), to: 'workload' in call.to ? app(call.to.workload) : { cidr: call.to.cidr, except: call.to.except }, ports: call.ports });
+  }
+  const collector = collectorPeer(config.traces);
+  for (const [name, workload] of workloads) {
+    if (!collector || !traced(config.traces, workload)) continue;
+    const ports = [tcp(collector.port)];
+    if (collector.kind === 'host') for (const to of publicAddresses()) flows.push({ from: app(name), to, ports });
+    else flows.push({ from: app(name), to: peerSelectors({ namespace: collector.namespace, podSelector: collector.podSelector }), ports });
   }
   if (config.mongodb.enabled && config.mongodb.replicaSet.enabled) {
     flows.push(

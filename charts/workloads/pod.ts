@@ -3,12 +3,14 @@
  * non-root user on a read-only root filesystem, settings from its ConfigMap, secrets by reference,
  * emptyDirs for the paths it must write, its PersistentVolumeClaims (a StatefulSet's come from its
  * volumeClaimTemplates), the files of its `<name>-files` ConfigMap, init containers and sidecars
- * with the same security context, and where the pods may be scheduled.
+ * with the same security context, where the pods may be scheduled, and with traces.enabled the
+ * OpenTelemetry settings of config/traces.ts in the main container.
  */
 import type { k8s } from 'cdk8s-plus-27';
 import type { ExtraContainerConfig, ExtraPortConfig, SchedulingConfig, SecretKeyRef, WorkloadConfig } from '../../config/schema.js';
 import { connectionEnv, workloadSettings } from '../../config/connections.js';
 import type { EnvironmentContext } from '../../config/context.js';
+import { traced, traceEnv } from '../../config/traces.js';
 import { imageReference, pullSecrets } from './image.js';
 import { FILES_VOLUME, names, volumeNameForPath } from '../../config/names.js';
 import { containerProbes } from './probes.js';
@@ -50,6 +52,8 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
   const { workload, env, name } = opts;
   const connections = connectionEnv(workload.uses, env.config, env.namespace);
   const secretVars = secretEnvVars(workload.secretEnv);
+  const traces = env.config.traces;
+  const tracing = traced(traces, workload) ? traceEnv(traces, { workload: name, environment: env.name, namespace: env.namespace, app: env.config.app.name }) : [];
 
   const fileKeys = Object.keys(workload.files).sort();
   const fileMounts = (keys: readonly string[]): k8s.VolumeMount[] =>
@@ -70,7 +74,7 @@ export function workloadPodSpec(opts: WorkloadPodOptions): k8s.PodSpec {
     args: workload.args,
     ports: nonEmpty([...(opts.ports ?? []), ...extraContainerPorts(workload.ports)]),
     envFrom: [{ configMapRef: { name: names.configMap(name) } }],
-    env: nonEmpty([...secretVars, ...connections.env]),
+    env: nonEmpty([...secretVars, ...connections.env, ...tracing]),
     resources: resourceRequirements(workload.resources),
     securityContext: security(workload.readOnlyRootFilesystem),
     ...opts.probes,
