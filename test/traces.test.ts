@@ -5,6 +5,9 @@
  */
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { environmentContext } from '../config/context.js';
 import { collectorEndpoint, traceEnv } from '../config/traces.js';
@@ -12,6 +15,11 @@ import { environmentDashboards } from '../observability/dashboards.js';
 import { grafanaVar } from '../observability/grafana.js';
 import { isAllowed, type PodEndpoint } from '../policy/network/evaluate.js';
 import { validateManifests } from '../core/validate/index.js';
+import { buildHelmChart } from '../helm/chart.js';
+import { renderEnvironment } from '../charts/render.js';
+import { ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
+import { helmRows, helmTemplate } from './helm/render.js';
+import { chartDifferences } from './helm/compare.js';
 import { configFromYaml, find, findAll, objectsOf, podTemplates, problemsOf, renderYaml } from './helpers.js';
 
 const COLLECTOR = 'traces: { enabled: true, collector: { service: otel-collector, namespace: observability }, samplerRatio: 0.25 }\n';
@@ -213,5 +221,43 @@ describe('traces: links to Tempo', () => {
     }
     expect(regex.exec('user_id=12345')).toBeNull();
     expect(datasource(COLLECTOR).derivedFields).toBeUndefined();
+  });
+});
+
+describe('traces: the Helm chart', () => {
+  it('stays equivalent when one environment exports traces and the others do not', () => {
+    const traced = configFromYaml(`${COLLECTOR}services:\n  frontend: { traces: false }\n`).traces;
+    const environments = ['dev', 'staging', 'prod'].map((name) => {
+      const { config } = loadEnvironment(name, ENVIRONMENTS_DIR);
+      return {
+        name,
+        config: name === 'staging' ? { ...config, traces: traced, services: { ...config.services, frontend: { ...config.services.frontend, traces: false } } } : config,
+      };
+    });
+    const chart = buildHelmChart(environments);
+    const dir = mkdtempSync(join(tmpdir(), 'traces-chart-'));
+    try {
+      for (const [path, text] of chart.files) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      const [, helm] = helmRows()[0];
+      for (const { name, config } of environments) {
+        const objects = helmTemplate(
+          dir,
+          { release: `webapp-${name}`, namespace: `webapp-${name}`, valuesFiles: [join(dir, `values-${name}.yaml`)], set: ['createNamespace=true'] },
+          helm,
+        ).objects;
+        const plain = renderEnvironment(name, config).files.flatMap((f) => f.objects as Record<string, any>[]);
+        expect(chartDifferences(objects, plain), name).toEqual([]);
+        const backend = objects.find((o: any) => o.kind === 'Deployment' && o.metadata.name === 'backend') as any;
+        expect(
+          backend.spec.template.spec.containers[0].env.some((e: any) => e.name === 'OTEL_SERVICE_NAME'),
+          name,
+        ).toBe(name === 'staging');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
