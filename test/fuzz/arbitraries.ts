@@ -1,7 +1,7 @@
 /**
  * fast-check generators of environment files: small valid overlays (random services and workers,
- * replicas, autoscaling, datastores they use, tiers, Ingress, canary and blue-green states,
- * network settings) and invalid ones (one mistake each, of the kinds users make).
+ * replicas, autoscaling, datastores they use, calls between them and out of the cluster, tiers,
+ * Ingress, canary and blue-green states, network settings) and invalid ones (one mistake each, of the kinds users make).
  */
 import fc from 'fast-check';
 import { stringify } from 'yaml';
@@ -97,6 +97,8 @@ export const validOverlay: fc.Arbitrary<Overlay> = fc
         logs: rarely(3),
         restrictEgress: fc.boolean(),
         externalApi: fc.boolean(),
+        // Declared traffic: the last workload calls the first service (by name, or at its port), and maybe a host.
+        calls: fc.record({ inCluster: fc.constantFrom('none', 'name', 'port'), host: fc.boolean() }),
         ingressNamespace: fc.constantFrom('ingress-nginx', 'traefik'),
       })
       .map((g) => {
@@ -109,7 +111,19 @@ export const validOverlay: fc.Arbitrary<Overlay> = fc
           if (!routed) delete services[name].canary;
         }
         const workers = Object.fromEntries(g.workers.map(([name, w]) => [name, { ...w, image: { repository: `acme/${name}`, tag: w.image?.tag ?? '1.0.0' } }]));
-        const enabledWorkloads = [...Object.keys(services).filter((n) => services[n].enabled !== false), ...Object.keys(workers)];
+        const enabledServices = Object.keys(services).filter((n) => services[n].enabled !== false);
+        const enabledWorkloads = [...enabledServices, ...Object.keys(workers)];
+        const callee = enabledServices[0];
+        const caller = enabledWorkloads.at(-1);
+        if (caller !== undefined) {
+          // Extra services listen on the schema's default port, 8080.
+          const atPort = g.calls.inCluster === 'port' && (EXTRA_SERVICES as readonly string[]).includes(callee);
+          const calls = [
+            ...(callee !== undefined && callee !== caller && g.calls.inCluster !== 'none' ? [atPort ? `${callee}:8080` : callee] : []),
+            ...(g.calls.host ? ['api.example.com:443'] : []),
+          ];
+          if (calls.length) ((workers as Overlay)[caller] ?? services[caller]).calls = calls;
+        }
         return {
           tier,
           services,
@@ -197,6 +211,9 @@ const dataMistakes: fc.Arbitrary<(o: Overlay) => Overlay>[] = [
   fc.constant((o: Overlay) => set(set(o, ['tier'], 'prod'), ['services', 'frontend', 'image', 'tag'], 'latest')),
   fc.constantFrom(2, 4).map((members) => (o: Overlay) => set(o, ['mongodb', 'replicaSet'], { enabled: true, members })),
   fc.constant((o: Overlay) => set(o, ['network', 'egress', 'allow'], [{ workloads: ['nobody'], cidr: '0.0.0.0/0', ports: [443] }])),
+  fc
+    .constantFrom(['nobody'], ['backend:70000'], ['api.example.com'], ['10.0.0.0/8'])
+    .map((calls) => (o: Overlay) => set(o, ['workers', 'caller'], { image: { repository: 'acme/caller', tag: '1.0.0' }, calls })),
   fc.constantFrom('10.0.0.0', '10.0.0.0/40', 'any').map((cidr) => (o: Overlay) => set(o, ['network', 'egress', 'allow'], [{ workloads: ['backend'], cidr, ports: [443] }])),
   fc.constant(({ tier: _, ...rest }: Overlay) => rest), // an environment file must state its tier
 ];
