@@ -32,6 +32,12 @@ export const gitopsSchema = z
       .url({ protocol: /^https?$/ })
       .default('https://kubernetes.default.svc')
       .describe('API server of the destination cluster; the default is the cluster Argo CD runs in.'),
+    progressiveSync: z
+      .boolean()
+      .default(false)
+      .describe(
+        'ApplicationSet (dist/argocd-applicationset/) with the RollingSync strategy: one step per environment rollout wave (argocd.wave), each after the previous is healthy. Needs progressive syncs enabled in the ApplicationSet controller.',
+      ),
     retry: z
       .strictObject({
         limit: z.number().int().min(0).max(100).default(5).describe('Failed syncs are retried this many times.'),

@@ -69,7 +69,25 @@ export function environmentProblems(name: string, config: Config): ConfigProblem
   ];
 }
 
-/** Problems that only show across environments (e.g. two environments sharing a namespace), reported against the later file. */
+/**
+ * The cluster an environment is deployed to, as its file names it (`cluster.name`, `cluster.server`,
+ * or the default of config/gitops.yaml): namespaces and hosts clash only on one cluster.
+ */
+export function clusterKey(config: Config): string {
+  if (config.cluster.name !== undefined) return `name ${config.cluster.name}`;
+  return config.cluster.server === undefined ? 'default' : `server ${config.cluster.server}`;
+}
+
+/** How a message names the cluster of clusterKey, after "on". */
+function clusterPhrase(config: Config): string {
+  return config.cluster.name ?? config.cluster.server ?? 'the same cluster (the default of config/gitops.yaml)';
+}
+
+/**
+ * Problems that only show across environments (e.g. two environments sharing a namespace on one
+ * cluster), reported against the later file. Namespaces and hosts are compared per cluster; the
+ * instance, which names the Argo CD Application, across all.
+ */
 export function crossEnvironmentProblems(environments: readonly NamedConfig[]): EnvironmentSetProblem[] {
   const problems: EnvironmentSetProblem[] = [];
   const namespaces = new Map<string, { env: NamedConfig; what: string }>();
@@ -77,19 +95,20 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
   const hosts = new Map<string, NamedConfig>();
   for (const named of environments) {
     const env = environmentContext(named.name, named.config);
+    const cluster = clusterKey(named.config);
     const occupied: [string, Path, string][] = [[env.namespace, ['namespace'], 'namespace']];
     if (named.config.logs.enabled) occupied.push([loggingNamespace(env), ['logs', 'namespace'], 'logging namespace']);
     for (const [namespace, path, what] of occupied) {
-      const first = namespaces.get(namespace);
+      const first = namespaces.get(`${cluster}\0${namespace}`);
       if (first && first.env !== named) {
         problems.push({
           file: named.file,
           ...error(
             path,
-            `"${namespace}" is also the ${first.what} of environment "${first.env.name}": two environments in one namespace overwrite each other's objects; set a different ${path.join('.')}`,
+            `"${namespace}" is also the ${first.what} of environment "${first.env.name}" on ${clusterPhrase(named.config)}: two environments in one namespace overwrite each other's objects; set a different ${path.join('.')} or another cluster`,
           ),
         });
-      } else if (!first) namespaces.set(namespace, { env: named, what });
+      } else if (!first) namespaces.set(`${cluster}\0${namespace}`, { env: named, what });
     }
 
     const instance = env.labels.instance;
@@ -107,15 +126,15 @@ export function crossEnvironmentProblems(environments: readonly NamedConfig[]): 
     if (ingressNeeded(env)) {
       const served = new Map(ingressObjects(named.config).map((o) => [o.host.host, o.host.key]));
       for (const [host, key] of served) {
-        const sameHost = hosts.get(host);
+        const sameHost = hosts.get(`${cluster}\0${host}`);
         if (sameHost) {
           problems.push({
             file: named.file,
             path: key === undefined ? ['ingress', 'host'] : ['ingress', 'hosts', key, 'host'],
             severity: 'warning',
-            message: `environment "${sameHost.name}" serves the same host "${host}": the ingress controller merges both Ingresses, so requests may reach either environment; give each environment its own host`,
+            message: `environment "${sameHost.name}" serves the same host "${host}" on ${clusterPhrase(named.config)}: the ingress controller merges both Ingresses, so requests may reach either environment; give each environment its own host`,
           });
-        } else hosts.set(host, named);
+        } else hosts.set(`${cluster}\0${host}`, named);
       }
     }
   }

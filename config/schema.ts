@@ -1149,8 +1149,39 @@ const argocdSchema = z
     enabled: z.boolean().default(true).describe('Generate an Argo CD Application for this environment (dist/argocd/).'),
     autoSync: z.boolean().optional().describe('Sync automatically, with prune and selfHeal; default: true, except for tier prod (manual sync).'),
     targetRevision: gitRevision.optional().describe('Git revision the Application tracks; default: targetRevision of config/gitops.yaml.'),
+    wave: z
+      .number()
+      .int()
+      .min(0)
+      .max(99)
+      .optional()
+      .describe(
+        'Rollout wave: environments of a lower wave are delivered first (the Application sync wave 10 + wave in dist/argocd/, one RollingSync step per wave with gitops.yaml progressiveSync); default: dev 0, staging 1, prod 2.',
+      ),
   })
   .describe('How Argo CD delivers this environment.');
+
+/** A cluster name as Argo CD registers it (argocd cluster add --name): any string without spaces, e.g. "prod-eu" or an EKS ARN. */
+const clusterName = z.string().regex(/^\S{1,253}$/, { error: 'must be the name of a cluster registered in Argo CD, without spaces (e.g. "prod-eu-west")' });
+
+const clusterSchema = z
+  .strictObject({
+    name: clusterName.optional().describe('The destination cluster by the name it is registered under in Argo CD; or server.'),
+    server: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('The destination cluster by its API server URL; default (neither name nor server): server of config/gitops.yaml.'),
+    region: labelValue
+      .optional()
+      .describe('Region the cluster runs in, e.g. "eu-west-1": the cdk8s-platform/region label of the Argo CD Application (select or roll out by region).'),
+  })
+  .refine((cluster) => cluster.name === undefined || cluster.server === undefined, {
+    error: 'set cluster.name or cluster.server, not both: Argo CD rejects a destination with both',
+    path: ['server'],
+  })
+  .describe(
+    'Where Argo CD deploys this environment. Environments on different clusters may share a namespace and a host (a global host every region serves); dist/<env>/ does not depend on it.',
+  );
 
 // ---------------------------------------------------------------------------
 // The whole environment.
@@ -1196,6 +1227,7 @@ export const configSchema = z
     ingress: ingressSchema.prefault({}),
     network: networkSchema.prefault({}),
     argocd: argocdSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
     monitoring: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Emit Prometheus Operator objects (needs its CRDs in the cluster).'),

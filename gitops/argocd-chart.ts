@@ -25,13 +25,9 @@ export interface DeliveredEnvironment {
  * recursing, never sees the ApplicationSet: both would own the same Applications.
  */
 export function renderArgoCd(gitops: GitOpsConfig, environments: readonly DeliveredEnvironment[]): OutputDirectory[] {
-  const delivered = environments.filter((e) => e.config.argocd.enabled);
-  const targets = delivered.map((e) => applicationTarget(gitops, e.name, e.config));
-  const project = appProject(
-    gitops,
-    targets,
-    delivered.flatMap((e) => e.objects),
-  );
+  const members = environments.filter((e) => e.config.argocd.enabled).map((e) => ({ target: applicationTarget(gitops, e.name, e.config), objects: e.objects }));
+  const targets = members.map((m) => m.target);
+  const project = appProject(gitops, members);
 
   const app = new App({ outdir: '.' });
   const file = (directory: string, name: string, build: (chart: Chart) => void, syncWave?: number): RenderedFile => {
@@ -49,7 +45,8 @@ export function renderArgoCd(gitops: GitOpsConfig, environments: readonly Delive
       files: [
         file(ARGOCD_DIRECTORY, '00-project.yaml', (c) => new AppProject(c, 'project', project), 0),
         ...targets.map((target) =>
-          file(ARGOCD_DIRECTORY, `10-application-${target.environment}.yaml`, (c) => new Application(c, 'application', environmentApplication(gitops, target)), 10),
+          // Sync wave 10 + the rollout wave: the root app applies lower waves first (docs/gitops.md#rollout-order-across-regions).
+          file(ARGOCD_DIRECTORY, `10-application-${target.environment}.yaml`, (c) => new Application(c, 'application', environmentApplication(gitops, target)), 10 + target.wave),
         ),
         file(ARGOCD_DIRECTORY, ROOT_APPLICATION_FILE, (c) => new Application(c, 'root', rootApplication(gitops))),
       ],

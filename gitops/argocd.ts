@@ -38,6 +38,27 @@ export function autoSync(tier: Config['tier'], argocd: ArgoCdEnvironmentConfig):
   return argocd.autoSync ?? tier !== 'prod';
 }
 
+/** The rollout wave of each tier unless the environment sets `argocd.wave`: dev first, then staging, then prod. */
+const TIER_WAVES: Readonly<Record<Config['tier'], number>> = { dev: 0, staging: 1, prod: 2 };
+
+export function rolloutWave(tier: Config['tier'], argocd: ArgoCdEnvironmentConfig): number {
+  return argocd.wave ?? TIER_WAVES[tier];
+}
+
+/** Labels of each environment's Application: what ApplicationSet rollout steps and `argocd app list -l` select by. */
+export const ENVIRONMENT_LABEL = 'cdk8s-platform/environment';
+export const WAVE_LABEL = 'cdk8s-platform/wave';
+export const REGION_LABEL = 'cdk8s-platform/region';
+
+/** An Argo CD destination cluster: by the name it is registered under, or by its API server URL. */
+export type Destination = { readonly name: string; readonly server?: undefined } | { readonly server: string; readonly name?: undefined };
+
+/** The environment's cluster (`cluster.name` or `cluster.server`), else the server of config/gitops.yaml. */
+export function destinationOf(gitops: GitOpsConfig, config: Config): Destination {
+  if (config.cluster.name !== undefined) return { name: config.cluster.name };
+  return { server: config.cluster.server ?? gitops.server };
+}
+
 /** What one environment's Application points at. */
 export interface ApplicationTarget {
   /** Application name: the environment's instance, e.g. "webapp-prod". */
@@ -46,6 +67,10 @@ export interface ApplicationTarget {
   readonly namespace: string;
   readonly targetRevision: string;
   readonly autoSync: boolean;
+  readonly destination: Destination;
+  readonly region?: string;
+  /** Rollout wave: the Application's sync wave in the app of apps (10 + wave) and its RollingSync step. */
+  readonly wave: number;
 }
 
 export function applicationTarget(gitops: GitOpsConfig, environment: string, config: Config): ApplicationTarget {
@@ -56,6 +81,19 @@ export function applicationTarget(gitops: GitOpsConfig, environment: string, con
     namespace: context.namespace,
     targetRevision: config.argocd.targetRevision ?? gitops.targetRevision,
     autoSync: autoSync(config.tier, config.argocd),
+    destination: destinationOf(gitops, config),
+    ...(config.cluster.region === undefined ? {} : { region: config.cluster.region }),
+    wave: rolloutWave(config.tier, config.argocd),
+  };
+}
+
+/** The Application's own labels: the project's, and the environment, its wave and region. */
+function targetLabels(gitops: GitOpsConfig, target: ApplicationTarget): Record<string, string> {
+  return {
+    ...labels(gitops),
+    [ENVIRONMENT_LABEL]: target.environment,
+    [WAVE_LABEL]: String(target.wave),
+    ...(target.region === undefined ? {} : { [REGION_LABEL]: target.region }),
   };
 }
 
@@ -87,13 +125,28 @@ function apiGroup(apiVersion: string): string {
 
 const labels = (gitops: GitOpsConfig) => ({ 'app.kubernetes.io/part-of': gitops.project, 'app.kubernetes.io/managed-by': MANAGED_BY });
 
+/** One delivered environment as the AppProject sees it: where it goes and what it contains. */
+export interface ProjectMember {
+  readonly target: ApplicationTarget;
+  readonly objects: readonly Manifest[];
+}
+
 /**
  * The project of the environment Applications: only the configured repository, only the
- * namespaces the environments use on the configured cluster, only the kinds they contain.
+ * namespaces each environment uses on its own cluster (every destination of the fleet), only the
+ * kinds they contain.
  */
-export function appProject(gitops: GitOpsConfig, targets: readonly ApplicationTarget[], objects: readonly Manifest[]): AppProjectProps {
-  const kinds = resourceKinds(objects);
-  const namespaces = new Set([...targets.map((t) => t.namespace), ...objects.map((o) => (o.metadata as { namespace?: string } | undefined)?.namespace)]);
+export function appProject(gitops: GitOpsConfig, members: readonly ProjectMember[]): AppProjectProps {
+  const kinds = resourceKinds(members.flatMap((m) => m.objects));
+  const destinations = new Map<string, { name?: string; server?: string; namespace: string }>();
+  for (const { target, objects } of members) {
+    const namespaces = [target.namespace, ...objects.map((o) => (o.metadata as { namespace?: string } | undefined)?.namespace)];
+    for (const namespace of namespaces) {
+      if (!namespace) continue;
+      const destination = { ...target.destination, namespace };
+      destinations.set(JSON.stringify([destination.name ?? '', destination.server ?? '', namespace]), destination);
+    }
+  }
   return {
     metadata: {
       name: gitops.project,
@@ -106,10 +159,8 @@ export function appProject(gitops: GitOpsConfig, targets: readonly ApplicationTa
     spec: {
       description: 'Environments synthesized by cdk8s-platform (npm run synth).',
       sourceRepos: [gitops.repoURL],
-      destinations: [...namespaces]
-        .filter((namespace): namespace is string => Boolean(namespace))
-        .sort()
-        .map((namespace) => ({ server: gitops.server, namespace })),
+      // Sorted by cluster (name, then server), then namespace.
+      destinations: [...destinations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, destination]) => destination),
       clusterResourceWhitelist: kinds.cluster,
       namespaceResourceWhitelist: kinds.namespaced,
     },
@@ -128,14 +179,14 @@ function environmentApplicationSpec(gitops: GitOpsConfig, target: ApplicationTar
   return {
     project: gitops.project,
     source: { repoUrl: gitops.repoURL, targetRevision: target.targetRevision, path: `${gitops.path}/${target.environment}` },
-    destination: { server: gitops.server, namespace: target.namespace },
+    destination: { ...target.destination, namespace: target.namespace },
     syncPolicy: syncPolicy(gitops, target.autoSync),
   };
 }
 
 export function environmentApplication(gitops: GitOpsConfig, target: ApplicationTarget): ApplicationProps {
   return {
-    metadata: { name: target.name, namespace: gitops.namespace, labels: labels(gitops), finalizers: [RESOURCES_FINALIZER] },
+    metadata: { name: target.name, namespace: gitops.namespace, labels: targetLabels(gitops, target), finalizers: [RESOURCES_FINALIZER] },
     spec: environmentApplicationSpec(gitops, target),
   };
 }
@@ -167,11 +218,20 @@ export function rootApplication(gitops: GitOpsConfig): ApplicationProps {
 
 /**
  * The same Applications generated by an ApplicationSet (list generator), for clusters that use
- * ApplicationSets instead of an app of apps. Go templates fill in each element; automated sync is
- * added by a templatePatch for the elements that have it, since a template cannot leave a field
- * out (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Template/#template-patch).
- * With preserveResourcesOnDeletion, deleting the ApplicationSet leaves the environments running,
- * like deleting the root Application does.
+ * ApplicationSets instead of an app of apps. Go templates fill in each element (with
+ * missingkey=error, a key an element lacks fails the generation instead of rendering "<no value>").
+ * What a template cannot leave out is added by the templatePatch
+ * (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Template/#template-patch):
+ * the destination cluster by name or by server (never both: Argo CD rejects that), the labels of
+ * the environment, its wave and region, and automated sync for the elements that have it. With preserveResourcesOnDeletion,
+ * deleting the ApplicationSet leaves the environments running, like deleting the root Application does.
+ *
+ * With `progressiveSync` (config/gitops.yaml) the RollingSync strategy
+ * (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Progressive-Syncs/)
+ * updates the Applications one wave at a time, each step waiting until the previous one is
+ * healthy: one step per rollout wave, selecting the Applications by their wave label. The
+ * controller then syncs the Applications itself (their automated sync policy is not used), so a
+ * wave whose environments sync by hand (prod by default) gets maxUpdate 0: it waits for a manual sync.
  */
 export function applicationSet(gitops: GitOpsConfig, targets: readonly ApplicationTarget[]): ApiObjectProps {
   const placeholder: ApplicationTarget = {
@@ -180,8 +240,10 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     namespace: '{{.namespace}}',
     targetRevision: '{{.targetRevision}}',
     autoSync: false,
+    destination: { server: '' },
+    wave: 0,
   };
-  const automatedPatch = toYamlDocument({ spec: { syncPolicy: { automated: AUTOMATED_SYNC } } });
+  const { destination: _destination, ...spec } = (Application.manifest({ metadata: {}, spec: environmentApplicationSpec(gitops, placeholder) }) as Manifest).spec as Record<string, unknown>;
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
@@ -189,13 +251,67 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ list: { elements: targets.map((t) => ({ ...t, autoSync: String(t.autoSync) })) } }],
+      generators: [{ list: { elements: targets.map(applicationSetElement) } }],
+      ...(gitops.progressiveSync ? { strategy: { type: 'RollingSync', rollingSync: { steps: rolloutSteps(targets) } } } : {}),
       template: {
+        // The labels that vary per element are in the templatePatch, with the destination.
         metadata: { name: placeholder.name, labels: labels(gitops) },
-        spec: (Application.manifest({ metadata: {}, spec: environmentApplicationSpec(gitops, placeholder) }) as Manifest).spec,
+        spec: { ...spec, destination: { namespace: placeholder.namespace } },
       },
-      templatePatch: `{{- if eq .autoSync "true" }}\n${automatedPatch}{{- end }}\n`,
+      templatePatch: APPLICATION_SET_PATCH,
       syncPolicy: { preserveResourcesOnDeletion: true },
     },
   };
+}
+
+/** One element of the list generator: every key the templates use, all strings ("" when there is none). */
+export function applicationSetElement(target: ApplicationTarget): Record<string, string> {
+  return {
+    name: target.name,
+    environment: target.environment,
+    namespace: target.namespace,
+    targetRevision: target.targetRevision,
+    autoSync: String(target.autoSync),
+    clusterName: target.destination.name ?? '',
+    server: target.destination.server ?? '',
+    region: target.region ?? '',
+    wave: String(target.wave),
+  };
+}
+
+/**
+ * The templatePatch, a Go template of a YAML document (text/template only; printf "%q" quotes a
+ * value as a YAML double-quoted string). Tested by rendering it with Go's text/template.
+ */
+const APPLICATION_SET_PATCH = [
+  'metadata:',
+  '  labels:',
+  `    ${ENVIRONMENT_LABEL}: {{ printf "%q" .environment }}`,
+  `    ${WAVE_LABEL}: {{ printf "%q" .wave }}`,
+  '{{- if .region }}',
+  `    ${REGION_LABEL}: {{ printf "%q" .region }}`,
+  '{{- end }}',
+  'spec:',
+  '  destination:',
+  '{{- if .clusterName }}',
+  '    name: {{ printf "%q" .clusterName }}',
+  '{{- else }}',
+  '    server: {{ printf "%q" .server }}',
+  '{{- end }}',
+  '{{- if eq .autoSync "true" }}',
+  ...toYamlDocument({ syncPolicy: { automated: AUTOMATED_SYNC } })
+    .trimEnd()
+    .split('\n')
+    .map((line) => `  ${line}`),
+  '{{- end }}',
+  '',
+].join('\n');
+
+/** RollingSync steps: one per wave, in order; maxUpdate 0 (wait for a manual sync) when an environment of the wave syncs by hand. */
+export function rolloutSteps(targets: readonly ApplicationTarget[]): { matchExpressions: { key: string; operator: 'In'; values: string[] }[]; maxUpdate?: number }[] {
+  const waves = [...new Set(targets.map((t) => t.wave))].sort((a, b) => a - b);
+  return waves.map((wave) => ({
+    matchExpressions: [{ key: WAVE_LABEL, operator: 'In', values: [String(wave)] }],
+    ...(targets.some((t) => t.wave === wave && !t.autoSync) ? { maxUpdate: 0 } : {}),
+  }));
 }

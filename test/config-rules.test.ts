@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, listEnvironments, loadEnvironment, parseEnvironment } from '../config/load.js';
 import { synthesize } from '../synth/synth.js';
-import { CONFIGMAP_MAX_BYTES, crossEnvironmentProblems, environmentProblems, type ConfigProblem, type NamedConfig } from '../config/rules.js';
+import { CONFIGMAP_MAX_BYTES, clusterKey, crossEnvironmentProblems, environmentProblems, type ConfigProblem, type NamedConfig } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { RenderedEnvironment } from '../core/manifest.js';
@@ -456,6 +456,20 @@ describe('reserved and shared namespaces', () => {
       },
     ]);
     expect(crossEnvironmentProblems([named('a', ''), named('b', 'namespace: other\ningress: { enabled: false }\n')])).toEqual([]);
+  });
+
+  it('namespaces and hosts clash on one cluster only (a global host every region serves); the instance across clusters', () => {
+    const region = (name: string, cluster: string) => named(name, `namespace: shop\ningress: { host: shop.example.com }\ncluster: ${cluster}\n`);
+    expect(crossEnvironmentProblems([region('us', '{ name: prod-us }'), region('eu', '{ name: prod-eu }'), region('ap', '{ server: "https://ap.k8s.example.com" }')])).toEqual([]);
+    const sameCluster = crossEnvironmentProblems([region('us', '{ name: prod }'), region('eu', '{ name: prod }')]);
+    expect(sameCluster).toEqual([
+      expect.objectContaining({ path: ['namespace'], severity: 'error', message: expect.stringContaining('"shop" is also the namespace of environment "us" on prod:') }),
+      expect.objectContaining({ path: ['logs', 'namespace'], severity: 'error' }),
+      expect.objectContaining({ path: ['ingress', 'host'], severity: 'warning', message: expect.stringContaining('serves the same host "shop.example.com" on prod:') }),
+    ]);
+    // Without a cluster, environments are on the default one (config/gitops.yaml server), together.
+    expect(crossEnvironmentProblems([named('a', 'namespace: shop\n'), named('b', 'namespace: shop\n')])[0].message).toContain('on the same cluster (the default of config/gitops.yaml)');
+    expect(clusterKey(unchecked('cluster: { name: prod }\n'))).not.toBe(clusterKey(unchecked('cluster: { server: "https://prod" }\n')));
   });
 
   it('two environments with one <app.name>-<environment> (Argo CD Application name, instance label): an error', () => {

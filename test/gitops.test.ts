@@ -17,6 +17,7 @@ import { synthesize } from '../synth/synth.js';
 import { validateManifests } from '../core/validate/index.js';
 import { configFromYaml, ENVIRONMENTS, find, findAll, objectsOf, problemsOf as problemsOfText, renderCommitted } from './helpers.js';
 import { renderReference } from './setup/reference.js';
+import { executeGoTemplate } from './go/gotemplate.js';
 
 const gitops = parseGitOps('repoURL: https://git.example.com/platform.git\n', 'gitops.yaml');
 
@@ -31,6 +32,20 @@ function argoCdFor(environments: Record<string, string>): { argocd: Manifest[]; 
 }
 
 const byKind = (objects: Manifest[], kind: string): any[] => objects.filter((o) => o.kind === kind);
+
+/**
+ * The Applications an ApplicationSet's list generator makes, as the controller does with goTemplate:
+ * the template (its JSON text) and the templatePatch executed by Go's text/template with the
+ * goTemplateOptions for each element, the patch merged over the template (maps key by key, which is
+ * what a strategic merge patch does to these fields).
+ */
+function generatedApplications(set: any): { metadata: { name: string; labels: Record<string, string> }; spec: any }[] {
+  const elements: Record<string, string>[] = set.spec.generators[0].list.elements;
+  const options: string[] = set.spec.goTemplateOptions;
+  const templates = executeGoTemplate(JSON.stringify(set.spec.template), elements, options).map((text) => JSON.parse(text));
+  const patches = executeGoTemplate(set.spec.templatePatch, elements, options).map((text) => parse(text) ?? {});
+  return templates.map((template, i) => deepMerge(template, patches[i]) as any);
+}
 const application = (objects: Manifest[], name: string): any => byKind(objects, 'Application').find((a) => a.metadata.name === name);
 
 describe('sync waves and hooks (charts/argocd-annotations.ts)', () => {
@@ -186,25 +201,103 @@ describe('Argo CD objects of the committed environments', () => {
     expect(byKind(appSet, 'Application')).toEqual([]);
   });
 
-  it('offer an ApplicationSet that generates exactly the Applications of the app of apps', () => {
+  it('offer an ApplicationSet that generates exactly the Applications of the app of apps (Go templates executed by Go)', () => {
     const [set] = byKind(appSet, 'ApplicationSet');
-    const generated = set.spec.generators[0].list.elements.map((element: Record<string, string>) => {
-      const fill = (value: unknown): unknown =>
-        typeof value === 'string'
-          ? value.replace(/\{\{\.(\w+)\}\}/g, (_, key: string) => element[key])
-          : Array.isArray(value)
-            ? value.map(fill)
-            : value && typeof value === 'object'
-              ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]))
-              : value;
-      // The templatePatch adds its body when `.autoSync` is "true".
-      const body = set.spec.templatePatch.match(/^\{\{- if eq \.autoSync "true" \}\}\n([\s\S]*)\{\{- end \}\}\n$/)[1];
-      return fill(element.autoSync === 'true' ? deepMerge(set.spec.template, parse(body)) : set.spec.template);
-    });
     const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== rootName);
-    expect(generated.map((a: any) => a.metadata.name)).toEqual(applications.map((a) => a.metadata.name));
-    expect(generated.map((a: any) => a.spec)).toEqual(applications.map((a) => a.spec));
+    expect(generatedApplications(set).map((a) => a.metadata.name)).toEqual(applications.map((a) => a.metadata.name));
+    expect(generatedApplications(set)).toEqual(applications.map((a) => ({ metadata: { name: a.metadata.name, labels: a.metadata.labels }, spec: a.spec })));
     expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+  });
+});
+
+/** A list generator element with the default cluster, no region and the prod wave. */
+const element = (environment: string, namespace: string) => ({
+  name: `webapp-${environment}`,
+  environment,
+  namespace,
+  clusterName: '',
+  server: 'https://kubernetes.default.svc',
+  region: '',
+  wave: '2',
+});
+
+describe('a fleet: environments on several clusters and regions', () => {
+  const fleet = parseGitOps('repoURL: https://git.example.com/platform.git\nprogressiveSync: true\n', 'gitops.yaml');
+  const delivered: DeliveredEnvironment[] = Object.entries({
+    dev: 'tier: dev\ncluster: { name: nonprod }\n',
+    staging: 'tier: staging\ncluster: { name: nonprod }\n',
+    'prod-us': 'tier: prod\nnamespace: shop\ncluster: { name: prod-us, region: us-east-1 }\nargocd: { autoSync: true }\n',
+    'prod-eu': 'tier: prod\nnamespace: shop\ncluster: { server: "https://eu.k8s.example.com:6443", region: eu-west-1 }\nargocd: { wave: 3 }\n',
+  }).map(([name, text]) => {
+    const config = configFromYaml(text);
+    return { name, config, objects: objectsOf(renderEnvironment(name, config)) };
+  });
+  const [argocd, appSet] = renderArgoCd(fleet, delivered).map((d) => d.files.flatMap((f) => f.objects));
+  const [project] = byKind(argocd, 'AppProject');
+  const [set] = byKind(appSet, 'ApplicationSet');
+
+  it('lists every destination in the AppProject: the namespaces of each environment on its own cluster', () => {
+    const destinations: any[] = project.spec.destinations;
+    expect(destinations).toEqual(
+      expect.arrayContaining([
+        { name: 'nonprod', namespace: 'webapp-dev' },
+        { name: 'nonprod', namespace: 'webapp-staging' },
+        { name: 'prod-us', namespace: 'shop' },
+        { server: 'https://eu.k8s.example.com:6443', namespace: 'shop' },
+      ]),
+    );
+    // Every namespace an environment's objects use, on that environment's cluster only.
+    for (const { name, objects } of delivered) {
+      const cluster = application(argocd, `webapp-${name}`).spec.destination;
+      for (const namespace of new Set(objects.map((o: any) => o.metadata.namespace).filter(Boolean))) {
+        expect(destinations, `${name}: ${namespace}`).toContainEqual({ ...(cluster.name ? { name: cluster.name } : { server: cluster.server }), namespace });
+      }
+    }
+    expect(destinations.filter((d) => d.server === 'https://kubernetes.default.svc')).toEqual([]);
+    expect(destinations.map((d) => JSON.stringify(d))).toEqual([...new Set(destinations.map((d) => JSON.stringify(d)))]);
+  });
+
+  it('targets each Application at its cluster, labelled with environment, wave and region, in sync wave 10 + wave', () => {
+    const eu = application(argocd, 'webapp-prod-eu');
+    expect(eu.spec.destination).toEqual({ server: 'https://eu.k8s.example.com:6443', namespace: 'shop' });
+    expect(eu.metadata.labels).toMatchObject({ 'cdk8s-platform/environment': 'prod-eu', 'cdk8s-platform/wave': '3', 'cdk8s-platform/region': 'eu-west-1' });
+    expect(application(argocd, 'webapp-prod-us').spec.destination).toEqual({ name: 'prod-us', namespace: 'shop' });
+    expect(application(argocd, 'webapp-dev').metadata.labels).not.toHaveProperty(['cdk8s-platform/region']);
+    const waves = Object.fromEntries(byKind(argocd, 'Application').map((a) => [a.metadata.name, a.metadata.annotations?.[SYNC_WAVE_ANNOTATION]]));
+    expect(waves).toEqual({ 'webapp-dev': '10', 'webapp-staging': '11', 'webapp-prod-us': '12', 'webapp-prod-eu': '13', 'webapp-root': undefined });
+  });
+
+  it('rolls out with the ApplicationSet one wave at a time (RollingSync); a wave synced by hand waits (maxUpdate 0)', () => {
+    const step = (wave: string) => ({ matchExpressions: [{ key: 'cdk8s-platform/wave', operator: 'In', values: [wave] }] });
+    expect(set.spec.strategy).toEqual({ type: 'RollingSync', rollingSync: { steps: [step('0'), step('1'), step('2'), { ...step('3'), maxUpdate: 0 }] } });
+    expect(set.spec.goTemplate).toBe(true);
+    expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
+    // Without progressiveSync, no strategy: every Application is updated at once.
+    expect(byKind(argoCdFor({ dev: 'tier: dev\n' }).applicationSet, 'ApplicationSet')[0].spec.strategy).toBeUndefined();
+  });
+
+  it('generates with Go templates exactly the Applications of the app of apps, each on its cluster', () => {
+    const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root');
+    expect(generatedApplications(set)).toEqual(applications.map((a) => ({ metadata: { name: a.metadata.name, labels: a.metadata.labels }, spec: a.spec })));
+    // missingkey=error: an element without a key the templates use fails instead of rendering "<no value>".
+    const { region: _region, ...withoutRegion } = set.spec.generators[0].list.elements[0];
+    expect(() => executeGoTemplate(set.spec.templatePatch, [withoutRegion], set.spec.goTemplateOptions)).toThrow(/map has no entry for key "region"/);
+  });
+
+  it('reports a cluster with both name and server, and bad names, regions and waves, with key path and line', () => {
+    expect(problemsOfText('tier: prod\ncluster:\n  name: prod-eu\n  server: https://eu.example.com\n')).toEqual([
+      'cluster.server (line 4, column 3): set cluster.name or cluster.server, not both: Argo CD rejects a destination with both',
+    ]);
+    expect(problemsOfText('tier: prod\ncluster: { name: "a b", region: "Eu West" }\nargocd: { wave: 100 }\n')).toEqual([
+      'argocd.wave (line 3, column 11): Too big: expected number to be <=99',
+      expect.stringMatching(/^cluster\.name \(line 2, column 12\): must be the name of a cluster registered in Argo CD/),
+      expect.stringMatching(/^cluster\.region \(line 2, column 25\): must be a label value/),
+    ]);
+  });
+
+  it('passes the Argo CD CRDs (AppProject, Application, ApplicationSet)', () => {
+    expect(validateManifests(argocd)).toEqual([]);
+    expect(validateManifests(appSet)).toEqual([]);
   });
 });
 
@@ -231,8 +324,8 @@ describe('per-environment Argo CD settings', () => {
     expect(destinations).toEqual(expect.arrayContaining(['webapp-canary', 'webapp-prod']));
     expect(destinations.filter((n) => n.startsWith('webapp-lab'))).toEqual([]);
     expect(byKind(applicationSet, 'ApplicationSet')[0].spec.generators[0].list.elements).toEqual([
-      { name: 'webapp-canary', environment: 'canary', namespace: 'webapp-canary', targetRevision: 'release-2', autoSync: 'true' },
-      { name: 'webapp-prod', environment: 'prod', namespace: 'webapp-prod', targetRevision: 'main', autoSync: 'false' },
+      { ...element('canary', 'webapp-canary'), targetRevision: 'release-2', autoSync: 'true' },
+      { ...element('prod', 'webapp-prod'), targetRevision: 'main', autoSync: 'false' },
     ]);
   });
 
