@@ -46,15 +46,15 @@ export function rolloutWave(tier: Config['tier'], argocd: ArgoCdEnvironmentConfi
 }
 
 /** Labels of each environment's Application: what ApplicationSet rollout steps and `argocd app list -l` select by. */
-export const ENVIRONMENT_LABEL = 'cdk8s-platform/environment';
+const ENVIRONMENT_LABEL = 'cdk8s-platform/environment';
 export const WAVE_LABEL = 'cdk8s-platform/wave';
-export const REGION_LABEL = 'cdk8s-platform/region';
+const REGION_LABEL = 'cdk8s-platform/region';
 
 /** An Argo CD destination cluster: by the name it is registered under, or by its API server URL. */
-export type Destination = { readonly name: string; readonly server?: undefined } | { readonly server: string; readonly name?: undefined };
+type Destination = { readonly name: string; readonly server?: undefined } | { readonly server: string; readonly name?: undefined };
 
 /** The environment's cluster (`cluster.name` or `cluster.server`), else the server of config/gitops.yaml. */
-export function destinationOf(gitops: GitOpsConfig, config: Config): Destination {
+function destinationOf(gitops: GitOpsConfig, config: Config): Destination {
   if (config.cluster.name !== undefined) return { name: config.cluster.name };
   return { server: config.cluster.server ?? gitops.server };
 }
@@ -243,7 +243,10 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     destination: { server: '' },
     wave: 0,
   };
-  const { destination: _destination, ...spec } = (Application.manifest({ metadata: {}, spec: environmentApplicationSpec(gitops, placeholder) }) as Manifest).spec as Record<string, unknown>;
+  const { destination: _destination, ...spec } = (Application.manifest({ metadata: {}, spec: environmentApplicationSpec(gitops, placeholder) }) as Manifest).spec as Record<
+    string,
+    unknown
+  >;
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
@@ -265,7 +268,7 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
 }
 
 /** One element of the list generator: every key the templates use, all strings ("" when there is none). */
-export function applicationSetElement(target: ApplicationTarget): Record<string, string> {
+function applicationSetElement(target: ApplicationTarget): Record<string, string> {
   return {
     name: target.name,
     environment: target.environment,

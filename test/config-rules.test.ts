@@ -468,7 +468,9 @@ describe('reserved and shared namespaces', () => {
       expect.objectContaining({ path: ['ingress', 'host'], severity: 'warning', message: expect.stringContaining('serves the same host "shop.example.com" on prod:') }),
     ]);
     // Without a cluster, environments are on the default one (config/gitops.yaml server), together.
-    expect(crossEnvironmentProblems([named('a', 'namespace: shop\n'), named('b', 'namespace: shop\n')])[0].message).toContain('on the same cluster (the default of config/gitops.yaml)');
+    expect(crossEnvironmentProblems([named('a', 'namespace: shop\n'), named('b', 'namespace: shop\n')])[0].message).toContain(
+      'on the same cluster (the default of config/gitops.yaml)',
+    );
     expect(clusterKey(unchecked('cluster: { name: prod }\n'))).not.toBe(clusterKey(unchecked('cluster: { server: "https://prod" }\n')));
   });
 

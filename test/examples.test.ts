@@ -14,6 +14,7 @@ import { renderEnvironment } from '../charts/render.js';
 import { validateManifests } from '../core/validate/index.js';
 import { buildHelmChart } from '../helm/chart.js';
 import { checkObjects } from '../policy/index.js';
+import { synthesize } from '../synth/synth.js';
 import { chartDifferences } from './helm/compare.js';
 import { helmTemplate } from './helm/render.js';
 
@@ -27,7 +28,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'examples-helm-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 it('ships the four seed systems', () => {
-  expect(examples).toEqual(['blockchain-voting', 'multi-region', 'society-management', 'voting-app']);
+  expect(examples).toEqual(['blockchain-voting', 'fleet', 'society-management', 'voting-app']);
 });
 
 describe.each(examples)('examples/%s', (example) => {
@@ -54,7 +55,7 @@ describe.each(examples)('examples/%s', (example) => {
     expect(checkObjects(objects, { tier: config.tier })).toEqual([]);
   });
 
-  // blockchain-voting and multi-region differ in structure between environments (an egress rule, a nodeSelector in prod only).
+  // blockchain-voting and fleet differ in structure between environments (an egress rule, a nodeSelector in prod only).
   it('renders a Helm chart whose output equals the plain manifests of every environment', () => {
     const chart = buildHelmChart(loaded);
     const chartDir = join(scratch, example, chart.name);
@@ -73,6 +74,49 @@ describe.each(examples)('examples/%s', (example) => {
       }).objects;
       expect(chartDifferences(objects, objectsOf(name) as Record<string, unknown>[]), name).toEqual([]);
     }
+  });
+});
+
+describe('examples/fleet: the seed 004 system on a fleet of clusters', () => {
+  const dir = join(EXAMPLES, 'fleet', 'environments');
+  const synthesis = synthesize({ configDir: dir, gitopsFile: join(EXAMPLES, 'fleet', 'gitops.yaml') });
+  const [argocd, applicationSet] = synthesis.argocd.map((d) => d.files.flatMap((f) => f.objects) as Array<Record<string, any>>);
+  const regions = ['prod-ap-southeast', 'prod-eu-west', 'prod-us-east'];
+  const configOf = (name: string) => loadEnvironments([name], dir)[0].config;
+
+  it('has three regions that extend prod and state only what differs', () => {
+    expect(listEnvironments(dir)).toEqual(['dev', 'prod', ...regions, 'staging']);
+    for (const region of regions) {
+      expect(configOf(region).extends).toBe('prod');
+      expect(configOf(region).namespace).toBe('atlas-prod');
+      expect(configOf(region).services.postgres.scheduling.tolerations).toEqual(configOf('prod').services.postgres.scheduling.tolerations);
+    }
+    expect(configOf('prod-eu-west').services.app.autoscaling).toMatchObject({ minReplicas: 3, maxReplicas: 12 });
+    expect(configOf('prod-us-east').cluster).toEqual({ name: 'prod-us-east', region: 'us-east-1' });
+    expect(synthesis.warnings).toEqual([]);
+  });
+
+  it('delivers each region to its own cluster; the AppProject lists every destination', () => {
+    const [project] = argocd.filter((o) => o.kind === 'AppProject');
+    for (const region of regions) {
+      const application = argocd.find((o) => o.kind === 'Application' && o.metadata.name === `atlas-${region}`);
+      expect(application?.spec.destination).toEqual({ name: region, namespace: 'atlas-prod' });
+      expect(project.spec.destinations).toContainEqual({ name: region, namespace: 'atlas-prod' });
+    }
+    expect(argocd.find((o) => o.metadata.name === 'atlas-prod')).toBeUndefined();
+  });
+
+  it('rolls out wave by wave with the ApplicationSet: dev, staging, US-East, then EU-West and AP-Southeast', () => {
+    const [set] = applicationSet.filter((o) => o.kind === 'ApplicationSet');
+    expect(set.spec.strategy.type).toBe('RollingSync');
+    expect(set.spec.strategy.rollingSync.steps.map((s: any) => s.matchExpressions[0].values)).toEqual([['0'], ['1'], ['2'], ['3']]);
+    const waves = Object.fromEntries(set.spec.generators[0].list.elements.map((e: any) => [e.environment, e.wave]));
+    expect(waves).toEqual({ dev: '0', staging: '1', 'prod-us-east': '2', 'prod-eu-west': '3', 'prod-ap-southeast': '3' });
+  });
+
+  it('passes the Argo CD CRDs in both styles', () => {
+    expect(validateManifests(argocd)).toEqual([]);
+    expect(validateManifests(applicationSet)).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { APPLICATIONSET_DIRECTORY, ARGOCD_DIRECTORY, renderArgoCd, type DeliveredEnvironment } from '../gitops/argocd-chart.js';
 import { ConfigError, loadEnvironment, loadGitOps, parseGitOps } from '../config/load.js';
 import { argoCdAnnotations, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, syncWave } from '../charts/argocd-annotations.js';
-import { autoSync, RESOURCES_FINALIZER } from '../gitops/argocd.js';
+import { autoSync, RESOURCES_FINALIZER, rolloutSteps, rolloutWave, WAVE_LABEL } from '../gitops/argocd.js';
 import { deepMerge } from '../config/merge.js';
 import type { OutputDirectory } from '../core/output.js';
 import { renderEnvironment } from '../charts/render.js';
@@ -302,6 +302,23 @@ describe('a fleet: environments on several clusters and regions', () => {
 });
 
 describe('per-environment Argo CD settings', () => {
+  it('derive the rollout wave from the tier unless the environment sets it; one RollingSync step per wave', () => {
+    expect([rolloutWave('dev', { enabled: true }), rolloutWave('staging', { enabled: true }), rolloutWave('prod', { enabled: true })]).toEqual([0, 1, 2]);
+    expect(rolloutWave('prod', { enabled: true, wave: 5 })).toBe(5);
+    const target = (wave: number, autoSync: boolean) => ({
+      name: 'n',
+      environment: 'e',
+      namespace: 'ns',
+      targetRevision: 'main',
+      destination: { server: 'https://k' },
+      wave,
+      autoSync,
+    });
+    const step = (wave: string) => ({ matchExpressions: [{ key: WAVE_LABEL, operator: 'In', values: [wave] }] });
+    expect(rolloutSteps([target(5, true), target(0, true), target(5, false), target(2, true)])).toEqual([step('0'), step('2'), { ...step('5'), maxUpdate: 0 }]);
+    expect(rolloutSteps([])).toEqual([]);
+  });
+
   it('derive automated sync from the tier unless the environment sets it', () => {
     expect(autoSync('dev', { enabled: true })).toBe(true);
     expect(autoSync('staging', { enabled: true })).toBe(true);
