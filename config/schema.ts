@@ -938,7 +938,13 @@ const alertsSchema = z
         droppedLogs: z
           .strictObject({ window: promDuration.default('10m').describe('Any entry dropped within this window alerts (a dropped entry is lost).'), for: holdFor('0m') })
           .prefault({})
-          .describe('The shipper dropped log entries after its retries, or Loki discarded pushed entries (rate limits, too old, too long).'),
+          .describe(
+            "The shipper dropped log entries after its retries, Loki discarded pushed entries (rate limits, too old, too long), or Loki's distributor failed appends to its ingester.",
+          ),
+        lokiDown: z
+          .strictObject({ for: holdFor('5m') })
+          .prefault({})
+          .describe('Prometheus scrapes no Loki target: no logs are stored.'),
         lokiRequestErrors: z
           .strictObject({
             max: share("Largest acceptable share of Loki's requests answered 5xx, per route (push and queries).", 0.05),

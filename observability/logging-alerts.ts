@@ -10,8 +10,9 @@
  *   status_code is the HTTP status, or -1 when no answer came (connection error, timeout).
  * - Promtail (clients/pkg/promtail/client/metrics.go): promtail_dropped_entries_total,
  *   promtail_request_duration_seconds{status_code}, same status_code convention.
- * - Loki (https://grafana.com/docs/loki/v3.7.x/operations/meta-monitoring/): loki_request_duration_seconds{route,status_code},
- *   loki_discarded_samples_total{reason,tenant} (entries refused at ingestion: rate limits, too old, too long).
+ * - Loki (https://grafana.com/docs/loki/v3.7.x/operations/meta-monitoring/, .../operations/observability/):
+ *   loki_request_duration_seconds{route,status_code}, loki_discarded_samples_total{reason,tenant}
+ *   (entries refused at ingestion: rate limits, too old, too long), loki_distributor_ingester_append_failures_total{ingester}.
  * - kube-state-metrics: kube_daemonset_status_desired_number_scheduled / _number_ready; kubelet: kubelet_volume_stats_*.
  */
 import type { Config } from '../config/schema.js';
@@ -82,6 +83,15 @@ export function loggingAlertGroup(config: Config, namespace: string): RuleGroup 
       `{{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} log entries (reason {{ $labels.reason }}) in the last ${l.droppedLogs.window} after its retries to Loki failed: they are lost.`,
     ),
     alert(
+      'LokiDown',
+      'critical',
+      `absent(up${lokiPods} == 1)`,
+      l.lokiDown.for,
+      { service: names.loki },
+      'Loki cannot be scraped',
+      `Prometheus has not scraped Loki in ${namespace} for ${l.lokiDown.for}: Loki is down (or its ServiceMonitor is not selected), so no logs are stored and the shippers retry, then drop.`,
+    ),
+    alert(
       'LokiRequestErrors',
       'critical',
       `sum by (namespace, route) (rate(loki_request_duration_seconds_count${inNs(['service', '=', names.loki], ['status_code', '=~', '5..'])}[${l.lokiRequestErrors.window}]))` +
@@ -99,6 +109,15 @@ export function loggingAlertGroup(config: Config, namespace: string): RuleGroup 
       { service: names.loki },
       'Loki discarded {{ $value | humanize }} log entries ({{ $labels.reason }})',
       `Loki in {{ $labels.namespace }} refused {{ $value | humanize }} pushed log entries in the last ${l.droppedLogs.window} for the reason {{ $labels.reason }}: they are lost. Rate and stream limits are logs.loki.ingestionRateMb and logs.loki.maxStreams.`,
+    ),
+    alert(
+      'LokiIngesterAppendFailures',
+      'warning',
+      `sum by (namespace) (increase(loki_distributor_ingester_append_failures_total${lokiPods}[${l.droppedLogs.window}])) > 0`,
+      l.droppedLogs.for,
+      { service: names.loki },
+      "Loki's distributor failed {{ $value | humanize }} appends to its ingester",
+      `Loki's distributor in {{ $labels.namespace }} failed {{ $value | humanize }} batch appends to the ingester in the last ${l.droppedLogs.window}: the pushes were answered with errors (the shippers retry them), usually an ingester that is starting, full or out of memory.`,
     ),
     alert(
       'LokiDiskFillingUp',

@@ -226,6 +226,8 @@ describe('promtool test rules: the logging alerts', () => {
       { series: `${metrics.dropped}${labels({ ...pod, reason: 'ingester_error' })}`, values: '0x60' },
       { series: `loki_request_duration_seconds_count${labels({ ...loki, route: 'loki_api_v1_push', status_code: '204' })}`, values: '0+300x60' },
       { series: `loki_discarded_samples_total${labels({ ...loki, reason: 'rate_limited', tenant: 'fake' })}`, values: '0x60' },
+      { series: `up${labels(loki)}`, values: '1x60' },
+      { series: `loki_distributor_ingester_append_failures_total${labels({ ...loki, ingester: '127.0.0.1:9095' })}`, values: '0x60' },
       { series: `kubelet_volume_stats_used_bytes${labels(volume)}`, values: '200x60' },
       { series: `kubelet_volume_stats_capacity_bytes${labels(volume)}`, values: '1000x60' },
       { series: `kubelet_volume_stats_available_bytes${labels(volume)}`, values: '800x60' },
@@ -338,6 +340,29 @@ describe('promtool test rules: the logging alerts', () => {
               { '{{ $value | humanize }}': '10', '{{ $labels.reason }}': 'rate_limited', '{{ $labels.namespace }}': NS },
               { namespace: NS, reason: 'rate_limited' },
             ),
+          },
+        ],
+      },
+      {
+        name: `${shipper}: Loki cannot be scraped, then no target at all: down once it has lasted lokiDown.for (5m)`,
+        interval: '1m',
+        input_series: withSeries({ series: `up${labels(loki)}`, values: '1x10 0x10' }),
+        alert_rule_test: [
+          ...silent('12m', 'LokiDown'),
+          { eval_time: '20m', alertname: 'LokiDown', exp_alerts: firing('LokiDown', {}, { namespace: NS, service: 'loki' }) },
+          // After the last sample the series goes stale: absent() keeps it firing.
+          { eval_time: '40m', alertname: 'LokiDown', exp_alerts: firing('LokiDown', {}, { namespace: NS, service: 'loki' }) },
+        ],
+      },
+      {
+        name: `${shipper}: the distributor fails appends to the ingester`,
+        interval: '1m',
+        input_series: withSeries({ series: `loki_distributor_ingester_append_failures_total${labels({ ...loki, ingester: '127.0.0.1:9095' })}`, values: '0+1x60' }),
+        alert_rule_test: [
+          {
+            eval_time: '20m',
+            alertname: 'LokiIngesterAppendFailures',
+            exp_alerts: firing('LokiIngesterAppendFailures', { '{{ $value | humanize }}': '10', '{{ $labels.namespace }}': NS }, { namespace: NS }),
           },
         ],
       },

@@ -203,8 +203,10 @@ describe('alert rules', () => {
       'LogShipperDown',
       'LogShipperPushFailures',
       'LogShipperDroppingLogs',
+      'LokiDown',
       'LokiRequestErrors',
       'LokiDiscardingLogs',
+      'LokiIngesterAppendFailures',
       'LokiDiskFillingUp',
     ]);
     expect(findAll(dev, 'PrometheusRule').map((r) => r.metadata.name)).not.toContain('logging-alerts');
