@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appFileOf, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments, parseConfig } from '../config/load.js';
 import { chartValuesFiles } from '../helm/chart.js';
-import type { Config } from '../config/schema.js';
+import type { Config, WebServiceConfig } from '../config/schema.js';
 import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements, type Decision } from '../delivery/canary-analysis.js';
 import { environmentContext } from '../config/context.js';
 import { replaceFiles, writeEnvironments } from '../core/output.js';
@@ -17,27 +17,35 @@ import { applyEdits } from '../delivery/yaml-edit.js';
 import { describeRelease, releaseTransition, type ReleaseCommand } from '../delivery/release.js';
 import { renderEnvironment } from '../charts/render.js';
 import { validateRendered } from '../core/validate/rendered.js';
-import { consoleIo, printWarnings, runAsScript, runCommand, UsageError, UserError, type CommandArgs, type Io } from './command.js';
+import { diffManifests, formatDiff, isEmptyDiff, summary } from '../gitops/diff.js';
+import { valueAt } from '../helm/knobs.js';
+import { bakeTimeLeft, currentWeight, nextStep, type Edit } from '../delivery/canary.js';
+import { idleColour, idleState } from '../delivery/blue-green.js';
+import { consoleIo, EXIT, printWarnings, runAsScript, runCommand, UsageError, UserError, type CommandArgs, type Io } from './command.js';
 
 const COMMANDS = ['start', 'promote', 'rollback', 'switch', 'status', 'analyze'] as const;
 type Command = (typeof COMMANDS)[number];
 
 const HELP = `commands:
   start --image-tag <tag>   start a canary at the first step (blue-green: stage it on the idle colour)
-  promote                   next step; after the last step the canary becomes stable
+  promote [--force]         next step once the bake time (canary.minStepDuration) is over, else exit 3;
+                            after the last step the canary becomes stable
   rollback                  remove the canary; stable untouched (blue-green: switch back)
   switch                    blue-green services: send all traffic to the idle colour
   status                    current step, weight, tags and what the next command would do
   analyze --prometheus <url> [--at <time>] [--apply]
                             verdict from canary vs stable metrics: exit 0 promote, 3 hold, 4 rollback;
                             --apply then runs promote or rollback
+  Repeating a command whose result holds already changes nothing, says so and exits 0.
 options:
+  --dry-run                 print the config change and the manifest diff; write nothing
+  --json                    one JSON object on stdout, for machines
   --service <name>          the web service (default: the one running a canary, else backend)
   --config-dir <dir>        environment files (default config/environments)
   --outdir <dir>            output root (default $CDK8S_OUTDIR or dist)`;
 
 const CANARY = {
-  usage: `usage: npm run canary -- <${COMMANDS.join('|')}> --env <env> [--service <name>] [--image-tag <tag>] [--prometheus <url>] [--at <time>] [--apply]`,
+  usage: `usage: npm run canary -- <${COMMANDS.join('|')}> --env <env> [--service <name>] [--image-tag <tag>] [--force] [--dry-run] [--json] [--prometheus <url>] [--at <time>] [--apply]`,
   help: HELP,
   maxPositionals: 1,
   options: {
@@ -47,17 +55,28 @@ const CANARY = {
     prometheus: { type: 'string' },
     at: { type: 'string' },
     apply: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
     'config-dir': { type: 'string', default: ENVIRONMENTS_DIR },
     outdir: { type: 'string' },
   },
 } as const;
 
-/** Runs one canary command; returns the exit code. */
-export function canaryCommand(argv: string[], io: Io = consoleIo): Promise<number> {
-  return runCommand(CANARY, argv, (args) => run(args, io), io);
+/** What a run may take from outside: the clock (tests fix it). */
+export interface CanaryContext {
+  readonly now?: () => Date;
 }
 
-async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, io: Io): Promise<number> {
+/** Runs one canary command; returns the exit code. */
+export function canaryCommand(argv: string[], io: Io = consoleIo, context: CanaryContext = {}): Promise<number> {
+  return runCommand(CANARY, argv, (args) => run(args, io, context.now ?? (() => new Date())), io);
+}
+
+/** Exit code of a promote refused while the bake time runs: "not yet", like analyze's hold. */
+const EXIT_WAIT = VERDICT_EXIT_CODES.hold;
+
+async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, io: Io, now: () => Date): Promise<number> {
   const [command] = positionals;
   if (!command) throw new UsageError('missing command');
   if (!isCommand(command)) throw new UsageError(`unknown command '${command}'`);
@@ -65,25 +84,32 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
   if (!envName) throw new UsageError('--env is required');
   const request = requestOf(command, values);
   const when = values.at === undefined ? undefined : parseTime(values.at);
+  if (values.force && command !== 'promote' && command !== 'analyze') throw new UsageError('--force is an option of promote (and analyze --apply)');
+  if (values['dry-run'] && (command === 'status' || (command === 'analyze' && !values.apply))) throw new UsageError(`--dry-run: ${command} writes nothing anyway`);
   const outRoot = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   const { file, config, warnings } = loadEnvironment(envName, values['config-dir']);
   printWarnings(io, warnings);
   const service = pickService(config, values.service);
+  const options: ChangeOptions = { dryRun: values['dry-run'], json: values.json, now: now() };
+  const target: Target = { envName, file, outRoot, service };
 
   switch (request.command) {
     case 'status':
-      io.out(describeRelease(service, config.services[service]));
+      if (values.json)
+        io.out(json({ env: envName, service, status: statusOf(config.services[service], options.now), text: describeRelease(service, config.services[service], options.now) }));
+      else io.out(describeRelease(service, config.services[service], options.now));
       return 0;
     case 'start':
-      return change(io, envName, file, outRoot, service, { kind: 'start', tag: request.tag });
+      return change(io, target, { kind: 'start', tag: request.tag, now: options.now }, options);
     case 'promote':
+      return change(io, target, { kind: 'promote', now: options.now, force: values.force }, options);
     case 'rollback':
     case 'switch':
-      return change(io, envName, file, outRoot, service, { kind: request.command });
+      return change(io, target, { kind: request.command }, options);
     case 'analyze': {
       const verdict = await analyze(io, envName, config, service, request.prometheus, when);
       if (values.apply && verdict !== 'hold') {
-        const code = change(io, envName, file, outRoot, service, { kind: verdict === 'promote' ? 'promote' : 'rollback' });
+        const code = change(io, target, verdict === 'promote' ? { kind: 'promote', now: options.now, force: values.force } : { kind: 'rollback' }, options);
         if (code !== 0) return code;
       }
       return VERDICT_EXIT_CODES[verdict];
@@ -141,29 +167,142 @@ function updateChartValues(outRoot: string, configDir: string, app: string): str
   return chartDir;
 }
 
-/** Applies a transition to the environment file, validates, writes the file and re-synthesizes. */
-function change(io: Io, envName: string, file: string, outRoot: string, service: string, command: ReleaseCommand): number {
+interface Target {
+  readonly envName: string;
+  readonly file: string;
+  readonly outRoot: string;
+  readonly service: string;
+}
+
+interface ChangeOptions {
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly now: Date;
+}
+
+/** One changed key of the service's config: its effective value before and after (undefined: not set). */
+interface ConfigChange {
+  readonly key: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/**
+ * Applies a transition to the environment file, validates, writes the file and re-synthesizes;
+ * with --dry-run prints what would change instead. A transition without edits (the state asked
+ * for holds already) writes nothing and exits 0.
+ */
+function change(io: Io, target: Target, command: ReleaseCommand, options: ChangeOptions): number {
+  const { envName, file, outRoot, service } = target;
   const text = readFileSync(file, 'utf8');
   // The file is edited; the application layer and the environments it extends stay as they are.
   const layers = { appFile: appFileOf(dirname(file)) };
   const current = parseConfig(text, file, layers);
   const result = releaseTransition(current.services[service], command);
+  const base = { env: envName, service, command: command.kind, dryRun: options.dryRun };
   if (!result.ok) {
     io.err(`error: ${envName}/${service}: ${result.error}`);
     io.err('nothing was changed');
-    return 1;
+    if (options.json) io.out(json({ ...base, ok: false, changed: false, error: result.error, ...(result.waitSeconds === undefined ? {} : { waitSeconds: result.waitSeconds }) }));
+    return result.waitSeconds === undefined ? EXIT.userError : EXIT_WAIT;
+  }
+  if (result.edits.length === 0) {
+    if (options.json) io.out(json({ ...base, ok: true, changed: false, summary: result.summary, status: statusOf(current.services[service], options.now) }));
+    else {
+      io.out(`${envName}/${service}: ${result.summary}`);
+      io.out(`nothing to change in ${file}`);
+    }
+    return 0;
   }
   const updated = applyEdits(text, ['services', service], result.edits);
-  const config = parseConfig(updated, file, layers);
+  // Problems cite the file as it is on disk, not the edited text.
+  const config = parseConfig(updated, file, { ...layers, onDisk: text });
   const rendered = renderEnvironment(envName, config);
   validateRendered([rendered]);
+  const changes = configChanges(current.services[service], config.services[service], service, result.edits);
+  if (options.dryRun) {
+    const before = renderEnvironment(envName, current).files.flatMap((f) => f.objects);
+    const manifests = diffManifests(
+      before,
+      rendered.files.flatMap((f) => f.objects),
+    );
+    if (options.json) {
+      io.out(json({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, manifests, status: statusOf(config.services[service], options.now) }));
+      return 0;
+    }
+    io.out(`${envName}/${service}: would do: ${result.summary} (dry run: nothing written)`);
+    io.out('');
+    io.out(`${file}:`);
+    for (const line of table(
+      ['key', 'now', 'after'],
+      changes.map((c) => [c.key, show(c.before), show(c.after)]),
+    ))
+      io.out(`  ${line}`);
+    io.out('');
+    io.out(`${join(outRoot, envName)}/: ${isEmptyDiff(manifests) ? 'no differences' : summary(manifests)}`);
+    for (const line of formatDiff(manifests)) io.out(`  ${line}`);
+    return 0;
+  }
   writeFileSync(file, updated);
-  const [target] = writeEnvironments(outRoot, [rendered]);
+  const [written] = writeEnvironments(outRoot, [rendered]);
   const chart = updateChartValues(outRoot, dirname(file), config.app.name);
+  if (options.json) {
+    const files = [file, `${written}/`, ...(chart ? [`${chart}/values*.yaml`] : [])];
+    io.out(json({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, written: files, status: statusOf(config.services[service], options.now) }));
+    return 0;
+  }
   io.out(`${envName}/${service}: ${result.summary}`);
-  io.out(`updated ${file}, ${target}/${chart ? ` and ${chart}/values*.yaml` : ''}; commit them to roll it out`);
-  io.out(describeRelease(service, config.services[service]));
+  io.out(`updated ${file}, ${written}/${chart ? ` and ${chart}/values*.yaml` : ''}; commit them to roll it out`);
+  io.out(describeRelease(service, config.services[service], options.now));
   return 0;
+}
+
+/** The keys a transition edits, with their values before and after. */
+function configChanges(before: WebServiceConfig, after: WebServiceConfig, service: string, edits: readonly Edit[]): ConfigChange[] {
+  return edits
+    .map((edit) => ({ key: ['services', service, ...edit.path].join('.'), before: valueAt(before, edit.path), after: valueAt(after, edit.path) }))
+    .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after));
+}
+
+const show = (value: unknown): string => (value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value));
+
+const json = (value: unknown): string => JSON.stringify(value, null, 2);
+
+/** Rows under a header, columns padded to their widest cell. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+/** The release state of a service, for --json. */
+function statusOf(service: WebServiceConfig, now: Date): Record<string, unknown> {
+  if (service.blueGreen.enabled) {
+    const bg = service.blueGreen;
+    return {
+      strategy: 'blue-green',
+      active: bg.active,
+      activeTag: service.image.tag,
+      idle: idleColour(service),
+      idleTag: bg.idleTag ?? null,
+      idleState: idleState(service) ?? null,
+    };
+  }
+  const canary = service.canary;
+  if (!canary.enabled) return { strategy: 'canary', running: false, stableTag: service.image.tag, minStepDuration: canary.minStepDuration };
+  return {
+    strategy: 'canary',
+    running: true,
+    stableTag: service.image.tag,
+    canaryTag: canary.tag,
+    weight: currentWeight(canary),
+    weightTotal: canary.weightTotal,
+    steps: canary.steps,
+    nextWeight: nextStep(canary) ?? null,
+    stepStartedAt: canary.stepStartedAt ?? null,
+    minStepDuration: canary.minStepDuration,
+    bakeSecondsLeft: Math.ceil(bakeTimeLeft(canary, now)),
+  };
 }
 
 async function analyze(io: Io, envName: string, config: Config, service: string, prometheus: string, when?: Date): Promise<'promote' | 'hold' | 'rollback'> {

@@ -95,9 +95,23 @@ export function runCommand<O extends Options>(
 /** Runs `command` with the process's arguments and sets the exit code, when `moduleUrl` is the script node started. */
 export function runAsScript(moduleUrl: string, command: (argv: string[]) => number | Promise<number>): void {
   if (!isEntryPoint(moduleUrl)) return;
+  ignoreClosedPipes();
   void Promise.resolve(command(process.argv.slice(2))).then((code) => {
     process.exitCode = code;
   });
+}
+
+/**
+ * A reader that stops early (`npm run canary -- status | head -1`) closes the pipe: the rest of
+ * the output is dropped (EPIPE) and the command still finishes its work with its own exit code,
+ * instead of dying of an unhandled 'error' event halfway through.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
 }
 
 /** Prints warnings (problems that do not stop the command) to stderr, one `warning:` line each. */

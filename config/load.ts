@@ -153,6 +153,11 @@ export interface EnvironmentOptions {
   readonly rules?: typeof environmentProblems;
   /** The application layer's file (appFileOf): omitted, or a file that does not exist, is no layer. */
   readonly appFile?: string;
+  /**
+   * The file's text on disk when `text` is an edit of it in memory (npm run canary): problems cite
+   * lines of the file as it is on disk, a key the edit adds at the nearest key the file states.
+   */
+  readonly onDisk?: string;
 }
 
 const ENVIRONMENT_SCHEMA_FILE = 'config/schema.json';
@@ -165,7 +170,8 @@ const ENVIRONMENT_SCHEMA_FILE = 'config/schema.json';
  * whose warnings are returned. Every problem names the file and line that state the value.
  */
 export function parseEnvironment(text: string, file: string, options: EnvironmentOptions = {}): ParsedEnvironment {
-  const own = readLayer(text, file, ENVIRONMENT_SCHEMA_FILE);
+  const edited = readLayer(text, file, ENVIRONMENT_SCHEMA_FILE);
+  const own = options.onDisk === undefined ? edited : { ...readLayer(options.onDisk, file, ENVIRONMENT_SCHEMA_FILE), raw: edited.raw };
   const chain = extendedLayers(own);
   const app = options.appFile === undefined ? undefined : readAppLayer(options.appFile);
   const where = layeredWhere([...chain].reverse().concat(app ?? []), file);

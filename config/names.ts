@@ -7,6 +7,9 @@ export const POSTGRES_PORT = 5432;
 /** The two colours of a blue-green service (delivery/blue-green.ts switches between them). */
 export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];
+/** What a blue-green service's idle colour runs: a version staged by start, the one before the last switch, or one rolled back. */
+export const IDLE_STATES = ['staged', 'previous', 'rolledBack'] as const;
+export type IdleState = (typeof IDLE_STATES)[number];
 
 /** The extra Deployments of a web service being released: `<service>-canary`, `<service>-blue`, `<service>-green`. */
 export const RELEASE_TRACKS = ['canary', ...COLOURS] as const;

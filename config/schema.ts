@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { COLOURS, names, RELEASE_TRACKS } from './names.js';
+import { COLOURS, IDLE_STATES, names, RELEASE_TRACKS } from './names.js';
 import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantity.js';
 import { callsSchema, resolveCalls } from './calls.js';
 import { networkIssues, networkSchema } from './network.js';
@@ -551,6 +551,15 @@ const canarySchema = z
     tag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as "1.4.2"' }).optional().describe('Image tag of the canary (same registry and repository as stable).'),
     digest: z.string().regex(IMAGE_DIGEST, { error: 'must be an image digest such as "sha256:<64 hex characters>"' }).optional(),
     weight: z.number().int().min(0).optional().describe('Current share of traffic (nginx canary-weight); defaults to the first step.'),
+    stepStartedAt: z.iso
+      .datetime({ offset: true, error: 'must be an RFC 3339 time such as "2026-01-31T12:00:00Z"' })
+      .optional()
+      .describe('When the current step began (RFC 3339). Managed by `npm run canary`: promote waits minStepDuration after it.'),
+    minStepDuration: z
+      .string()
+      .regex(/^[0-9]+[smh]$/, { error: 'must be a duration such as "10m", "90s" or "1h"' })
+      .default('10m')
+      .describe('Bake time: the least time a canary stays at a step before `npm run canary -- promote` moves it on ("0s": no wait; --force overrides).'),
     weightTotal: z.number().int().min(1).max(1_000_000).default(100).describe('nginx canary-weight-total: weights are out of this.'),
     steps: z.array(z.number().int().min(1)).min(1).default([10, 25, 50, 100]).describe('Weights a canary moves through; reaching the last (= weightTotal) promotes it to stable.'),
     header: z
@@ -656,6 +665,12 @@ export const webServiceSchema = z
           .optional()
           .describe('What the idle colour runs: the next version before a switch, the previous one after.'),
         idleDigest: z.string().regex(IMAGE_DIGEST).optional(),
+        idleState: z
+          .enum(IDLE_STATES)
+          .optional()
+          .describe(
+            'What idleTag is (managed by `npm run canary`): staged (by start, never active), previous (active before the last switch) or rolledBack (active until a rollback). Omitted with an idleTag: staged.',
+          ),
       })
       .prefault({})
       .describe('Blue-green releases (the reference production strategy), an alternative to canary.'),

@@ -10,11 +10,47 @@
  */
 import type { CanaryConfig, WebServiceConfig } from '../config/schema.js';
 
-export type CanaryCommand = { readonly kind: 'start'; readonly tag: string } | { readonly kind: 'promote' } | { readonly kind: 'rollback' };
+export type CanaryCommand =
+  | { readonly kind: 'start'; readonly tag: string; readonly now?: Date }
+  | { readonly kind: 'promote'; readonly now?: Date; readonly force?: boolean }
+  | { readonly kind: 'rollback' };
 
 export type Edit = { readonly path: readonly string[]; readonly value: unknown } | { readonly path: readonly string[]; readonly remove: true };
 
-export type Transition = { readonly ok: true; readonly edits: readonly Edit[]; readonly summary: string } | { readonly ok: false; readonly error: string };
+/**
+ * What a command does: edits with a summary (no edits: the state asked for holds already, a no-op
+ * that says so), or a refusal; `waitSeconds` marks one that only needs time (the bake time).
+ */
+export type Transition =
+  | { readonly ok: true; readonly edits: readonly Edit[]; readonly summary: string }
+  | { readonly ok: false; readonly error: string; readonly waitSeconds?: number };
+
+/** A transition that changes nothing because its result holds already. */
+export const noChange = (summary: string): Transition => ({ ok: true, edits: [], summary });
+
+/** "10m", "90s", "1h" in milliseconds. */
+export function durationMs(duration: string): number {
+  const match = /^([0-9]+)([smh])$/.exec(duration);
+  if (!match) throw new Error(`not a duration: ${duration}`);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+}
+
+/** Seconds as "6m48s", "1h0m5s", "42s". */
+export function formatSeconds(total: number): string {
+  const s = Math.max(0, Math.ceil(total));
+  const [h, m, rest] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return h ? `${h}h${m}m${rest}s` : m ? `${m}m${rest}s` : `${rest}s`;
+}
+
+/** An RFC 3339 time to the second, as the config records it. */
+export const timestamp = (when: Date): string => `${when.toISOString().slice(0, 19)}Z`;
+
+/** Seconds of bake time left at the current step at `now` (0: promote may go on; no recorded start: 0). */
+export function bakeTimeLeft(canary: CanaryConfig, now: Date): number {
+  if (!canary.stepStartedAt) return 0;
+  const left = new Date(canary.stepStartedAt).getTime() + durationMs(canary.minStepDuration) - now.getTime();
+  return Math.max(0, left / 1000);
+}
 
 /** The weight a running canary receives: its explicit weight, or the first step. */
 export function currentWeight(canary: CanaryConfig): number {
@@ -34,6 +70,7 @@ const CANARY_STATE: readonly string[][] = [
   ['canary', 'tag'],
   ['canary', 'digest'],
   ['canary', 'weight'],
+  ['canary', 'stepStartedAt'],
 ];
 const removeCanary: Edit[] = [{ path: ['canary', 'enabled'], value: false }, ...CANARY_STATE.map((path) => ({ path, remove: true as const }))];
 
@@ -42,6 +79,9 @@ export function transition(service: WebServiceConfig, command: CanaryCommand): T
   const stable = service.image.tag;
   switch (command.kind) {
     case 'start': {
+      if (canary.enabled && canary.tag === command.tag) {
+        return noChange(`canary ${canary.tag} is already running at ${percent(currentWeight(canary), canary.weightTotal)} of traffic: nothing to start`);
+      }
       if (canary.enabled)
         return { ok: false, error: `a canary (${canary.tag}) is already running at ${percent(currentWeight(canary), canary.weightTotal)}: promote or roll it back first` };
       if (command.tag === stable) return { ok: false, error: `${command.tag} is already the stable tag` };
@@ -54,12 +94,22 @@ export function transition(service: WebServiceConfig, command: CanaryCommand): T
           { path: ['canary', 'tag'], value: command.tag },
           { path: ['canary', 'digest'], remove: true },
           { path: ['canary', 'weight'], value: first },
+          stepStart(command.now),
         ],
         summary: `started canary ${command.tag} at ${percent(first, canary.weightTotal)} of traffic (stable: ${stable})`,
       };
     }
     case 'promote': {
-      if (!canary.enabled) return { ok: false, error: 'no canary is running: start one with `start --image-tag <tag>`' };
+      if (!canary.enabled) return noChange(`no canary is running: nothing to promote; stable ${stable} takes all traffic`);
+      const left = command.force ? 0 : bakeTimeLeft(canary, command.now ?? new Date());
+      if (left > 0) {
+        const since = canary.stepStartedAt ?? '';
+        return {
+          ok: false,
+          waitSeconds: Math.ceil(left),
+          error: `canary ${canary.tag} has been at ${percent(currentWeight(canary), canary.weightTotal)} since ${since}; the bake time (minStepDuration) is ${canary.minStepDuration}: promote again in ${formatSeconds(left)}, or with --force`,
+        };
+      }
       const next = nextStep(canary);
       if (next === undefined || next >= canary.weightTotal) {
         return {
@@ -74,19 +124,22 @@ export function transition(service: WebServiceConfig, command: CanaryCommand): T
       }
       return {
         ok: true,
-        edits: [{ path: ['canary', 'weight'], value: next }],
+        edits: [{ path: ['canary', 'weight'], value: next }, stepStart(command.now)],
         summary: `canary ${canary.tag}: ${percent(currentWeight(canary), canary.weightTotal)} -> ${percent(next, canary.weightTotal)} of traffic`,
       };
     }
     case 'rollback': {
-      if (!canary.enabled) return { ok: false, error: 'no canary is running: nothing to roll back' };
+      if (!canary.enabled) return noChange(`no canary is running: nothing to roll back; stable ${stable} takes all traffic`);
       return { ok: true, edits: removeCanary, summary: `rolled back canary ${canary.tag}; all traffic on stable ${stable}` };
     }
   }
 }
 
+/** Records when a step begins, for the bake time. */
+const stepStart = (now: Date = new Date()): Edit => ({ path: ['canary', 'stepStartedAt'], value: timestamp(now) });
+
 /** One paragraph on where the canary stands and what the next command would do. */
-export function describeStatus(name: string, service: WebServiceConfig): string {
+export function describeStatus(name: string, service: WebServiceConfig, now: Date = new Date()): string {
   const canary = service.canary;
   if (!canary.enabled) {
     return `${name}: no canary; stable ${service.image.tag} takes all traffic.\n  next: start --image-tag <tag> starts a canary at ${percent(canary.steps[0], canary.weightTotal)}`;
@@ -102,10 +155,17 @@ export function describeStatus(name: string, service: WebServiceConfig): string 
   return [
     `${name}: canary ${canary.tag} at ${percent(weight, canary.weightTotal)} of traffic${index >= 0 ? ` (step ${index + 1} of ${canary.steps.length}: ${canary.steps.join(' -> ')})` : ''}; stable ${service.image.tag}.`,
     routing ? `  also routed by ${routing}` : '',
+    bakeLine(canary, now),
     `  next: ${promote}; rollback returns all traffic to ${service.image.tag}`,
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+function bakeLine(canary: CanaryConfig, now: Date): string {
+  if (!canary.stepStartedAt) return `  bake time ${canary.minStepDuration}: the step's start is not recorded, promote may go on`;
+  const left = bakeTimeLeft(canary, now);
+  return `  step started ${canary.stepStartedAt}; bake time ${canary.minStepDuration}: ${left > 0 ? `promote in ${formatSeconds(left)}` : 'over, promote may go on'}`;
 }
 
 /** The canary track's workload: the service with the canary image, replicas and resources, never autoscaled. */

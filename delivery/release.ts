@@ -11,6 +11,6 @@ export function releaseTransition(service: WebServiceConfig, command: ReleaseCom
   return transition(service, command);
 }
 
-export function describeRelease(name: string, service: WebServiceConfig): string {
-  return service.blueGreen.enabled ? describeBlueGreen(name, service) : describeStatus(name, service);
+export function describeRelease(name: string, service: WebServiceConfig, now?: Date): string {
+  return service.blueGreen.enabled ? describeBlueGreen(name, service) : describeStatus(name, service, now);
 }

@@ -13,7 +13,7 @@ import { environmentContext } from '../config/context.js';
 import { isPlainObject } from '../config/merge.js';
 import { CHART_ONLY_DOCS, emitValuesYaml, sectionDescription, valuesTable } from './docs.js';
 import { Emitter } from './emit.js';
-import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, valueKnobs, withoutRolloutState, withValueAt, type Knob } from './knobs.js';
+import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, templateKnobs, valueKnobs, withoutRolloutState, withValueAt, type Knob } from './knobs.js';
 import { mergeVariants, type Branch, type TemplateFile, type TNode } from './merge.js';
 import { fieldAt } from './schema-walk.js';
 import { switchesOf } from './switches.js';
@@ -54,7 +54,9 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
   const chartName = base.config.app.name;
   // Templates come from the configs without rollout state; values files carry the real state.
   const templateSources = environments.map(({ name, config }) => ({ name, config: withoutRolloutState(config) }));
-  const knobs = knobsOf(templateSources.map((e) => e.config));
+  const allKnobs = knobsOf(templateSources.map((e) => e.config));
+  // Recorded rollout state is in the values files and schema only; the templates never read it.
+  const knobs = templateKnobs(allKnobs);
   const everywhere = (service: string) => environments.every((e) => service in e.config.services);
   const partialServices = new Set(environments.flatMap((e) => Object.keys(e.config.services)).filter((s) => !everywhere(s)));
   const switches = switchesOf(
@@ -72,10 +74,10 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
   for (const file of merged.values()) collectChecksums(file, (configMap) => dataTemplates.set(configMap, `${chartName}.data.${configMap.replace(/[^A-Za-z0-9.-]+/g, '-')}`));
   const emitter = new Emitter({ switches, dataTemplates });
 
-  const files = new Map<string, string>(valuesFilesOf(environments, knobs));
-  const baseValues = defaultValues(knobs);
+  const files = new Map<string, string>(valuesFilesOf(environments, allKnobs));
+  const baseValues = defaultValues(allKnobs);
   files.set('.helmignore', HELMIGNORE);
-  files.set('values.schema.json', `${JSON.stringify(valuesJsonSchema(knobs), null, 2)}\n`);
+  files.set('values.schema.json', `${JSON.stringify(valuesJsonSchema(allKnobs), null, 2)}\n`);
   files.set('templates/_helpers.tpl', helpersTemplate(chartName));
   const dataDefines: string[] = [];
   for (const [file, template] of merged) {
@@ -95,7 +97,7 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
     `{{- /* ConfigMap data, shared by the ConfigMaps and the checksum/config annotations of the pods that read them. */ -}}\n${dataDefines.join('\n')}\n`,
   );
   files.set('templates/NOTES.txt', notesTemplate(environments));
-  files.set('README.md', chartReadme(chartName, base, environments, valuesTable(baseValues, knobs)));
+  files.set('README.md', chartReadme(chartName, base, environments, valuesTable(baseValues, allKnobs)));
   const headed = new Map([...files].map(([path, content]): [string, string] => [path, withGeneratedHeader(path, content)]));
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   headed.set('Chart.yaml', withGeneratedHeader('Chart.yaml', chartYaml(chartName, chartVersion(packageJson.version, headed), base.config, configDigest(environments))));

@@ -31,7 +31,16 @@ export interface Knob {
    * where the release is installed), so it is no chart value.
    */
   readonly releaseNamespace?: true;
+  /**
+   * Rollout state that no template reads (when a canary step began, what the idle colour runs):
+   * kept in the values files, which `npm run canary` rewrites, and in the values schema, but
+   * never a marker or a switch of the templates.
+   */
+  readonly record?: true;
 }
+
+/** The knobs the templates are made from (all but the recorded rollout state). */
+export const templateKnobs = (knobs: readonly Knob[]): Knob[] => knobs.filter((k) => !k.record);
 
 /** The knobs that are chart values (all but the release namespace). */
 export const valueKnobs = (knobs: readonly Knob[]): Knob[] => knobs.filter((k) => !k.releaseNamespace);
@@ -112,6 +121,9 @@ const PATTERNS: readonly [pattern: string, kind: KnobKind, plain: boolean][] = [
   ...STORAGE.map((f): [string, KnobKind, boolean] => [`logs.loki.storage.${f}`, 'string', f === 'size']),
 ];
 
+/** Rollout state only recorded in the values (Knob.record). */
+const RECORDS: readonly string[] = ['services.*.canary.stepStartedAt', 'services.*.blueGreen.idleState'];
+
 /** Every knob, with `*` expanded over the record keys found in `configs`. */
 export function knobsOf(configs: readonly Config[]): Knob[] {
   const knobs: Knob[] = [
@@ -124,6 +136,11 @@ export function knobsOf(configs: readonly Config[]): Knob[] {
       if (!aliased(path)) knobs.push({ values: path, config: path, kind, plain, ...canaryTagRequirement(path) });
     }
   }
+  for (const pattern of RECORDS) {
+    for (const path of expand(pattern.split('.'), configs as unknown[])) {
+      if (!aliased(path)) knobs.push({ values: path, config: path, kind: 'string', plain: true, record: true });
+    }
+  }
   for (const [field, kind, plain] of CANARY_FIELDS) {
     knobs.push({
       values: [CHART_ONLY.canary, ...field.split('.')],
@@ -133,6 +150,7 @@ export function knobsOf(configs: readonly Config[]): Knob[] {
       ...canaryTagRequirement([CHART_ONLY.canary, ...field.split('.')]),
     });
   }
+  knobs.push({ values: [CHART_ONLY.canary, 'stepStartedAt'], config: ['services', CANARY_SERVICE, 'canary', 'stepStartedAt'], kind: 'string', plain: true, record: true });
   return knobs;
 }
 
@@ -196,17 +214,17 @@ export function configValue(config: Config, knob: Knob): unknown {
 }
 
 /**
- * The config without rollout state (canary on/tag/digest/weight, blue-green active colour and idle
- * version): the templates are generated from it, so a rollout step changes values files only.
+ * The config without rollout state (canary on/tag/digest/weight/step start, blue-green active
+ * colour and idle version and state): the templates are generated from it, so a rollout step changes values files only.
  */
 export function withoutRolloutState(config: Config): Config {
   let next = config;
   for (const name of Object.keys(config.services)) {
     const at = (...path: string[]) => ['services', name, ...path];
     next = withValueAt(next, at('canary', 'enabled'), false);
-    for (const field of ['tag', 'digest', 'weight']) next = withValueAt(next, at('canary', field), undefined);
+    for (const field of ['tag', 'digest', 'weight', 'stepStartedAt']) next = withValueAt(next, at('canary', field), undefined);
     next = withValueAt(next, at('blueGreen', 'active'), 'blue');
-    for (const field of ['idleTag', 'idleDigest']) next = withValueAt(next, at('blueGreen', field), undefined);
+    for (const field of ['idleTag', 'idleDigest', 'idleState']) next = withValueAt(next, at('blueGreen', field), undefined);
   }
   return next;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigError } from '../config/load.js';
 import { SYNC_WAVE_ANNOTATION } from '../charts/argocd-annotations.js';
-import { currentWeight, describeStatus, nextStep, transition, type Edit } from '../delivery/canary.js';
+import { bakeTimeLeft, currentWeight, describeStatus, durationMs, formatSeconds, nextStep, timestamp, transition, type Edit } from '../delivery/canary.js';
 import { canaryQueries, decide } from '../delivery/canary-analysis.js';
 import { validateManifests } from '../core/validate/index.js';
 import { applyEdits } from '../delivery/yaml-edit.js';
@@ -121,12 +121,20 @@ describe('canary config validation', () => {
 describe('promotion state machine', () => {
   const service = (canary: string) => configFromYaml(withCanary(canary)).services.backend;
   const apply = (edits: readonly Edit[]) => Object.fromEntries(edits.map((e) => [e.path.join('.'), 'remove' in e ? '<removed>' : e.value]));
+  const now = new Date('2026-03-01T12:00:00Z');
+  const removed = { 'canary.enabled': false, 'canary.tag': '<removed>', 'canary.digest': '<removed>', 'canary.weight': '<removed>', 'canary.stepStartedAt': '<removed>' };
 
-  it('start: canary on at the first step', () => {
-    const t = transition(service('{}'), { kind: 'start', tag: '1.1.0' });
-    expect(t.ok && apply(t.edits)).toEqual({ 'canary.enabled': true, 'canary.tag': '1.1.0', 'canary.digest': '<removed>', 'canary.weight': 10 });
+  it('start: canary on at the first step, the step start recorded', () => {
+    const t = transition(service('{}'), { kind: 'start', tag: '1.1.0', now });
+    expect(t.ok && apply(t.edits)).toEqual({
+      'canary.enabled': true,
+      'canary.tag': '1.1.0',
+      'canary.digest': '<removed>',
+      'canary.weight': 10,
+      'canary.stepStartedAt': '2026-03-01T12:00:00Z',
+    });
   });
-  it('start is refused while a canary runs, and for the stable tag', () => {
+  it('start is refused while another canary runs, and for the stable tag', () => {
     expect(transition(service('{ enabled: true, tag: "1.1.0" }'), { kind: 'start', tag: '1.2.0' })).toMatchObject({
       ok: false,
       error: expect.stringContaining('already running at 10%'),
@@ -136,43 +144,94 @@ describe('promotion state machine', () => {
   it.each([
     [10, 25],
     [25, 50],
-  ])('promote: %i -> %i', (from, to) => {
-    const t = transition(service(`{ enabled: true, tag: "1.1.0", weight: ${from} }`), { kind: 'promote' });
-    expect(t.ok && apply(t.edits)).toEqual({ 'canary.weight': to });
+  ])('promote: %i -> %i, a new step start', (from, to) => {
+    const t = transition(service(`{ enabled: true, tag: "1.1.0", weight: ${from} }`), { kind: 'promote', now });
+    expect(t.ok && apply(t.edits)).toEqual({ 'canary.weight': to, 'canary.stepStartedAt': '2026-03-01T12:00:00Z' });
   });
   it('promote from an off-step weight goes to the next step', () => {
     const s = service('{ enabled: true, tag: "1.1.0", weight: 30 }');
     expect(nextStep(s.canary)).toBe(50);
   });
   it('promote at the last step before 100% makes the canary stable and removes it', () => {
-    const t = transition(service('{ enabled: true, tag: "1.1.0", weight: 50 }'), { kind: 'promote' });
-    expect(t.ok && apply(t.edits)).toEqual({
-      'image.tag': '1.1.0',
-      'image.digest': '<removed>',
-      'canary.enabled': false,
-      'canary.tag': '<removed>',
-      'canary.digest': '<removed>',
-      'canary.weight': '<removed>',
-    });
+    const t = transition(service('{ enabled: true, tag: "1.1.0", weight: 50 }'), { kind: 'promote', now });
+    expect(t.ok && apply(t.edits)).toEqual({ 'image.tag': '1.1.0', 'image.digest': '<removed>', ...removed });
   });
   it('promote carries a pinned canary digest over to stable', () => {
     const digest = `sha256:${'c'.repeat(64)}`;
     const t = transition(service(`{ enabled: true, tag: "1.1.0", digest: "${digest}", weight: 50 }`), { kind: 'promote' });
     expect(t.ok && apply(t.edits)['image.digest']).toBe(digest);
   });
-  it('promote and rollback are refused when no canary runs', () => {
-    expect(transition(service('{}'), { kind: 'promote' })).toMatchObject({ ok: false, error: expect.stringContaining('no canary is running') });
-    expect(transition(service('{}'), { kind: 'rollback' })).toMatchObject({ ok: false, error: expect.stringContaining('nothing to roll back') });
-  });
   it('rollback removes the canary and leaves stable untouched', () => {
     const t = transition(service('{ enabled: true, tag: "1.1.0", weight: 25 }'), { kind: 'rollback' });
-    expect(t.ok && apply(t.edits)).toEqual({ 'canary.enabled': false, 'canary.tag': '<removed>', 'canary.digest': '<removed>', 'canary.weight': '<removed>' });
+    expect(t.ok && apply(t.edits)).toEqual(removed);
   });
-  it('status says where the canary is and what comes next', () => {
-    expect(describeStatus('backend', service('{ enabled: true, tag: "1.1.0", weight: 25, cookie: c }'))).toBe(
-      'backend: canary 1.1.0 at 25% of traffic (step 2 of 4: 10 -> 25 -> 50 -> 100); stable 1.0.0.\n  also routed by cookie c\n  next: promote moves the canary to 50%; rollback returns all traffic to 1.0.0',
+  it('status says where the canary is, how much bake time is left and what comes next', () => {
+    expect(describeStatus('backend', service('{ enabled: true, tag: "1.1.0", weight: 25, cookie: c, stepStartedAt: "2026-03-01T11:56:30Z" }'), now)).toBe(
+      [
+        'backend: canary 1.1.0 at 25% of traffic (step 2 of 4: 10 -> 25 -> 50 -> 100); stable 1.0.0.',
+        '  also routed by cookie c',
+        '  step started 2026-03-01T11:56:30Z; bake time 10m: promote in 6m30s',
+        '  next: promote moves the canary to 50%; rollback returns all traffic to 1.0.0',
+      ].join('\n'),
     );
     expect(currentWeight(service('{ enabled: true, tag: "1.1.0" }').canary)).toBe(10);
+  });
+});
+
+describe('a repeated command changes nothing and says so', () => {
+  const service = (canary: string) => configFromYaml(withCanary(canary)).services.backend;
+
+  it('start of the canary that runs', () => {
+    expect(transition(service('{ enabled: true, tag: "1.1.0", weight: 25 }'), { kind: 'start', tag: '1.1.0' })).toEqual({
+      ok: true,
+      edits: [],
+      summary: 'canary 1.1.0 is already running at 25% of traffic: nothing to start',
+    });
+  });
+  it('promote and rollback when no canary runs (promoted or rolled back already)', () => {
+    expect(transition(service('{}'), { kind: 'promote' })).toEqual({ ok: true, edits: [], summary: 'no canary is running: nothing to promote; stable 1.0.0 takes all traffic' });
+    expect(transition(service('{}'), { kind: 'rollback' })).toEqual({ ok: true, edits: [], summary: 'no canary is running: nothing to roll back; stable 1.0.0 takes all traffic' });
+  });
+  it('a promote repeated within the bake time is refused with the time left, not a second step', () => {
+    const running = service('{ enabled: true, tag: "1.1.0", weight: 25, stepStartedAt: "2026-03-01T12:00:00Z" }');
+    expect(transition(running, { kind: 'promote', now: new Date('2026-03-01T12:00:05Z') })).toEqual({
+      ok: false,
+      waitSeconds: 595,
+      error: 'canary 1.1.0 has been at 25% since 2026-03-01T12:00:00Z; the bake time (minStepDuration) is 10m: promote again in 9m55s, or with --force',
+    });
+  });
+});
+
+describe('bake time (canary.minStepDuration)', () => {
+  const service = (canary: string) => configFromYaml(withCanary(canary)).services.backend;
+  const at = (time: string) => new Date(`2026-03-01T${time}Z`);
+  const running = (extra = '') => service(`{ enabled: true, tag: "1.1.0", weight: 25, stepStartedAt: "2026-03-01T12:00:00Z"${extra} }`);
+
+  it('defaults to the reference\'s "wait 10 min"', () => {
+    expect(service('{}').canary.minStepDuration).toBe('10m');
+    expect(bakeTimeLeft(running().canary, at('12:04:00'))).toBe(360);
+    expect(bakeTimeLeft(running().canary, at('12:10:00'))).toBe(0);
+  });
+  it('promote goes on once it is over, or with --force', () => {
+    expect(transition(running(), { kind: 'promote', now: at('12:10:00') })).toMatchObject({ ok: true, summary: 'canary 1.1.0: 25% -> 50% of traffic' });
+    expect(transition(running(), { kind: 'promote', now: at('12:00:01'), force: true })).toMatchObject({ ok: true, summary: 'canary 1.1.0: 25% -> 50% of traffic' });
+  });
+  it('follows the configured duration; "0s" never waits; no recorded start never waits', () => {
+    expect(transition(running(', minStepDuration: 1h'), { kind: 'promote', now: at('12:30:00') })).toMatchObject({ ok: false, waitSeconds: 1800 });
+    expect(transition(running(', minStepDuration: 0s'), { kind: 'promote', now: at('12:00:00') })).toMatchObject({ ok: true });
+    expect(transition(service('{ enabled: true, tag: "1.1.0" }'), { kind: 'promote', now: at('12:00:00') })).toMatchObject({ ok: true });
+  });
+  it('durations and times read and print as the messages show them', () => {
+    expect([durationMs('90s'), durationMs('10m'), durationMs('2h')]).toEqual([90_000, 600_000, 7_200_000]);
+    expect([formatSeconds(42), formatSeconds(408), formatSeconds(3605), formatSeconds(0.2)]).toEqual(['42s', '6m48s', '1h0m5s', '1s']);
+    expect(timestamp(new Date('2026-03-01T12:00:00.789Z'))).toBe('2026-03-01T12:00:00Z');
+  });
+  it.each([
+    ['{ minStepDuration: 10 }', 'services.backend.canary.minStepDuration'],
+    ['{ minStepDuration: "10 min" }', 'services.backend.canary.minStepDuration'],
+    ['{ stepStartedAt: "yesterday" }', 'services.backend.canary.stepStartedAt'],
+  ])('%s is rejected at %s', (canary, path) => {
+    expect(() => configFromYaml(withCanary(canary))).toThrow(path);
   });
 });
 

@@ -177,7 +177,8 @@ describe('rollout state lives in values', () => {
     expect(await canaryCommand(['start', '--image-tag', '7.7.7', '--env', canaryEnv, '--config-dir', configDir, '--outdir', outdir], io)).toBe(0);
 
     const values = readFileSync(join(chartDir, `values-${canaryEnv}.yaml`), 'utf8');
-    expect(parse(values).canary).toMatchObject({ enabled: true, tag: '7.7.7' });
+    // The step's start (the bake time) is rollout state too: in the values, read by no template.
+    expect(parse(values).canary).toMatchObject({ enabled: true, tag: '7.7.7', stepStartedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
     // The step changed no template: a fresh chart has the same templates and Chart.yaml.
     const fresh = buildHelmChart(environments());
     for (const [path, content] of fresh.files) expect(readFileSync(join(chartDir, path), 'utf8'), path).toBe(content);
