@@ -5,12 +5,27 @@
  * written when the transition is not allowed or the result would be invalid.
  * Exit codes: those of cli/command.ts; analyze exits 0 promote, 3 hold, 4 rollback.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appFileOf, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments, parseConfig } from '../config/load.js';
 import { chartValuesFiles } from '../helm/chart.js';
 import type { Config, WebServiceConfig } from '../config/schema.js';
-import { canaryQueries, decide, formatMeasurements, measure, VERDICT_EXIT_CODES, type CanaryMeasurements, type Decision } from '../delivery/canary-analysis.js';
+import {
+  canaryQueries,
+  decide,
+  formatMeasurements,
+  measure,
+  noDataHints,
+  PrometheusQueryError,
+  VERDICT_EXIT_CODES,
+  type CanaryMeasurements,
+  type CanaryQueries,
+  type Decision,
+  type PrometheusEndpoint,
+  type Verdict,
+} from '../delivery/canary-analysis.js';
+import { liveWeight, type LiveWeight } from '../delivery/live-weight.js';
 import { environmentContext } from '../config/context.js';
 import { replaceFiles, writeEnvironments } from '../core/output.js';
 import { applyEdits } from '../delivery/yaml-edit.js';
@@ -33,9 +48,13 @@ const HELP = `commands:
   rollback                  remove the canary; stable untouched (blue-green: switch back)
   switch                    blue-green services: send all traffic to the idle colour
   status                    current step, weight, tags and what the next command would do
-  analyze --prometheus <url> [--at <time>] [--apply]
+  analyze --prometheus <url> [--at <time>] [--apply] [--timeout <duration>]
+          [--bearer-token-file <file>] [--header 'Name: value' ...]
                             verdict from canary vs stable metrics: exit 0 promote, 3 hold, 4 rollback;
-                            --apply then runs promote or rollback
+                            --apply then runs promote or rollback; --timeout per query (default 10s);
+                            credentials: a bearer token read from a file, or any header (repeatable)
+  status and analyze also compare the live canary Ingress weight with the config's when kubectl
+  has a current context.
   Repeating a command whose result holds already changes nothing, says so and exits 0.
 options:
   --dry-run                 print the config change and the manifest diff; write nothing
@@ -45,7 +64,7 @@ options:
   --outdir <dir>            output root (default $CDK8S_OUTDIR or dist)`;
 
 const CANARY = {
-  usage: `usage: npm run canary -- <${COMMANDS.join('|')}> --env <env> [--service <name>] [--image-tag <tag>] [--force] [--dry-run] [--json] [--prometheus <url>] [--at <time>] [--apply]`,
+  usage: `usage: npm run canary -- <${COMMANDS.join('|')}> --env <env> [--service <name>] [--image-tag <tag>] [--force] [--dry-run] [--json] [--prometheus <url>] [--at <time>] [--apply] [--timeout <duration>] [--bearer-token-file <file>] [--header <header>]`,
   help: HELP,
   maxPositionals: 1,
   options: {
@@ -53,6 +72,9 @@ const CANARY = {
     service: { type: 'string' },
     'image-tag': { type: 'string' },
     prometheus: { type: 'string' },
+    timeout: { type: 'string' },
+    'bearer-token-file': { type: 'string' },
+    header: { type: 'string', multiple: true },
     at: { type: 'string' },
     apply: { type: 'boolean', default: false },
     force: { type: 'boolean', default: false },
@@ -94,11 +116,24 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
   const target: Target = { envName, file, outRoot, service };
 
   switch (request.command) {
-    case 'status':
-      if (values.json)
-        io.out(json({ env: envName, service, status: statusOf(config.services[service], options.now), text: describeRelease(service, config.services[service], options.now) }));
-      else io.out(describeRelease(service, config.services[service], options.now));
+    case 'status': {
+      const live = liveCheck(envName, config, service);
+      if (values.json) {
+        io.out(
+          json({
+            env: envName,
+            service,
+            status: statusOf(config.services[service], options.now),
+            live: live ?? null,
+            text: describeRelease(service, config.services[service], options.now),
+          }),
+        );
+      } else {
+        io.out(describeRelease(service, config.services[service], options.now));
+        if (live) io.out(`  ${live.summary}`);
+      }
       return 0;
+    }
     case 'start':
       return change(io, target, { kind: 'start', tag: request.tag, now: options.now }, options);
     case 'promote':
@@ -107,7 +142,13 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
     case 'switch':
       return change(io, target, { kind: request.command }, options);
     case 'analyze': {
-      const verdict = await analyze(io, envName, config, service, request.prometheus, when);
+      const endpoint: PrometheusEndpoint = {
+        url: request.prometheus,
+        timeoutMs: timeoutMs(values.timeout),
+        headers: requestHeaders(values.header, values['bearer-token-file']),
+      };
+      const verdict = await analyze(io, envName, config, service, endpoint, { when, json: values.json });
+      if (verdict === undefined) return EXIT.userError;
       if (values.apply && verdict !== 'hold') {
         const code = change(io, target, verdict === 'promote' ? { kind: 'promote', now: options.now, force: values.force } : { kind: 'rollback' }, options);
         if (code !== 0) return code;
@@ -122,6 +163,8 @@ const isCommand = (name: string): name is Command => (COMMANDS as readonly strin
 /** A command with the option it requires: start its image tag, analyze the Prometheus URL. */
 type Request = { command: 'start'; tag: string } | { command: 'analyze'; prometheus: string } | { command: Exclude<Command, 'start' | 'analyze'> };
 
+const ANALYZE_OPTIONS = ['prometheus', 'timeout', 'bearer-token-file', 'header', 'at', 'apply'] as const;
+
 function requestOf(command: Command, values: CommandArgs<typeof CANARY.options>['values']): Request {
   switch (command) {
     case 'start':
@@ -129,10 +172,59 @@ function requestOf(command: Command, values: CommandArgs<typeof CANARY.options>[
       return { command, tag: values['image-tag'] };
     case 'analyze':
       if (!values.prometheus) throw new UsageError('analyze needs --prometheus <url>');
-      return { command, prometheus: values.prometheus };
-    default:
+      return { command, prometheus: prometheusUrl(values.prometheus) };
+    default: {
+      const stray = ANALYZE_OPTIONS.find((option) => values[option] !== undefined && values[option] !== false);
+      if (stray) throw new UsageError(`--${stray} is an option of analyze`);
       return { command };
+    }
   }
+}
+
+/** --prometheus: an http(s) URL with a host (checked before anything is asked, so a typo is a usage error, not a hold). */
+function prometheusUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  // "prometheus:9090" parses, as the scheme "prometheus:".
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new UsageError(`--prometheus: not an http(s) URL: ${text} (e.g. http://prometheus.monitoring:9090)`);
+  }
+  if (url.search || url.hash) throw new UsageError(`--prometheus: the base URL of Prometheus, without ?query or #fragment: ${text}`);
+  return text;
+}
+
+/** --timeout: a duration such as 10s, 500ms or 1m. */
+function timeoutMs(text: string | undefined): number {
+  if (text === undefined) return 10_000;
+  const match = /^([0-9]+)(ms|s|m)$/.exec(text);
+  if (!match || Number(match[1]) === 0) throw new UsageError(`--timeout: not a duration: ${text} (e.g. 10s, 500ms, 1m)`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
+/** --header 'Name: value' (repeatable) and --bearer-token-file: the request headers of every query. */
+function requestHeaders(headers: readonly string[] | undefined, tokenFile: string | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    const match = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):\s*(.*)$/.exec(header);
+    if (!match?.[2]) throw new UsageError(`--header: not 'Name: value': ${header}`);
+    result[match[1]] = match[2].trim();
+  }
+  if (tokenFile !== undefined) {
+    if (Object.keys(result).some((name) => name.toLowerCase() === 'authorization')) throw new UsageError('--bearer-token-file and --header Authorization exclude each other');
+    let token: string;
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      throw new UserError(`--bearer-token-file: cannot read ${tokenFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    if (!token || /\s/.test(token)) throw new UserError(`--bearer-token-file: ${tokenFile} ${token ? 'holds more than one word' : 'is empty'}: it must hold the token alone`);
+    result.Authorization = `Bearer ${token}`;
+  }
+  return result;
 }
 
 /** --at: RFC 3339 or Unix seconds. */
@@ -305,23 +397,85 @@ function statusOf(service: WebServiceConfig, now: Date): Record<string, unknown>
   };
 }
 
-async function analyze(io: Io, envName: string, config: Config, service: string, prometheus: string, when?: Date): Promise<'promote' | 'hold' | 'rollback'> {
+/**
+ * Measures and decides; prints the verdict, its reasons, the figures and hints. Undefined (exit 1)
+ * when Prometheus answers in a way that waiting will not change (a 4xx, not its JSON API, a
+ * rejected query); a refused connection, a timeout or a 5xx is a hold: never a promotion.
+ */
+async function analyze(
+  io: Io,
+  envName: string,
+  config: Config,
+  service: string,
+  endpoint: PrometheusEndpoint,
+  options: { when?: Date; json: boolean },
+): Promise<Verdict | undefined> {
   const canary = config.services[service].canary;
   if (!canary.enabled) throw new UserError(`${envName}/${service}: no canary is running, nothing to analyze`);
-  const queries = canaryQueries(service, environmentContext(envName, config).namespace, canary.analysis);
+  const namespace = environmentContext(envName, config).namespace;
+  const queries = canaryQueries(service, namespace, canary.analysis);
   let decision: Decision;
   let measured: CanaryMeasurements = {};
+  let hints: string[] = [];
   try {
-    measured = await measure(prometheus, queries, when);
+    measured = await measure(endpoint, queries, options.when);
     decision = decide(measured, canary.analysis);
+    if (decision.verdict === 'hold') hints = noDataHints(measured, canary.analysis, { service, namespace, serviceMonitorLabels: config.monitoring.serviceMonitorLabels });
   } catch (error) {
-    // An unreachable Prometheus is never a reason to promote.
-    decision = { verdict: 'hold' as const, reasons: [`could not query Prometheus at ${prometheus}: ${(error as Error).message}`] };
+    if (!(error instanceof PrometheusQueryError)) throw error;
+    const line = `could not query Prometheus at ${endpoint.url}: ${error.message}`;
+    if (!error.transient) {
+      io.err(`error: ${envName}/${service}: ${line}`);
+      if (options.json) io.out(json({ env: envName, service, canaryTag: canary.tag, verdict: null, error: line, failure: error.kind }));
+      return undefined;
+    }
+    decision = { verdict: 'hold', reasons: [line] };
+  }
+  const live = liveCheck(envName, config, service);
+  if (options.json) {
+    io.out(
+      json({
+        env: envName,
+        service,
+        canaryTag: canary.tag,
+        verdict: decision.verdict,
+        exitCode: VERDICT_EXIT_CODES[decision.verdict],
+        reasons: decision.reasons,
+        measurements: Object.fromEntries((Object.keys(queries) as (keyof CanaryQueries)[]).map((key) => [key, measured[key] ?? null])),
+        hints,
+        live: live ?? null,
+      }),
+    );
+    return decision.verdict;
   }
   io.out(`${envName}/${service}: canary ${canary.tag} -> ${decision.verdict.toUpperCase()}`);
   for (const reason of decision.reasons) io.out(`  - ${reason}`);
-  io.out(formatMeasurements(measured));
+  io.out(formatMeasurements(measured, canary.analysis));
+  for (const hint of hints) io.out(`  hint: ${hint}`);
+  if (live) io.out(`  ${live.summary}`);
   return decision.verdict;
+}
+
+type LiveCheck = LiveWeight | { readonly error: string; readonly summary: string };
+
+/**
+ * The live canary weight, when kubectl has a current context (a kubeconfig); undefined otherwise,
+ * as there is no cluster to ask. Only ingress-nginx canaries have a weight to read.
+ */
+function liveCheck(envName: string, config: Config, service: string): LiveCheck | undefined {
+  if (config.services[service].blueGreen.enabled) return undefined;
+  const kubectl = (args: string[]) => spawnSync('kubectl', args, { encoding: 'utf8', timeout: 20_000 });
+  const context = kubectl(['config', 'current-context']);
+  if (context.error || context.status !== 0 || !context.stdout.trim()) return undefined;
+  const namespace = environmentContext(envName, config).namespace;
+  const answer = kubectl(['get', 'ingress', '--namespace', namespace, '--output', 'json', '--request-timeout=10s']);
+  const failed = (why: string) => ({ error: why, summary: `live: could not read the Ingresses of ${namespace} (context ${context.stdout.trim()}): ${why}` });
+  if (answer.error || answer.status !== 0) return failed((answer.stderr || answer.error?.message || `exit ${answer.status}`).trim().split('\n')[0]);
+  try {
+    return liveWeight(JSON.parse(answer.stdout), service, config.services[service]);
+  } catch {
+    return failed('kubectl printed no JSON');
+  }
 }
 
 runAsScript(import.meta.url, (argv) => canaryCommand(argv));

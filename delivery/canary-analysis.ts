@@ -70,9 +70,8 @@ export function decide(m: CanaryMeasurements, a: CanaryAnalysis): Decision {
   if (rollback.length) return { verdict: 'rollback', reasons: rollback };
 
   const hold: string[] = [];
-  if (m.canaryRequests === undefined || m.canaryRequests < a.minRequests) {
-    hold.push(`only ${Math.round(m.canaryRequests ?? 0)} canary requests in the last ${a.window} (need ${a.minRequests})`);
-  }
+  if (m.canaryRequests === undefined) hold.push(`canary requests in the last ${a.window}: n/a, no data (need ${a.minRequests})`);
+  else if (m.canaryRequests < a.minRequests) hold.push(`only ${Math.round(m.canaryRequests)} canary requests in the last ${a.window} (need ${a.minRequests})`);
   const { canaryErrorRate, canaryP95 } = m;
   if (canaryErrorRate === undefined) hold.push('no canary error-rate data');
   if (canaryP95 === undefined) hold.push('no canary latency data');
@@ -87,34 +86,154 @@ export function decide(m: CanaryMeasurements, a: CanaryAnalysis): Decision {
   };
 }
 
-/** The numbers behind a verdict, one per line; "n/a" where Prometheus had no sample. */
-export function formatMeasurements(m: CanaryMeasurements): string {
+/** The numbers behind a verdict as a table, with the limits they are held to; "n/a" where Prometheus had no sample. */
+export function formatMeasurements(m: CanaryMeasurements, a: CanaryAnalysis): string {
   const show = (value: number | undefined, format: (x: number) => string) => (value === undefined ? 'n/a' : format(value));
   const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)}Mi`;
-  return [
-    `  error rate   canary ${show(m.canaryErrorRate, pct)}, stable ${show(m.stableErrorRate, pct)}`,
-    `  p95 latency  canary ${show(m.canaryP95, secs)}, stable ${show(m.stableP95, secs)}`,
-    `  canary       ${show(m.canaryRequests, (x) => x.toFixed(0))} requests, CPU ${show(m.canaryCpuCores, (x) => `${(x * 1000).toFixed(0)}m`)}, memory ${show(m.canaryMemoryBytes, mib)}`,
-  ].join('\n');
+  const rows = [
+    ['', 'canary', 'stable', 'limit'],
+    ['error rate', show(m.canaryErrorRate, pct), show(m.stableErrorRate, pct), `${pct(a.maxErrorRate)}, stable + ${pct(a.maxErrorRateIncrease)}`],
+    ['p95 latency', show(m.canaryP95, secs), show(m.stableP95, secs), `${secs(a.maxP95LatencySeconds)}, ${a.maxLatencyRatio}x stable`],
+    ['requests', show(m.canaryRequests, (x) => x.toFixed(0)), '', `at least ${a.minRequests} in ${a.window}`],
+    ['CPU', show(m.canaryCpuCores, (x) => `${(x * 1000).toFixed(0)}m`), '', ''],
+    ['memory', show(m.canaryMemoryBytes, mib), '', ''],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n');
 }
 
 export const VERDICT_EXIT_CODES: Record<Verdict, number> = { promote: 0, hold: 3, rollback: 4 };
 
+/** Where `analyze` asks: the Prometheus base URL, extra request headers (credentials) and a timeout per query. */
+export interface PrometheusEndpoint {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Why a query failed, in one line. `transient` failures (refused, timeout, host not found, a 5xx
+ * or 429 answer) may pass, so the verdict is "hold"; the others (a 4xx, an answer that is not the
+ * API's JSON, a query Prometheus rejects) will not pass by waiting.
+ */
+export class PrometheusQueryError extends Error {
+  override name = 'PrometheusQueryError';
+  constructor(
+    readonly kind: 'refused' | 'timeout' | 'unreachable' | 'http' | 'not-json' | 'rejected',
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** Runs an instant query against the Prometheus HTTP API; undefined when the result is empty or NaN. */
-async function queryScalar(prometheusUrl: string, query: string, at?: Date, timeoutMs = 10_000): Promise<number | undefined> {
-  const url = new URL('api/v1/query', prometheusUrl.endsWith('/') ? prometheusUrl : `${prometheusUrl}/`);
+async function queryScalar(endpoint: PrometheusEndpoint, query: string, at?: Date): Promise<number | undefined> {
+  const base = endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`;
+  const url = new URL('api/v1/query', base);
   url.searchParams.set('query', query);
   if (at) url.searchParams.set('time', String(at.getTime() / 1000));
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: { value: [number, string] }[] } };
-  if (body.status !== 'success') throw new Error(`Prometheus rejected the query: ${body.error ?? response.statusText}\n  ${query}`);
-  const value = Number(body.data?.result[0]?.value[1]);
+  const timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { headers: endpoint.headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    text = await response.text();
+  } catch (error) {
+    throw fetchFailure(error, new URL(base), timeoutMs);
+  }
+  const body = apiAnswer(text);
+  if (!response.ok) {
+    const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    const transient = response.status >= 500 || response.status === 429;
+    if (body?.error) throw new PrometheusQueryError(body.status === 'error' && response.status === 400 ? 'rejected' : 'http', `${status}: ${body.error}`, transient);
+    const hint =
+      response.status === 401 || response.status === 403
+        ? ' (credentials: --bearer-token-file, --header)'
+        : response.status >= 300 && response.status < 400
+          ? ` (redirected to ${response.headers.get('location') ?? '?'}: a login page?)`
+          : '';
+    throw new PrometheusQueryError('http', `${status} from ${url.origin}${url.pathname}${hint}`, transient);
+  }
+  if (!body) {
+    const type = response.headers.get('content-type')?.split(';')[0] || 'no content type';
+    throw new PrometheusQueryError(
+      'not-json',
+      `${url.origin}${url.pathname} answered with ${type}, not the JSON of the Prometheus API: a proxy or login page in front of it? (check the URL and the credentials)`,
+      false,
+    );
+  }
+  if (body.status !== 'success') throw new PrometheusQueryError('rejected', `Prometheus rejected the query: ${body.error ?? 'no reason given'}: ${query}`, false);
+  const value = Number(body.data?.result?.[0]?.value?.[1]);
   return Number.isFinite(value) ? value : undefined;
 }
 
-export async function measure(prometheusUrl: string, queries: CanaryQueries, at?: Date): Promise<CanaryMeasurements> {
-  const entries = await Promise.all((Object.keys(queries) as (keyof CanaryQueries)[]).map(async (key) => [key, await queryScalar(prometheusUrl, queries[key], at)] as const));
+interface ApiAnswer {
+  readonly status?: string;
+  readonly error?: string;
+  readonly data?: { readonly result?: { readonly value?: [number, string] }[] };
+}
+
+/** The body as the API's JSON answer (an object with a status), or undefined. */
+function apiAnswer(text: string): ApiAnswer | undefined {
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null && 'status' in body ? (body as ApiAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failed fetch (no answer at all) in one line. */
+function fetchFailure(error: unknown, base: URL, timeoutMs: number): PrometheusQueryError {
+  const where = base.host;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new PrometheusQueryError('timeout', `no answer from ${where} within ${timeoutMs / 1000}s (--timeout)`, true);
+  }
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+  const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED')
+    return new PrometheusQueryError('refused', `connection refused by ${where}: nothing listens there (is Prometheus running, the port-forward up?)`, true);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new PrometheusQueryError('unreachable', `host not found: ${base.hostname}`, true);
+  const detail = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return new PrometheusQueryError('unreachable', `cannot reach ${where}: ${detail}`, true);
+}
+
+export async function measure(endpoint: PrometheusEndpoint | string, queries: CanaryQueries, at?: Date): Promise<CanaryMeasurements> {
+  const target = typeof endpoint === 'string' ? { url: endpoint } : endpoint;
+  const entries = await Promise.all((Object.keys(queries) as (keyof CanaryQueries)[]).map(async (key) => [key, await queryScalar(target, queries[key], at)] as const));
   return Object.fromEntries(entries);
+}
+
+/** What to check when Prometheus returned no canary data: the metric names, the track label, the ServiceMonitor's selection. */
+export function noDataHints(
+  m: CanaryMeasurements,
+  a: CanaryAnalysis,
+  where: { service: string; namespace: string; serviceMonitorLabels: Readonly<Record<string, string>> },
+): string[] {
+  const noCanary = m.canaryRequests === undefined && m.canaryErrorRate === undefined && m.canaryP95 === undefined;
+  const noStable = m.stableErrorRate === undefined && m.stableP95 === undefined;
+  const key = `services.${where.service}.canary.analysis`;
+  const selection = Object.entries(where.serviceMonitorLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  if (noCanary && noStable) {
+    return [
+      `no series at all for ${where.service} in namespace ${where.namespace}: does the service export ${a.requestsMetric} and ${a.durationMetric}_bucket (${key}.requestsMetric, .durationMetric)?`,
+      `does Prometheus select the ServiceMonitor ${where.service} (monitoring.serviceMonitorLabels: ${selection || 'none'}, against the Prometheus serviceMonitorSelector)? its targets page lists what it scrapes`,
+    ];
+  }
+  const hints: string[] = [];
+  if (noCanary) {
+    hints.push(
+      `stable has data but the canary none: is ${names.track(where.service, 'canary')} running and taking traffic? its series need the label track="canary", which the ServiceMonitor copies from the pod label`,
+    );
+  } else if (m.canaryP95 === undefined) {
+    hints.push(`no latency data for the canary: is ${a.durationMetric}_bucket the histogram's name (${key}.durationMetric)?`);
+  }
+  return hints;
 }
 
 /**

@@ -134,10 +134,11 @@ describe('canary analysis against a real Prometheus', () => {
     const [rollback, unreachable] = await Promise.all([run(prometheus.url), run('http://127.0.0.1:9')]);
     expect(rollback.code).toBe(4);
     expect(rollback.stdout).toContain(`${env}/backend: canary 1.1.0 -> ROLLBACK`);
-    expect(rollback.stdout).toMatch(/error rate {3}canary 12\.\d\d%, stable 0\.10%/);
-    expect(rollback.stdout).toContain('CPU n/a, memory n/a');
+    expect(rollback.stdout).toMatch(/^ {2}error rate +12\.\d\d% +0\.10% +5\.00%, stable \+ 3\.00%$/m);
+    expect(rollback.stdout).toMatch(/^ {2}CPU +n\/a$/m);
+    expect(rollback.stdout).toMatch(/^ {2}memory +n\/a$/m);
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stdout).toContain('could not query Prometheus');
+    expect(unreachable.stdout).toContain('could not query Prometheus at http://127.0.0.1:9: ');
     rmSync(configDir, { recursive: true, force: true });
   });
 });
