@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import { annotateForArgoCd } from './argocd-annotations.js';
 import type { EnvironmentContext } from '../config/context.js';
 import type { EnvironmentChart } from './environment-chart.js';
+import { GatewayRoutesChart } from './routing/http-route.js';
 import { IngressChart } from './routing/ingress.js';
 import { MongoDbChart } from './datastores/mongodb.js';
 import { NamespaceChart } from './security/namespace.js';
@@ -27,6 +28,7 @@ export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext
     if (worker.enabled) charts.push(new WorkerChart(scope, env, { name, worker }));
   }
   if (IngressChart.needed(env)) charts.push(new IngressChart(scope, env));
+  if (GatewayRoutesChart.needed(env)) charts.push(new GatewayRoutesChart(scope, env));
   if (MonitoringChart.needed(env)) charts.push(new MonitoringChart(scope, env));
   if (LoggingChart.needed(env)) charts.push(new LoggingChart(scope, env));
   // Complete every chart (annotations included) before the NetworkPolicies read their objects:

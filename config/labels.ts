@@ -31,6 +31,12 @@ export interface ComponentIdentity {
 export const TRACK_LABEL = 'track';
 export type Track = 'stable' | 'canary' | 'blue' | 'green';
 
+/**
+ * On a Service that exists only as a route's target (a blue-green colour's under the Gateway API):
+ * its pods are scraped through the service's main Service already, so the ServiceMonitor skips it.
+ */
+export const ROUTE_TARGET_LABEL = 'route-target';
+
 export function selectorLabels(ctx: LabelContext, name: string, track?: Track): Record<string, string> {
   return {
     'app.kubernetes.io/name': name,

@@ -57,7 +57,11 @@ export const networkSchema = z
       .boolean()
       .default(true)
       .describe('Emit NetworkPolicies (10-network-policies.yaml): deny all traffic, then allow only the flows the config declares. Needs a network plugin that enforces them.'),
-    ingressController: peerSchema('ingress-nginx', 'The ingress controller; it may reach the http port of services that have Ingress paths.'),
+    ingressController: peerSchema('ingress-nginx', 'The ingress controller; it may reach the http port of services that have Ingress paths (routing.backend ingress-nginx).'),
+    gatewayDataPlane: peerSchema(
+      'envoy-gateway-system',
+      "The Gateway's data-plane pods (the proxies, not the controller); with routing.backend gateway-api they, instead of the ingress controller, may reach the http port of services that have Ingress paths. Default: Envoy Gateway's namespace (envoy-gateway-system); Istio and NGINX Gateway Fabric deploy them in the Gateway's namespace.",
+    ),
     prometheus: peerSchema(
       'monitoring',
       'Prometheus; it may reach the metrics ports: the http port of services that serve /metrics on it, Loki\'s, and every container port named "metrics" or "*-metrics".',

@@ -613,8 +613,8 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
 
   // Ingresses (config/routes.ts ingressObjects): the environment host's, named app.name, one per
   // further host (<app.name>-<key>) and per service with its own settings (the service's name),
-  // and one <service>-canary per running canary.
-  if (ingressNeeded(env)) {
+  // and one <service>-canary per running canary (ingress-nginx; HTTPRoutes are named by host only).
+  if (ingressNeeded(env) && config.routing.backend === 'ingress-nginx') {
     const owners = new Map<string, { what: string; path: Path; fix: string }>();
     const claim = (name: string, what: string, path: Path, fix: string) => {
       const first = owners.get(name);

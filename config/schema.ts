@@ -13,6 +13,7 @@ import { bytesOf, canonicalQuantity, cpuToMillicores, notAbove } from './quantit
 import { callsSchema, resolveCalls } from './calls.js';
 import { networkIssues, networkSchema } from './network.js';
 import { tracesSchema } from './traces.js';
+import { routingIssues, routingSchema } from './routing.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -1246,6 +1247,7 @@ export const configSchema = z
     redis: redisSchema.prefault({}),
     postgres: postgresSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
+    routing: routingSchema.prefault({}),
     network: networkSchema.prefault({}),
     argocd: argocdSchema.prefault({}),
     cluster: clusterSchema.prefault({}),
@@ -1384,6 +1386,7 @@ export const configSchema = z
       }
     }
     for (const issue of networkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of routingIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of resolveCalls(config).issues) ctx.addIssue({ code: 'custom', ...issue });
   });
 

@@ -19,6 +19,8 @@ import { renderReference } from './setup/reference.js';
 const OUTSIDE: Record<string, NetworkEndpoint> = {
   'ingress-nginx': { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
   traefik: { namespace: 'traefik', labels: { 'app.kubernetes.io/name': 'traefik' } },
+  'envoy-gateway-proxy': { namespace: 'envoy-gateway-system', labels: { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' } },
+  'istio-gateway': { namespace: 'edge', labels: { 'gateway.networking.k8s.io/gateway-name': 'public' } },
   prometheus: { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
   grafana: { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana' } },
   'other-namespace': { namespace: 'default', labels: { app: 'curl' }, ports: [{ name: 'http', containerPort: 80 }] },
@@ -243,6 +245,27 @@ describe('reachability follows the config', () => {
       ['grafana', 'redis', '9121', 'deny'],
     ];
     expect(reachability(env, rows)).toEqual(rows);
+  });
+
+  it('with routing.backend gateway-api the Gateway data plane reaches the routed services instead of ingress-nginx', () => {
+    const env = renderYaml('tier: prod\nrouting: { backend: gateway-api }\nservices:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n');
+    const rows: Row[] = [
+      ['envoy-gateway-proxy', 'backend', '5000', 'allow'],
+      ['envoy-gateway-proxy', 'backend-canary', '5000', 'allow'],
+      ['envoy-gateway-proxy', 'frontend', '8080', 'allow'],
+      ['envoy-gateway-proxy', 'mongodb', '27017', 'deny'],
+      ['ingress-nginx', 'backend', '5000', 'deny'],
+    ];
+    expect(reachability(env, rows)).toEqual(rows);
+    // The data plane is configurable: a Gateway whose proxies run beside it (Istio, NGINX Gateway Fabric), only its own pods.
+    const istio = renderYaml(
+      'tier: prod\nrouting: { backend: gateway-api, gateway: { name: public, namespace: edge } }\nnetwork:\n  gatewayDataPlane: { namespace: edge, podSelector: { gateway.networking.k8s.io/gateway-name: public } }\n',
+    );
+    const istioRows: Row[] = [
+      ['istio-gateway', 'frontend', '8080', 'allow'],
+      ['envoy-gateway-proxy', 'frontend', '8080', 'deny'],
+    ];
+    expect(reachability(istio, istioRows)).toEqual(istioRows);
   });
 
   it('network.policies: false emits none (nothing is isolated)', () => {

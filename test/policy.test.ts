@@ -14,6 +14,7 @@ import { ENVIRONMENTS, objectsOf, renderCommitted, renderYaml } from './helpers.
 import { REFERENCE_CONFIG_DIR, renderReference } from './setup/reference.js';
 
 const prodObjects = objectsOf(renderReference('prod'));
+const gatewayObjects = objectsOf(renderYaml('tier: prod\nrouting: { backend: gateway-api }\n'));
 const devObjects = objectsOf(renderReference('dev'));
 
 /** A deep copy of `objects` with `edit` applied to the object of `kind` and `name`. */
@@ -84,6 +85,7 @@ const cases: [string, string, () => Manifest[]][] = [
   ['service-selects-pods', 'Service webapp-prod/frontend', () => broken(prodObjects, 'Service', 'frontend', (o) => (o.spec.selector.track = 'canary'))],
   ['service-target-ports', 'Service webapp-prod/redis', () => broken(prodObjects, 'Service', 'redis', (o) => (o.spec.ports[0].targetPort = 'redis-tls'))],
   ['ingress-backends', 'Ingress webapp-prod/webapp', () => broken(prodObjects, 'Ingress', 'webapp', (o) => (o.spec.rules[0].http.paths[0].backend.service.name = 'api'))],
+  ['http-route-backends', 'HTTPRoute webapp-test/webapp', () => broken(gatewayObjects, 'HTTPRoute', 'webapp', (o) => (o.spec.rules[0].backendRefs[0].port = 8080))],
   [
     'autoscaler-targets',
     'HorizontalPodAutoscaler webapp-prod/web',

@@ -11,7 +11,7 @@ import type { WebServiceConfig } from '../../config/schema.js';
 import { canaryAlertRules } from '../../delivery/canary-analysis.js';
 import { webServiceAlertGroup, type AlertRule } from '../../observability/alerts.js';
 import type { EnvironmentContext } from '../../config/context.js';
-import { selectorLabels, TRACK_LABEL } from '../../config/labels.js';
+import { ROUTE_TARGET_LABEL, selectorLabels, TRACK_LABEL } from '../../config/labels.js';
 import { names } from '../../config/names.js';
 
 export interface ScrapeTarget {
@@ -20,6 +20,8 @@ export interface ScrapeTarget {
   readonly labels: Record<string, string>;
   /** Labels of the Service(s) to scrape; only those with a port named `port` yield targets. */
   readonly selector: Record<string, string>;
+  /** Services with this label are left out (matchExpressions DoesNotExist). */
+  readonly excludeLabel?: string;
   readonly port: string;
   readonly path?: string;
   readonly relabelings?: ServiceMonitorSpecEndpointsRelabelings[];
@@ -34,7 +36,10 @@ export function scrapeMonitor(scope: Construct, id: string, env: EnvironmentCont
   return new ServiceMonitor(scope, id, {
     metadata: { name: target.name, labels: { ...target.labels, ...monitoring.serviceMonitorLabels } },
     spec: {
-      selector: { matchLabels: target.selector },
+      selector: {
+        matchLabels: target.selector,
+        ...(target.excludeLabel ? { matchExpressions: [{ key: target.excludeLabel, operator: 'DoesNotExist' }] } : {}),
+      },
       endpoints: [{ port: target.port, path: target.path, interval: monitoring.scrapeInterval, relabelings: target.relabelings }],
     },
   });
@@ -45,7 +50,14 @@ export function scrapeMonitor(scope: Construct, id: string, env: EnvironmentCont
  * canary share the name label), keeping the pod's track and version as labels so queries can
  * tell them apart.
  */
-export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
+export function serviceMonitor(
+  scope: Construct,
+  env: EnvironmentContext,
+  name: string,
+  service: WebServiceConfig,
+  labels: Record<string, string>,
+  opts: { excludeRouteTargets?: boolean } = {},
+): void {
   const { [TRACK_LABEL]: _track, ...bothTracks } = labels;
   const copyPodLabel = (label: string, targetLabel: string): ServiceMonitorSpecEndpointsRelabelings => ({
     sourceLabels: [`__meta_kubernetes_pod_label_${label}`],
@@ -56,6 +68,7 @@ export function serviceMonitor(scope: Construct, env: EnvironmentContext, name: 
     name,
     labels: bothTracks,
     selector: selectorLabels(env.labels, name),
+    ...(opts.excludeRouteTargets ? { excludeLabel: ROUTE_TARGET_LABEL } : {}),
     port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
     path: service.metrics.path,
     relabelings: [copyPodLabel(TRACK_LABEL, 'track'), copyPodLabel('app_kubernetes_io_version', 'version')],

@@ -128,7 +128,7 @@ export class IngressChart extends EnvironmentChart {
   }
 
   static needed(env: EnvironmentContext): boolean {
-    return ingressNeeded(env);
+    return env.config.routing.backend === 'ingress-nginx' && ingressNeeded(env);
   }
 }
 

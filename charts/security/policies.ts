@@ -5,7 +5,8 @@
  * logging namespace) one `default-deny` policy denies every pod all ingress (and, with
  * network.egress.restrict, all egress); then each flow the config declares is allowed:
  *
- *   ingress controller -> http port of each web service that has Ingress paths
+ *   ingress controller -> http port of each web service that has Ingress paths (with routing.backend
+ *                         gateway-api: the Gateway's data-plane pods, network.gatewayDataPlane)
  *   Prometheus         -> the http port of services that serve /metrics on it, Loki's http port,
  *                         and every container port named "metrics" or "*-metrics", found in the
  *                         synthesized objects, so exporter sidecars need no entry here
@@ -117,10 +118,12 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   const { network } = config;
   const app = (name: string) => ({ group: groupId({ namespace: env.namespace, name }) });
   const flows: Flow[] = [];
+  // What proxies the routed requests: the Gateway's data plane, or the ingress controller.
+  const proxy = config.routing.backend === 'gateway-api' ? network.gatewayDataPlane : network.ingressController;
   for (const [name, service] of Object.entries(config.services)) {
     if (!service.enabled) continue;
     if (config.ingress.enabled && service.ingress.paths.length > 0) {
-      flows.push({ from: peerSelectors(network.ingressController), to: app(name), ports: [tcp(service.port)] });
+      flows.push({ from: peerSelectors(proxy), to: app(name), ports: [tcp(service.port)] });
     }
     if (service.metrics.enabled && (service.metrics.port === undefined || service.metrics.port === service.port)) {
       flows.push({ from: peerSelectors(network.prometheus), to: app(name), ports: [tcp(service.port)] });

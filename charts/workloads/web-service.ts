@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { WebServiceConfig } from '../../config/schema.js';
 import { COLOURS, type Colour } from '../../config/names.js';
+import { ROUTE_TARGET_LABEL } from '../../config/labels.js';
 import { colourWorkload } from '../../delivery/blue-green.js';
 import { spreadsAcrossTopology } from './availability.js';
 import { canaryWorkload } from '../../delivery/canary.js';
@@ -53,6 +54,7 @@ export class WebServiceChart extends EnvironmentChart {
       },
     });
 
+    const routeTargets = env.config.routing.backend === 'gateway-api' && service.blueGreen.enabled;
     let serving: DeploymentIdentity;
     if (service.blueGreen.enabled) {
       const colours = Object.fromEntries(COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })])) as Record<
@@ -61,6 +63,13 @@ export class WebServiceChart extends EnvironmentChart {
       >;
       // The Service (and so the Ingress) sends all traffic to the active colour.
       serving = { ...colours[service.blueGreen.active], name };
+      if (routeTargets) {
+        // The Gateway API switches colours in the HTTPRoute's backendRefs: a Service per colour.
+        for (const colour of COLOURS) {
+          const { name: colourName, labels, selector } = colours[colour];
+          this.service(`service-${colour}`, { name: colourName, labels: { ...labels, [ROUTE_TARGET_LABEL]: 'true' }, selector }, service, metricsPort);
+        }
+      }
     } else {
       serving = workload.addDeployment(service, { track: 'stable' });
     }
@@ -69,7 +78,7 @@ export class WebServiceChart extends EnvironmentChart {
       this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, metricsPort);
     }
     if (env.config.monitoring.enabled && service.metrics.enabled) {
-      serviceMonitor(this, env, name, service, serving.labels);
+      serviceMonitor(this, env, name, service, serving.labels, { excludeRouteTargets: routeTargets });
       if (env.config.monitoring.alerts.enabled) serviceAlerts(this, env, name, service, serving.labels);
       if (service.canary.enabled) canaryAlerts(this, env, name, service, serving.labels);
     }

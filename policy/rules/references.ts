@@ -1,4 +1,4 @@
-/** References between objects that must resolve: Service -> pods, Ingress -> Service, HPA -> workload. */
+/** References between objects that must resolve: Service -> pods, Ingress and HTTPRoute -> Service, HPA -> workload. */
 import { metadataOf, podPorts } from '../../core/objects.js';
 import type { Manifest } from '../../core/manifest.js';
 import { autoscalerOf, templatesSelectedBy } from '../inventory.js';
@@ -69,6 +69,33 @@ const ingressBackends: Rule = {
     }),
 };
 
+interface BackendRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+}
+
+const httpRouteBackends: Rule = {
+  name: 'http-route-backends',
+  severity: 'error',
+  fix: 'point the backendRef at an existing Service of the namespace and one of its port numbers',
+  check: (inv) =>
+    inv.ofKind('HTTPRoute').flatMap((route): Finding[] => {
+      const namespace = metadataOf(route).namespace;
+      const refs = (field<{ backendRefs?: BackendRef[] }[]>(route, 'spec', 'rules') ?? []).flatMap((r) => r.backendRefs ?? []);
+      return refs.flatMap((ref): Finding[] => {
+        // Other kinds and namespaces (a ReferenceGrant's business) are not emitted here.
+        if ((ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '' || (ref.namespace ?? namespace) !== namespace) return [];
+        const service = inv.find('Service', namespace, ref.name);
+        if (!service) return [{ object: route, message: `backendRef Service "${ref.name}" does not exist` }];
+        const ports = field<ServicePort[]>(service, 'spec', 'ports') ?? [];
+        return ports.some((p) => p.port === ref.port) ? [] : [{ object: route, message: `backendRef Service "${ref.name}" has no port ${ref.port}` }];
+      });
+    }),
+};
+
 const autoscalerTargets: Rule = {
   name: 'autoscaler-targets',
   severity: 'error',
@@ -94,4 +121,4 @@ const autoscaledReplicas: Rule = {
     }),
 };
 
-export const referenceRules: readonly Rule[] = [serviceSelectsPods, serviceTargetPorts, ingressBackends, autoscalerTargets, autoscaledReplicas];
+export const referenceRules: readonly Rule[] = [serviceSelectsPods, serviceTargetPorts, ingressBackends, httpRouteBackends, autoscalerTargets, autoscaledReplicas];
