@@ -14,6 +14,7 @@ import { callsSchema, resolveCalls } from './calls.js';
 import { networkIssues, networkSchema } from './network.js';
 import { tracesSchema } from './traces.js';
 import { routingIssues, routingSchema } from './routing.js';
+import { deliveryIssues, deliverySchema, serviceDeliverySchema } from './delivery.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -656,6 +657,7 @@ export const webServiceSchema = z
     terminationGracePeriodSeconds: seconds(1, 3600).default(30),
     preStopDelaySeconds: seconds(0, 300).default(5).describe('Sleep before SIGTERM so the endpoint is removed from load balancers before the process stops.'),
     canary: canarySchema.prefault({}),
+    delivery: serviceDeliverySchema,
     blueGreen: z
       .strictObject({
         enabled: z.boolean().default(false).describe('Run two Deployments, <name>-blue and <name>-green; the Service selects the active one.'),
@@ -1248,6 +1250,7 @@ export const configSchema = z
     postgres: postgresSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
     routing: routingSchema.prefault({}),
+    delivery: deliverySchema.prefault({}),
     network: networkSchema.prefault({}),
     argocd: argocdSchema.prefault({}),
     cluster: clusterSchema.prefault({}),
@@ -1387,6 +1390,7 @@ export const configSchema = z
     }
     for (const issue of networkIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of routingIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of deliveryIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of resolveCalls(config).issues) ctx.addIssue({ code: 'custom', ...issue });
   });
 

@@ -107,6 +107,8 @@ const TEMPLATE_PATHS: Record<string, readonly string[]> = {
   DaemonSet: ['spec', 'template'],
   ReplicaSet: ['spec', 'template'],
   ReplicationController: ['spec', 'template'],
+  // Argo Rollouts: a Rollout with its pod template inline (charts/workloads/rollout.ts).
+  Rollout: ['spec', 'template'],
   Job: ['spec', 'template'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
   PodTemplate: ['template'],

@@ -9,6 +9,7 @@ import { Application, type AppProjectProps, type ApplicationProps, type Applicat
 import type { GitOpsConfig } from '../config/gitops.js';
 import type { ArgoCdEnvironmentConfig, Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
+import { serviceDelivery } from '../config/delivery.js';
 import { MANAGED_BY } from '../config/labels.js';
 import type { Manifest } from '../core/manifest.js';
 
@@ -71,6 +72,26 @@ export interface ApplicationTarget {
   readonly region?: string;
   /** Rollout wave: the Application's sync wave in the app of apps (10 + wave) and its RollingSync step. */
   readonly wave: number;
+  /** A Rollout sets the weights of an HTTPRoute through the Gateway API plugin: Argo CD must leave them alone. */
+  readonly rolloutWeights?: boolean;
+}
+
+/**
+ * The backendRef weights the Argo Rollouts Gateway API plugin sets on the HTTPRoutes during a
+ * canary: without this, every sync (and self-heal) would reset them to the committed 100/0 and
+ * the Application would show OutOfSync for the whole release. RespectIgnoreDifferences=true keeps
+ * a sync from writing them too (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/).
+ */
+const ROLLOUT_WEIGHTS = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] };
+const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
+
+/** Whether a web service of the config is an Argo Rollout canary routed by the Gateway API plugin. */
+function setsRouteWeights(config: Config): boolean {
+  return (
+    config.routing.backend === 'gateway-api' &&
+    config.ingress.enabled &&
+    Object.values(config.services).some((s) => s.enabled && !s.blueGreen.enabled && s.ingress.paths.length > 0 && serviceDelivery(config, s).engine === 'argo-rollouts')
+  );
 }
 
 export function applicationTarget(gitops: GitOpsConfig, environment: string, config: Config): ApplicationTarget {
@@ -84,6 +105,7 @@ export function applicationTarget(gitops: GitOpsConfig, environment: string, con
     destination: destinationOf(gitops, config),
     ...(config.cluster.region === undefined ? {} : { region: config.cluster.region }),
     wave: rolloutWave(config.tier, config.argocd),
+    rolloutWeights: setsRouteWeights(config),
   };
 }
 
@@ -167,10 +189,10 @@ export function appProject(gitops: GitOpsConfig, members: readonly ProjectMember
   };
 }
 
-function syncPolicy(gitops: GitOpsConfig, automated: boolean): ApplicationSpecSyncPolicy {
+function syncPolicy(gitops: GitOpsConfig, automated: boolean, rolloutWeights = false): ApplicationSpecSyncPolicy {
   return {
     ...(automated ? { automated: AUTOMATED_SYNC } : {}),
-    syncOptions: [...SYNC_OPTIONS],
+    syncOptions: [...SYNC_OPTIONS, ...(rolloutWeights ? [RESPECT_IGNORE_DIFFERENCES] : [])],
     retry: { limit: gitops.retry.limit, backoff: gitops.retry.backoff },
   };
 }
@@ -180,7 +202,8 @@ function environmentApplicationSpec(gitops: GitOpsConfig, target: ApplicationTar
     project: gitops.project,
     source: { repoUrl: gitops.repoURL, targetRevision: target.targetRevision, path: `${gitops.path}/${target.environment}` },
     destination: { ...target.destination, namespace: target.namespace },
-    syncPolicy: syncPolicy(gitops, target.autoSync),
+    ...(target.rolloutWeights ? { ignoreDifferences: [ROLLOUT_WEIGHTS] } : {}),
+    syncPolicy: syncPolicy(gitops, target.autoSync, target.rolloutWeights ?? false),
   };
 }
 
@@ -242,7 +265,9 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     autoSync: false,
     destination: { server: '' },
     wave: 0,
+    rolloutWeights: false,
   };
+  const weights = targets.some((t) => t.rolloutWeights);
   const { destination: _destination, ...spec } = (Application.manifest({ metadata: {}, spec: environmentApplicationSpec(gitops, placeholder) }) as Manifest).spec as Record<
     string,
     unknown
@@ -254,21 +279,21 @@ export function applicationSet(gitops: GitOpsConfig, targets: readonly Applicati
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ list: { elements: targets.map(applicationSetElement) } }],
+      generators: [{ list: { elements: targets.map((t) => applicationSetElement(t, weights)) } }],
       ...(gitops.progressiveSync ? { strategy: { type: 'RollingSync', rollingSync: { steps: rolloutSteps(targets) } } } : {}),
       template: {
         // The labels that vary per element are in the templatePatch, with the destination.
         metadata: { name: placeholder.name, labels: labels(gitops) },
         spec: { ...spec, destination: { namespace: placeholder.namespace } },
       },
-      templatePatch: APPLICATION_SET_PATCH,
+      templatePatch: applicationSetPatch(gitops, weights),
       syncPolicy: { preserveResourcesOnDeletion: true },
     },
   };
 }
 
 /** One element of the list generator: every key the templates use, all strings ("" when there is none). */
-function applicationSetElement(target: ApplicationTarget): Record<string, string> {
+function applicationSetElement(target: ApplicationTarget, weights: boolean): Record<string, string> {
   return {
     name: target.name,
     environment: target.environment,
@@ -279,13 +304,43 @@ function applicationSetElement(target: ApplicationTarget): Record<string, string
     server: target.destination.server ?? '',
     region: target.region ?? '',
     wave: String(target.wave),
+    // Only when some environment has them, so the others' elements stay as they were.
+    ...(weights ? { rolloutWeights: String(target.rolloutWeights ?? false) } : {}),
   };
 }
 
 /**
  * The templatePatch, a Go template of a YAML document (text/template only; printf "%q" quotes a
- * value as a YAML double-quoted string). Tested by rendering it with Go's text/template.
+ * value as a YAML double-quoted string). Tested by rendering it with Go's text/template. When some
+ * environment has Rollout-set HTTPRoute weights (`weights`), its elements get the ignored weights
+ * and the full list of sync options with RespectIgnoreDifferences (a patch replaces a list).
  */
+function applicationSetPatch(gitops: GitOpsConfig, weights: boolean): string {
+  if (!weights) return APPLICATION_SET_PATCH;
+  const indent = (text: string, by: string) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => `${by}${line}`);
+  const head = APPLICATION_SET_PATCH.slice(0, APPLICATION_SET_PATCH.indexOf('{{- if eq .autoSync "true" }}'));
+  return [
+    head.trimEnd(),
+    '{{- if eq .rolloutWeights "true" }}',
+    ...indent(toYamlDocument({ ignoreDifferences: [ROLLOUT_WEIGHTS] }), '  '),
+    '{{- end }}',
+    '{{- if or (eq .autoSync "true") (eq .rolloutWeights "true") }}',
+    '  syncPolicy:',
+    '{{- if eq .autoSync "true" }}',
+    ...indent(toYamlDocument({ automated: AUTOMATED_SYNC }), '    '),
+    '{{- end }}',
+    '{{- if eq .rolloutWeights "true" }}',
+    ...indent(toYamlDocument({ syncOptions: syncPolicy(gitops, false, true).syncOptions }), '    '),
+    '{{- end }}',
+    '{{- end }}',
+    '',
+  ].join('\n');
+}
+
 const APPLICATION_SET_PATCH = [
   'metadata:',
   '  labels:',

@@ -67,7 +67,7 @@ export function autoscalerOf(inv: Inventory, template: Pick<PodTemplate, 'kind' 
  * (default 1); undefined for kinds without a fixed count (DaemonSets, Jobs, ...).
  */
 export function minimumReplicas(inv: Inventory, template: PodTemplate): number | undefined {
-  if (!['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(template.kind)) return undefined;
+  if (!['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout'].includes(template.kind)) return undefined;
   const hpa = autoscalerOf(inv, template);
   if (hpa) return (hpa.spec as { minReplicas?: number }).minReplicas ?? 1;
   return (template.object.spec as { replicas?: number } | undefined)?.replicas ?? 1;

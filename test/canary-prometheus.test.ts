@@ -1,6 +1,7 @@
 /**
  * Canary analysis against a real Prometheus server: series for four scenarios are backfilled
- * with promtool into one TSDB (one namespace per scenario), then `analyze` queries it over HTTP.
+ * with promtool into one TSDB (one namespace per scenario), then `analyze` queries it over HTTP, and
+ * so do the queries of the argo-rollouts AnalysisTemplate, whose conditions must give the same verdict.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisMetrics } from '../delivery/analysis-template.js';
 import { canaryAlertRules, canaryQueries, decide, measure } from '../delivery/canary-analysis.js';
+import { evaluateMeasurements, runPhase } from './go/rollouts-eval.js';
 import { configFromYaml } from './helpers.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
 import { checkRules, startPrometheus, type PrometheusServer } from './tools.js';
@@ -76,6 +79,8 @@ const SCENARIOS: Record<string, Track[]> = {
   healthy: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.002, latency: FAST }],
   errors: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.12, latency: FAST }],
   slow: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.001, latency: SLOW }],
+  // 0.1 requests per second: 30 in the 5-minute window, fewer than minRequests (50).
+  quiet: [stable, { track: 'canary', requestsPerSecond: 0.1, errorShare: 0, latency: FAST }],
 };
 
 let prometheus: PrometheusServer;
@@ -161,5 +166,33 @@ describe('canary alert rules', () => {
       `${RUNBOOKS}#canaryerrorrateabovestable`,
       `${RUNBOOKS}#canarylatencyabovestable`,
     ]);
+  });
+});
+
+describe('the AnalysisTemplate of argo-rollouts against the same Prometheus', () => {
+  /** The sample values an instant query returns at END, as the Prometheus provider of Argo Rollouts reads them. */
+  async function vectorAt(query: string): Promise<string[]> {
+    const url = new URL('api/v1/query', `${prometheus.url}/`);
+    url.searchParams.set('query', query);
+    url.searchParams.set('time', String(END));
+    const body = (await (await fetch(url)).json()) as { status: string; data: { resultType: string; result: { value: [number, string] }[] } };
+    expect(body.status).toBe('success');
+    expect(body.data.resultType).toBe('vector');
+    return body.data.result.map((r) => r.value[1]);
+  }
+
+  const RUN_PHASE = { promote: 'Successful', hold: 'Inconclusive', rollback: 'Failed' } as const;
+
+  it.each(['healthy', 'errors', 'slow', 'quiet', 'nothing-deployed-here'])('gives the verdict of analyze in scenario %s', async (namespace) => {
+    const verdict = decide(await analyzeAt(namespace), analysis).verdict;
+    const metrics = analysisMetrics('backend', namespace, analysis);
+    const phases = evaluateMeasurements(await Promise.all(metrics.map(async (m) => ({ ...m, result: await vectorAt(m.query) }))));
+    expect(phases.filter((p) => p.startsWith('Error'))).toEqual([]);
+    expect(runPhase(phases)).toBe(RUN_PHASE[verdict]);
+  });
+
+  it('covers every verdict across the scenarios', async () => {
+    const verdicts = await Promise.all(['healthy', 'errors', 'quiet'].map(async (ns) => decide(await analyzeAt(ns), analysis).verdict));
+    expect(verdicts).toEqual(['promote', 'rollback', 'hold']);
   });
 });

@@ -1,5 +1,7 @@
 import type { Construct } from 'constructs';
 import {
+  PodMonitor,
+  PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
   PrometheusRule,
   PrometheusRuleSpecGroupsRulesExpr,
   type PrometheusRuleSpecGroups,
@@ -72,6 +74,40 @@ export function serviceMonitor(
     port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
     path: service.metrics.path,
     relabelings: [copyPodLabel(TRACK_LABEL, 'track'), copyPodLabel('app_kubernetes_io_version', 'version')],
+  });
+}
+
+/**
+ * The scrape of a web service released by an Argo Rollout: a PodMonitor on the pods (both tracks),
+ * since the controller points the stable and canary Services at whichever ReplicaSet holds each
+ * track, so a ServiceMonitor would scrape a pod twice when both select it. Samples get the pod's
+ * track and version, and `service` set to the service's name, as the ServiceMonitor's do, so the
+ * queries, alerts and dashboards read them alike.
+ */
+export function podMonitor(scope: Construct, env: EnvironmentContext, name: string, service: WebServiceConfig, labels: Record<string, string>): void {
+  const monitoring = env.config.monitoring;
+  const copyPodLabel = (label: string, targetLabel: string) => ({
+    sourceLabels: [`__meta_kubernetes_pod_label_${label}`],
+    targetLabel,
+    action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
+  });
+  new PodMonitor(scope, 'pod-monitor', {
+    metadata: { name, labels: { ...labels, ...monitoring.serviceMonitorLabels } },
+    spec: {
+      selector: { matchLabels: selectorLabels(env.labels, name) },
+      podMetricsEndpoints: [
+        {
+          port: service.metrics.port !== undefined && service.metrics.port !== service.port ? 'metrics' : 'http',
+          path: service.metrics.path,
+          interval: monitoring.scrapeInterval,
+          relabelings: [
+            copyPodLabel(TRACK_LABEL, 'track'),
+            copyPodLabel('app_kubernetes_io_version', 'version'),
+            { action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE, targetLabel: 'service', replacement: name },
+          ],
+        },
+      ],
+    },
   });
 }
 

@@ -29,6 +29,7 @@ import { names } from '../../config/names.js';
 import { ingressHosts, ingressNeeded, ingressRoutes, type IngressHost, type IngressRoute } from '../../config/routes.js';
 import type { CanaryConfig, WebServiceConfig } from '../../config/schema.js';
 import { currentWeight } from '../../delivery/canary.js';
+import { serviceDelivery } from '../../config/delivery.js';
 import { EnvironmentChart } from '../environment-chart.js';
 
 const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
@@ -125,8 +126,18 @@ export function canaryMatches(canary: CanaryConfig): { readonly headers: HeaderM
 }
 
 /** Where a service's traffic goes: its Service, the active colour's, or stable and canary by weight. */
-function serviceBackends(name: string, service: WebServiceConfig): { stable: BackendRef[]; canary?: BackendRef } {
+function serviceBackends(name: string, service: WebServiceConfig, rollout: boolean): { stable: BackendRef[]; canary?: BackendRef } {
   const port = service.servicePort;
+  // An Argo Rollout: blue-green switches the active Service itself; a canary's weights are the
+  // gatewayAPI plugin's to set (percent: it writes 100 - weight to stable), from all on stable.
+  if (rollout && service.blueGreen.enabled) return { stable: [{ name, port }] };
+  if (rollout)
+    return {
+      stable: [
+        { name, port, weight: 100 },
+        { name: names.track(name, 'canary'), port, weight: 0 },
+      ],
+    };
   if (service.blueGreen.enabled) return { stable: [{ name: names.track(name, service.blueGreen.active), port }] };
   if (!service.canary.enabled) return { stable: [{ name, port }] };
   const weight = currentWeight(service.canary);
@@ -141,7 +152,7 @@ function serviceBackends(name: string, service: WebServiceConfig): { stable: Bac
 }
 
 /** The rules of one service's routes on one host: header and cookie rules first, then the weighted one. */
-export function serviceRules(name: string, service: WebServiceConfig, routes: readonly IngressRoute[]): RouteRule[] {
+export function serviceRules(name: string, service: WebServiceConfig, routes: readonly IngressRoute[], rollout = false): RouteRule[] {
   const settings = routes[0]?.settings;
   if (!settings) return [];
   const paths = routes.map((r) => ({ type: r.pathType === 'Exact' ? ('Exact' as const) : ('PathPrefix' as const), value: r.path }));
@@ -152,7 +163,7 @@ export function serviceRules(name: string, service: WebServiceConfig, routes: re
     // The whole exchange, and the backend's answer, may take as long as nginx's read timeout.
     ...(read === undefined ? {} : { timeouts: { request: `${read}s`, backendRequest: `${read}s` } }),
   };
-  const backends = serviceBackends(name, service);
+  const backends = serviceBackends(name, service, rollout);
   const rule = (backendRefs: readonly BackendRef[], headers?: readonly HeaderMatch[]): RouteRule => ({
     matches: paths.map((path) => ({ path, ...(headers ? { headers } : {}) })),
     ...common,
@@ -180,10 +191,12 @@ export function httpRoutes(env: EnvironmentContext): HttpRoute[] {
     const services = [...new Set(ofHost.map((r) => r.service))].sort();
     const chunks: RouteRule[][] = [[]];
     for (const service of services) {
+      const svc = config.services[service];
       const rules = serviceRules(
         service,
-        config.services[service],
+        svc,
         ofHost.filter((r) => r.service === service),
+        serviceDelivery(config, svc).engine === 'argo-rollouts',
       );
       const last = chunks[chunks.length - 1];
       if (last.length > 0 && last.length + rules.length > MAX_RULES_PER_ROUTE) chunks.push([...rules]);

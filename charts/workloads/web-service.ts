@@ -1,14 +1,19 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { WebServiceConfig } from '../../config/schema.js';
-import { COLOURS, type Colour } from '../../config/names.js';
+import { COLOURS, names, type Colour } from '../../config/names.js';
 import { ROUTE_TARGET_LABEL } from '../../config/labels.js';
 import { colourWorkload } from '../../delivery/blue-green.js';
 import { spreadsAcrossTopology } from './availability.js';
 import { canaryWorkload } from '../../delivery/canary.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { EnvironmentChart } from '../environment-chart.js';
-import { canaryAlerts, serviceAlerts, serviceMonitor } from '../observability/monitoring.js';
+import { canaryAlerts, podMonitor, serviceAlerts, serviceMonitor } from '../observability/monitoring.js';
+import { ApiObject } from 'cdk8s';
+import { serviceDelivery } from '../../config/delivery.js';
+import { analysisTemplateSpec } from '../../delivery/analysis-template.js';
+import { ROLLOUT_API_VERSION } from './autoscaler.js';
+import { needsAnalysisTemplate, releasedByRollout, rolloutStrategy } from './rollout.js';
 import { containerProbes } from './probes.js';
 import { Workload, type DeploymentIdentity } from './workload.js';
 
@@ -54,9 +59,23 @@ export class WebServiceChart extends EnvironmentChart {
       },
     });
 
-    const routeTargets = env.config.routing.backend === 'gateway-api' && service.blueGreen.enabled;
+    const rollout = releasedByRollout(env, service);
+    const routeTargets = env.config.routing.backend === 'gateway-api' && service.blueGreen.enabled && !rollout;
     let serving: DeploymentIdentity;
-    if (service.blueGreen.enabled) {
+    if (rollout) {
+      // Argo Rollouts runs the release: one Rollout; <name> is its stable (active) Service and
+      // <name>-canary its canary (preview) Service, both selecting the service's pods.
+      serving = workload.addRollout(service, rolloutStrategy(env, name, service));
+      this.service('canary-service', { ...serving, name: names.track(name, 'canary') }, service, metricsPort);
+      if (needsAnalysisTemplate(env, service)) {
+        new ApiObject(this, 'analysis-template', {
+          apiVersion: ROLLOUT_API_VERSION,
+          kind: 'AnalysisTemplate',
+          metadata: { name, labels: serving.labels },
+          spec: analysisTemplateSpec(name, env.namespace, service.canary.analysis, serviceDelivery(env.config, service).prometheus),
+        });
+      }
+    } else if (service.blueGreen.enabled) {
       const colours = Object.fromEntries(COLOURS.map((colour) => [colour, workload.addDeployment(colourWorkload(service, colour), { track: colour, suffix: colour })])) as Record<
         Colour,
         DeploymentIdentity
@@ -74,11 +93,12 @@ export class WebServiceChart extends EnvironmentChart {
       serving = workload.addDeployment(service, { track: 'stable' });
     }
     this.service('service', serving, service, metricsPort);
-    if (service.canary.enabled) {
+    if (service.canary.enabled && !rollout) {
       this.service('canary-service', workload.addDeployment(canaryWorkload(service), { track: 'canary', suffix: 'canary' }), service, metricsPort);
     }
     if (env.config.monitoring.enabled && service.metrics.enabled) {
-      serviceMonitor(this, env, name, service, serving.labels, { excludeRouteTargets: routeTargets });
+      if (rollout) podMonitor(this, env, name, service, serving.labels);
+      else serviceMonitor(this, env, name, service, serving.labels, { excludeRouteTargets: routeTargets });
       if (env.config.monitoring.alerts.enabled) serviceAlerts(this, env, name, service, serving.labels);
       if (service.canary.enabled) canaryAlerts(this, env, name, service, serving.labels);
     }

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadConfig } from '../../config/schema.js';
@@ -8,7 +9,7 @@ import { recommendedLabels, selectorLabels, type Track } from '../../config/labe
 import { names } from '../../config/names.js';
 import { exceptionAnnotations } from '../../config/pod-security.js';
 import { workloadPodSpec, podSettings, type WorkloadPodOptions } from './pod.js';
-import { Autoscaler } from './autoscaler.js';
+import { Autoscaler, ROLLOUT_API_VERSION } from './autoscaler.js';
 import { disruptionBudget } from './disruption-budget.js';
 
 export interface WorkloadProps extends Omit<WorkloadPodOptions, 'workload' | 'env' | 'topologySpreadConstraints' | 'selector'> {
@@ -120,6 +121,34 @@ export class Workload extends Construct {
     }
     disruptionBudget(this, `disruption-budget-${id}`, { ...controller, replicas: minimumReplicas(workload) });
     return controller;
+  }
+
+  /**
+   * An Argo Rollout running `workload`, named like it, with the pod template inline and `strategy`
+   * (charts/workloads/rollout.ts), plus its HPA (scaling the Rollout) and PodDisruptionBudget. Its
+   * pods carry no track label in the template: the controller adds it to stable and canary pods.
+   */
+  addRollout(workload: WorkloadConfig, strategy: Record<string, unknown>): DeploymentIdentity {
+    const name = this.props.name;
+    const { labels, selector } = this.identity(workload);
+    const template = this.template(workload, labels, selector);
+    new ApiObject(this, 'rollout', {
+      apiVersion: ROLLOUT_API_VERSION,
+      kind: 'Rollout',
+      metadata: { name, labels },
+      spec: {
+        replicas: workload.autoscaling.enabled ? undefined : workload.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        template: k8s.KubeDeployment.manifest({ spec: { selector: {}, template } }).spec.template,
+        strategy,
+      },
+    });
+    if (workload.autoscaling.enabled) {
+      new Autoscaler(this, 'autoscaler-main', { name, kind: 'Rollout', labels, autoscaling: workload.autoscaling });
+    }
+    disruptionBudget(this, 'disruption-budget-main', { name, labels, selector, replicas: minimumReplicas(workload) });
+    return { name, labels, selector };
   }
 
   private identity(workload: WorkloadConfig, track?: Track): Omit<DeploymentIdentity, 'name'> {

@@ -4,10 +4,10 @@ import { templatesSelectedBy, type Inventory } from '../inventory.js';
 import type { Finding, Rule } from '../types.js';
 import { containerFindings, field } from './helpers.js';
 
-/** Deployments that a Service sends traffic to: the long-running pods of web services. */
+/** Deployments (and Argo Rollouts) that a Service sends traffic to: the long-running pods of web services. */
 function webServiceTemplates(inv: Inventory): Set<PodTemplate> {
   const served = inv.ofKind('Service').flatMap((s) => templatesSelectedBy(inv, field<string>(s, 'metadata', 'namespace'), field<Record<string, string>>(s, 'spec', 'selector')));
-  return new Set(served.filter((t) => t.kind === 'Deployment'));
+  return new Set(served.filter((t) => t.kind === 'Deployment' || t.kind === 'Rollout'));
 }
 
 function probeRule(probe: 'readinessProbe' | 'livenessProbe', rule: Omit<Rule, 'check'>, consequence: string): Rule {

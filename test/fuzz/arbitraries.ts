@@ -35,7 +35,7 @@ function workload(stores: readonly Store[], tags: readonly string[]) {
   );
 }
 
-type Release = 'rolling' | 'canary' | 'blue-green';
+type Release = 'rolling' | 'canary' | 'blue-green' | 'rollout' | 'rollout-blue-green';
 
 function service(stores: readonly Store[], tags: readonly string[], routed: boolean) {
   return fc
@@ -44,7 +44,7 @@ function service(stores: readonly Store[], tags: readonly string[], routed: bool
       topologySpread: fc.option(fc.boolean(), { nil: undefined }),
       metrics: fc.record({ enabled: fc.boolean(), port: fc.option(fc.constantFrom(9090, 9100), { nil: undefined }) }),
       liveness: fc.boolean(),
-      release: fc.constantFrom<Release>('rolling', 'canary', 'blue-green'),
+      release: fc.constantFrom<Release>('rolling', 'canary', 'blue-green', 'rollout', 'rollout-blue-green'),
       releaseTag: fc.constantFrom('3.0.0', '0.9.0'),
       canaryWeight: fc.constantFrom(10, 25, 50),
       canaryReplicas: fc.integer({ min: 1, max: 3 }),
@@ -58,6 +58,9 @@ function service(stores: readonly Store[], tags: readonly string[], routed: bool
       // A canary is routed by the Ingress: only services with paths on an enabled Ingress run one.
       ...(s.release === 'canary' && routed ? { canary: { enabled: true, tag: s.releaseTag, weight: s.canaryWeight, replicas: s.canaryReplicas } } : {}),
       ...(s.release === 'blue-green' ? { blueGreen: { enabled: true, active: s.active, idleTag: s.releaseTag } } : {}),
+      // Argo Rollouts: the controller runs the release, the config holds none of its state.
+      ...(s.release === 'rollout' || s.release === 'rollout-blue-green' ? { delivery: { engine: 'argo-rollouts' } } : {}),
+      ...(s.release === 'rollout-blue-green' ? { blueGreen: { enabled: true } } : {}),
     }));
 }
 
@@ -100,6 +103,8 @@ export const validOverlay: fc.Arbitrary<Overlay> = fc
         // Declared traffic: the last workload calls the first service (by name, or at its port), and maybe a host.
         calls: fc.record({ inCluster: fc.constantFrom('none', 'name', 'port'), host: fc.boolean() }),
         ingressNamespace: fc.constantFrom('ingress-nginx', 'traefik'),
+        routing: fc.constantFrom('ingress-nginx', 'gateway-api'),
+        gateway: fc.constantFrom('external', 'created'),
       })
       .map((g) => {
         const services: Overlay = {
@@ -135,6 +140,9 @@ export const validOverlay: fc.Arbitrary<Overlay> = fc
           },
           redis: { enabled: redis, metrics: { enabled: g.exporters } },
           ingress: { enabled: ingress, tls: { enabled: g.tls } },
+          ...(g.routing === 'gateway-api'
+            ? { routing: { backend: 'gateway-api', gateway: g.gateway === 'created' ? { create: true, className: 'eg' } : { name: 'public', namespace: 'gateway-system' } } }
+            : {}),
           monitoring: { enabled: g.monitoring },
           logs: { enabled: g.logs },
           network: {

@@ -22,6 +22,8 @@ check_only=false
 gocode=/usr/share/gocode/src
 go_sources=(github.com/Masterminds/sprig github.com/Masterminds/semver sigs.k8s.io/yaml github.com/xeipuuv/gojsonschema)
 go_debs=(golang-go golang-github-masterminds-sprig-dev golang-github-masterminds-semver-dev golang-k8s-sigs-yaml-dev golang-github-xeipuuv-gojsonschema-dev)
+# test/go/rollouts-eval: Argo Rollouts' condition language (expr), for the AnalysisTemplate test.
+expr_debs=(golang-go golang-github-antonmedv-expr-dev)
 
 say() { echo "test setup: $*" >&2; }
 
@@ -43,7 +45,7 @@ has_postgres() {
 }
 
 # Prints the missing requirements, one a line: promtool, prometheus, kubectl, shellcheck,
-# postgresql, redis-server, rclone, helm-render.
+# postgresql, redis-server, rclone, helm-render, rollouts-eval.
 missing() {
   has promtool || echo promtool
   has prometheus || echo prometheus
@@ -53,6 +55,7 @@ missing() {
   { has redis-server && has redis-check-rdb; } || echo redis-server
   has rclone || echo rclone
   has helm || stand_in_buildable || echo helm-render
+  { has go && [ -d "$gocode/github.com/antonmedv/expr" ]; } || echo rollouts-eval
 }
 
 # Debian packages for the missing requirements given as arguments (kubectl: the package apt offers).
@@ -63,6 +66,7 @@ debian_packages() {
       promtool | prometheus) echo prometheus ;;
       shellcheck | postgresql | redis-server | rclone) echo "$need" ;;
       helm-render) printf '%s\n' "${go_debs[@]}" ;;
+      rollouts-eval) printf '%s\n' "${expr_debs[@]}" ;;
       kubectl)
         local candidate
         for candidate in kubectl kubernetes-client; do
@@ -81,6 +85,7 @@ homebrew_formula() {
     postgresql) echo postgresql@15 ;;
     redis-server) echo redis ;;
     helm-render) echo helm ;;
+    rollouts-eval) echo go ;;
   esac
 }
 
@@ -95,6 +100,7 @@ give_up() {
       kubectl) debs+=(kubernetes-client) ;;
       shellcheck | postgresql | redis-server | rclone) debs+=("$need") ;;
       helm-render) debs+=("${go_debs[@]}") ;;
+      rollouts-eval) debs+=("${expr_debs[@]}") ;;
     esac
     brews+=("$(homebrew_formula "$need")")
   done

@@ -1,0 +1,241 @@
+/**
+ * delivery.engine argo-rollouts: the service becomes an Argo Rollout (charts/workloads/rollout.ts)
+ * with canary steps (setWeight, pause of the bake time, analysis) or blue-green, traffic routed
+ * through ingress-nginx or the Gateway API plugin, and an AnalysisTemplate built from the canary
+ * analysis (delivery/analysis-template.ts); every object validated against the Argo Rollouts v1.9.1
+ * and Gateway API v1.6.1 CRDs in imports/crds/ and the policy report clean.
+ */
+import { describe, expect, it } from 'vitest';
+import { analysisMetrics } from '../delivery/analysis-template.js';
+import { canaryAlertRules, canaryQueries } from '../delivery/canary-analysis.js';
+import { validateRendered } from '../core/validate/rendered.js';
+import { checkObjects } from '../policy/index.js';
+import { applicationSet, applicationTarget, environmentApplication } from '../gitops/argocd.js';
+import { configFromYaml, find, findAll, objectsOf, problemsOf, renderYaml } from './helpers.js';
+
+const ROLLOUTS = 'delivery: { engine: argo-rollouts }\n';
+const GATEWAY = 'routing: { backend: gateway-api }\n';
+
+function render(yamlText: string) {
+  const env = renderYaml(yamlText);
+  expect(() => validateRendered([env])).not.toThrow();
+  expect(checkObjects(objectsOf(env))).toEqual([]);
+  return env;
+}
+
+const stepsOf = (rollout: any) => rollout.spec.strategy.canary.steps;
+
+describe('a web service as an Argo Rollout', () => {
+  const env = render(ROLLOUTS);
+  const rollout = find(env, 'Rollout', 'backend');
+
+  it('replaces the Deployment, carrying the pod template itself; the HPA scales the Rollout', () => {
+    expect(find(env, 'Deployment', 'backend')).toBeUndefined();
+    expect(rollout.apiVersion).toBe('argoproj.io/v1alpha1');
+    expect(rollout.spec.workloadRef).toBeUndefined();
+    expect(rollout.spec.template.spec.containers[0].name).toBe('backend');
+    // No replica count: the HPA owns it.
+    expect(rollout.spec.replicas).toBeUndefined();
+    expect(find(env, 'HorizontalPodAutoscaler', 'backend').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'backend' });
+  });
+
+  it('labels stable and canary pods by track through the controller; Services, PDB and PodMonitor select both', () => {
+    const selector = { 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'webapp-test' };
+    expect(rollout.spec.selector.matchLabels).toEqual(selector);
+    expect(rollout.spec.template.metadata.labels.track).toBeUndefined();
+    expect(rollout.spec.strategy.canary.stableMetadata).toEqual({ labels: { track: 'stable' } });
+    expect(rollout.spec.strategy.canary.canaryMetadata).toEqual({ labels: { track: 'canary' } });
+    expect(find(env, 'Service', 'backend').spec.selector).toEqual(selector);
+    expect(find(env, 'Service', 'backend-canary').spec.selector).toEqual(selector);
+    expect(find(env, 'PodDisruptionBudget', 'backend').spec.selector.matchLabels).toEqual(selector);
+    // Pods are scraped once each, whichever Service the controller points at them.
+    expect(find(env, 'ServiceMonitor', 'backend')).toBeUndefined();
+    const monitor = find(env, 'PodMonitor', 'backend');
+    expect(monitor.spec.selector.matchLabels).toEqual(selector);
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings).toContainEqual({ action: 'replace', targetLabel: 'service', replacement: 'backend' });
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_label_track'], targetLabel: 'track', action: 'replace' });
+  });
+
+  it('steps through canary.steps: setWeight, a pause of the bake time (10m by default), the analysis; the last step promotes', () => {
+    const analysis = { analysis: { templates: [{ templateName: 'backend' }] } };
+    expect(stepsOf(rollout)).toEqual([
+      { setWeight: 10 },
+      { pause: { duration: '10m' } },
+      analysis,
+      { setWeight: 25 },
+      { pause: { duration: '10m' } },
+      analysis,
+      { setWeight: 50 },
+      { pause: { duration: '10m' } },
+      analysis,
+    ]);
+    const custom = find(render(`${ROLLOUTS}services:\n  backend:\n    canary: { steps: [5, 50, 100] }\n`), 'Rollout', 'backend');
+    expect(stepsOf(custom).filter((s: any) => 'setWeight' in s)).toEqual([{ setWeight: 5 }, { setWeight: 50 }]);
+  });
+
+  it('routes by the stable Ingress on ingress-nginx, header and cookie as extra canary annotations', () => {
+    const nginx = find(render(`${ROLLOUTS}services:\n  backend:\n    canary: { header: { name: X-Canary }, cookie: canary }\n`), 'Rollout', 'backend');
+    expect(nginx.spec.strategy.canary.trafficRouting).toEqual({
+      nginx: { stableIngress: 'webapp', additionalIngressAnnotations: { 'canary-by-header': 'X-Canary', 'canary-by-cookie': 'canary' } },
+    });
+  });
+
+  it('routes through the Gateway API plugin on gateway-api: the HTTPRoute carries stable and canary backendRefs', () => {
+    const gateway = render(`${ROLLOUTS}${GATEWAY}`);
+    expect(find(gateway, 'Rollout', 'backend').spec.strategy.canary.trafficRouting).toEqual({
+      plugins: { 'argoproj-labs/gatewayAPI': { namespace: 'webapp-test', httpRoutes: [{ name: 'webapp' }] } },
+    });
+    const [api] = find(gateway, 'HTTPRoute', 'webapp').spec.rules;
+    expect(api.backendRefs).toEqual([
+      { name: 'backend', port: 80, weight: 100 },
+      { name: 'backend-canary', port: 80, weight: 0 },
+    ]);
+  });
+
+  it('a workload without routes splits by replicas; other services keep their Deployments', () => {
+    const env = render(`services:\n  frontend:\n    delivery: { engine: argo-rollouts }\n    ingress: { paths: [] }\n`);
+    expect(find(env, 'Rollout', 'frontend').spec.strategy.canary.trafficRouting).toBeUndefined();
+    expect(find(env, 'Deployment', 'backend')).toBeDefined();
+    expect(find(env, 'Rollout', 'backend')).toBeUndefined();
+  });
+});
+
+describe('blue-green as an Argo Rollout', () => {
+  const yaml = `${ROLLOUTS}services:\n  backend:\n    blueGreen: { enabled: true }\n`;
+
+  it('has activeService and previewService, manual promotion by default, the analysis before promotion', () => {
+    const env = render(yaml);
+    expect(find(env, 'Rollout', 'backend').spec.strategy).toEqual({
+      blueGreen: {
+        activeService: 'backend',
+        previewService: 'backend-canary',
+        autoPromotionEnabled: false,
+        activeMetadata: { labels: { track: 'stable' } },
+        previewMetadata: { labels: { track: 'canary' } },
+        prePromotionAnalysis: { templates: [{ templateName: 'backend' }] },
+      },
+    });
+    expect(find(env, 'Deployment', 'backend-blue')).toBeUndefined();
+    expect(find(env, 'Service', 'backend-canary')).toBeDefined();
+  });
+
+  it('promotes by itself with delivery.autoPromotion, per service too', () => {
+    const env = render(`${yaml}    delivery: { autoPromotion: true }\n`);
+    expect(find(env, 'Rollout', 'backend').spec.strategy.blueGreen.autoPromotionEnabled).toBe(true);
+  });
+
+  it('on gateway-api the route sends traffic to the active Service, which the controller switches', () => {
+    const env = render(`${GATEWAY}${yaml}`);
+    expect(find(env, 'HTTPRoute', 'webapp').spec.rules[0].backendRefs).toEqual([{ name: 'backend', port: 80 }]);
+  });
+});
+
+describe('the AnalysisTemplate', () => {
+  const config = configFromYaml(ROLLOUTS);
+  const env = render(ROLLOUTS);
+  const template = find(env, 'AnalysisTemplate', 'backend');
+  const a = config.services.backend.canary.analysis;
+
+  it('queries the configured Prometheus with the queries of npm run canary -- analyze', () => {
+    const q = canaryQueries('backend', 'webapp-test', a);
+    const byName = Object.fromEntries(template.spec.metrics.map((m: any) => [m.name, m]));
+    expect(Object.keys(byName)).toEqual([
+      'canary-error-rate',
+      'canary-p95-latency',
+      'error-rate-above-stable',
+      'latency-above-stable',
+      'canary-requests',
+      'canary-error-rate-data',
+      'canary-latency-data',
+    ]);
+    expect(byName['canary-requests'].provider.prometheus).toEqual({ address: 'http://prometheus-operated.monitoring.svc:9090', query: q.canaryRequests });
+    expect(byName['canary-requests'].successCondition).toBe(`any(result, {!isNaN(#) && !isInf(#) && # >= ${a.minRequests}})`);
+    // The rollback triggers are the canary alert rules' expressions.
+    const alerts = canaryAlertRules('backend', 'webapp-test', a, 'https://example.com');
+    for (const [metric, alert] of [
+      ['canary-error-rate', 'CanaryHighErrorRate'],
+      ['canary-p95-latency', 'CanaryHighLatency'],
+      ['error-rate-above-stable', 'CanaryErrorRateAboveStable'],
+    ]) {
+      expect(byName[metric].provider.prometheus.query).toBe(alerts.find((r) => r.alert === alert)?.expr);
+      expect(byName[metric].failureCondition).toBe('len(result) > 0');
+    }
+  });
+
+  it('follows the thresholds of services.<name>.canary.analysis and delivery.prometheus', () => {
+    const strict = render(
+      `delivery: { engine: argo-rollouts, prometheus: "http://prometheus.obs:9090" }\nservices:\n  backend:\n    canary: { analysis: { maxErrorRate: 0.01, minRequests: 500 } }\n`,
+    );
+    const metrics = find(strict, 'AnalysisTemplate', 'backend').spec.metrics;
+    expect(metrics[0].provider.prometheus.query).toMatch(/\) > 0\.01$/);
+    expect(metrics[0].provider.prometheus.address).toBe('http://prometheus.obs:9090');
+    expect(metrics[4].successCondition).toContain('# >= 500');
+  });
+
+  it('is a pure function of the config', () => {
+    expect(analysisMetrics('backend', 'ns', a)).toEqual(analysisMetrics('backend', 'ns', a));
+  });
+
+  it('is left out, with the analysis steps, when the service is not scraped', () => {
+    const env = render(`${ROLLOUTS}services:\n  backend:\n    metrics: { enabled: false }\n`);
+    expect(find(env, 'AnalysisTemplate', 'backend')).toBeUndefined();
+    expect(stepsOf(find(env, 'Rollout', 'backend')).some((s: any) => 'analysis' in s)).toBe(false);
+  });
+});
+
+describe('config errors', () => {
+  it('refuses the CLI release state, StatefulSets, and header routing or other weight totals on the Gateway API plugin, at their lines', () => {
+    expect(problemsOf(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { weightTotal: 1000, steps: [100, 1000], cookie: beta }\n`)).toEqual([
+      expect.stringMatching(/^services\.backend\.canary\.weightTotal \(line 5, column 15\): the Gateway API plugin sets weights in percent: weightTotal must be 100$/),
+      expect.stringMatching(/^services\.backend\.canary\.cookie \(line 5, column 54\): with argo-rollouts on gateway-api, cookie routing is not generated/),
+    ]);
+    expect(problemsOf(`${ROLLOUTS}services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n`)).toEqual([
+      expect.stringMatching(
+        /^services\.backend\.canary\.enabled \(line 4, column 15\): with delivery\.engine argo-rollouts the Rollout runs releases in the cluster: release by changing image\.tag/,
+      ),
+    ]);
+    expect(problemsOf(`${ROLLOUTS}services:\n  backend:\n    blueGreen: { enabled: true, idleTag: "0.9.0" }\n`)).toEqual([
+      expect.stringMatching(/^services\.backend\.blueGreen\.idleTag \(line 4, column 33\): with delivery\.engine argo-rollouts/),
+    ]);
+    expect(problemsOf(`${ROLLOUTS}services:\n  backend:\n    kind: StatefulSet\n`)).toEqual([
+      expect.stringMatching(/^services\.backend\.kind \(line 4, column 5\): an Argo Rollout replaces a Deployment/),
+    ]);
+  });
+});
+
+describe('Argo CD', () => {
+  const gitops = {
+    project: 'webapp',
+    namespace: 'argocd',
+    repoURL: 'https://git.example.com/platform.git',
+    targetRevision: 'main',
+    path: 'dist',
+    server: 'https://kubernetes.default.svc',
+    retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+  } as any;
+
+  it('ignores the HTTPRoute weights the Gateway API plugin sets, and only where a Rollout routes through it', () => {
+    const gateway = applicationTarget(gitops, 'prod', configFromYaml(`${ROLLOUTS}${GATEWAY}`));
+    const app = environmentApplication(gitops, gateway);
+    expect(app.spec.ignoreDifferences).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }]);
+    expect(app.spec.syncPolicy?.syncOptions).toContain('RespectIgnoreDifferences=true');
+    for (const yaml of [GATEWAY, ROLLOUTS, 'tier: prod\n']) {
+      const plain = environmentApplication(gitops, applicationTarget(gitops, 'prod', configFromYaml(yaml)));
+      expect(plain.spec.ignoreDifferences).toBeUndefined();
+      expect(plain.spec.syncPolicy?.syncOptions).not.toContain('RespectIgnoreDifferences=true');
+    }
+    const set = applicationSet(gitops, [gateway]) as any;
+    expect(set.spec.templatePatch).toContain('RespectIgnoreDifferences=true');
+    expect(set.spec.generators[0].list.elements[0].rolloutWeights).toBe('true');
+  });
+});
+
+describe('the NetworkPolicies and objects', () => {
+  it('admit the proxy to every pod of the Rollout; the policy evaluator sees its pod template', () => {
+    const env = render(`${ROLLOUTS}${GATEWAY}`);
+    const policy = find(env, 'NetworkPolicy', 'backend');
+    expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'backend', 'app.kubernetes.io/instance': 'webapp-test' });
+    // delivery.engine applies to every web service of the environment.
+    expect(findAll(env, 'Rollout').map((r) => r.metadata.name)).toEqual(['backend', 'frontend']);
+  });
+});
