@@ -391,3 +391,22 @@ describe('config/gitops.yaml', () => {
     expect(() => loadEnvironment('argocd')).toThrow(/"argocd" is reserved for dist\/argocd\//);
   });
 });
+
+describe('Argo Rollouts on the Gateway API (gitops/argocd.ts)', () => {
+  const rollouts = 'tier: staging\nrouting: { backend: gateway-api }\ndelivery: { engine: argo-rollouts }\n';
+  const { argocd, applicationSet } = argoCdFor({ dev: 'tier: dev\n', staging: rollouts, prod: `${rollouts.replace('staging', 'prod')}` });
+  const set = byKind(applicationSet, 'ApplicationSet')[0];
+
+  it('ignores the HTTPRoute weights the plugin sets, only in the environments where a Rollout routes through it', () => {
+    const staging = application(argocd, 'webapp-staging');
+    expect(staging.spec.ignoreDifferences).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }]);
+    expect(staging.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(application(argocd, 'webapp-dev').spec.ignoreDifferences).toBeUndefined();
+    expect(application(argocd, 'webapp-dev').spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');
+  });
+
+  it('generates the same Applications from the ApplicationSet with Go templates (automated or not, with or without weights)', () => {
+    const applications = byKind(argocd, 'Application').filter((a) => a.metadata.name !== 'webapp-root');
+    expect(generatedApplications(set)).toEqual(applications.map((a) => ({ metadata: { name: a.metadata.name, labels: a.metadata.labels }, spec: a.spec })));
+  });
+});
