@@ -71,6 +71,9 @@ describe('a web service as an Argo Rollout', () => {
     ]);
     const custom = find(render(`${ROLLOUTS}services:\n  backend:\n    canary: { steps: [5, 50, 100] }\n`), 'Rollout', 'backend');
     expect(stepsOf(custom).filter((s: any) => 'setWeight' in s)).toEqual([{ setWeight: 5 }, { setWeight: 50 }]);
+    // The bake time of the CLI's promote (canary.minStepDuration) is the pause.
+    const baked = find(render(`${ROLLOUTS}services:\n  backend:\n    canary: { minStepDuration: 90s }\n`), 'Rollout', 'backend');
+    expect(stepsOf(baked).filter((s: any) => 'pause' in s)).toEqual([{ pause: { duration: '90s' } }, { pause: { duration: '90s' } }, { pause: { duration: '90s' } }]);
   });
 
   it('routes by the stable Ingress on ingress-nginx, header and cookie as extra canary annotations', () => {
