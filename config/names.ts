@@ -49,6 +49,8 @@ export const names = {
   hostTlsSecret: (app: string, host: string) => `${app}-${host}-tls`,
   /** The Ingress of a further host's plain routes (config/routes.ts ingressObjects). */
   hostIngress: (app: string, host: string) => `${app}-${host}`,
+  /** The Ingress of a service's own settings on one of its `extraHosts` (on its first host it is named like the service). */
+  serviceHostIngress: (service: string, host: string) => `${service}-${host}`,
   /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */
   track: (service: string, track: ReleaseTrack) => `${service}-${track}`,
   /**

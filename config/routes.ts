@@ -6,7 +6,7 @@
  */
 import type { EnvironmentContext } from './context.js';
 import { names } from './names.js';
-import type { Config, WebServiceConfig } from './schema.js';
+import { serviceHostKeys, type Config, type WebServiceConfig } from './schema.js';
 
 /** The parts of a config routes are made of. */
 type RoutedConfig = Pick<Config, 'app' | 'ingress' | 'services'>;
@@ -101,21 +101,22 @@ function hasOwnSettings(settings: RouteSettings): boolean {
 
 /**
  * The routes of all enabled web services, longest path first (readable; nginx orders them
- * itself). A service's `ingress.host` names a key of `ingress.hosts`; one that names none (an
- * error of config/rules.ts) is routed nowhere.
+ * itself). A service's `ingress.host` and `ingress.extraHosts` name keys of `ingress.hosts`; one
+ * that names none (an error of config/rules.ts) is routed nowhere.
  */
 export function ingressRoutes(config: Pick<Config, 'ingress' | 'services'>): IngressRoute[] {
   return Object.entries(config.services)
     .filter(([, s]) => s.enabled)
-    .flatMap(([name, s]) => {
-      const key = s.ingress.host;
-      const host = key === undefined ? config.ingress.host : config.ingress.hosts[key]?.host;
-      if (host === undefined) return [];
-      const settings = routeSettings(s);
-      return s.ingress.paths.map(
-        (p): IngressRoute => ({ service: name, servicePort: s.servicePort, path: p.path, pathType: p.pathType, host, ...(key === undefined ? {} : { hostKey: key }), settings }),
-      );
-    })
+    .flatMap(([name, s]) =>
+      serviceHostKeys(s.ingress).flatMap((key) => {
+        const host = key === undefined ? config.ingress.host : config.ingress.hosts[key]?.host;
+        if (host === undefined) return [];
+        const settings = routeSettings(s);
+        return s.ingress.paths.map(
+          (p): IngressRoute => ({ service: name, servicePort: s.servicePort, path: p.path, pathType: p.pathType, host, ...(key === undefined ? {} : { hostKey: key }), settings }),
+        );
+      }),
+    )
     .sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -140,8 +141,9 @@ export interface IngressObject {
 /**
  * The Ingress objects of an environment. ingress-nginx applies annotations to a whole Ingress
  * object, so a service with its own settings gets its own, named like the service, and the settings
- * never leak to other services; per host, the plain routes share one: `<app>` for the environment
- * host (the one Ingress of an environment without settings), `<app>-<key>` for a further host.
+ * never leak to other services (named like the service, `<service>-<key>` on one of its
+ * `extraHosts`); per host, the plain routes share one: `<app>` for the environment host (the one
+ * Ingress of an environment without settings), `<app>-<key>` for a further host.
  */
 export function ingressObjects(config: RoutedConfig): IngressObject[] {
   const routes = ingressRoutes(config);
@@ -154,7 +156,12 @@ export function ingressObjects(config: RoutedConfig): IngressObject[] {
     const own = [...new Set(ofHost.filter((r) => hasOwnSettings(r.settings)).map((r) => r.service))].sort();
     const groups: [string, IngressRoute[], string | undefined][] = [
       ...(plain.length ? [[host.key === undefined ? config.app.name : names.hostIngress(config.app.name, host.key), plain, undefined] as [string, IngressRoute[], undefined]] : []),
-      ...own.map((service): [string, IngressRoute[], string] => [service, ofHost.filter((r) => r.service === service), service]),
+      ...own.map((service): [string, IngressRoute[], string] => [
+        // On an extra host the service's own Ingress is named after both (one object per host).
+        host.key === undefined || host.key === config.services[service].ingress.host ? service : names.serviceHostIngress(service, host.key),
+        ofHost.filter((r) => r.service === service),
+        service,
+      ]),
     ];
     groups.forEach(([name, groupRoutes, service], i) => {
       objects.push({ name, host, routes: groupRoutes, ...(service === undefined ? {} : { service }), certificate: i === 0, regex });

@@ -649,6 +649,14 @@ function ingressProblems(config: Config): ConfigProblem[] {
         ),
       );
     }
+    service.ingress.extraHosts.forEach((extra, i) => {
+      const path: Path = ['services', name, 'ingress', 'extraHosts', i];
+      if (!Object.hasOwn(config.ingress.hosts, extra)) {
+        problems.push(error(path, `"${extra}" is no key of ingress.hosts (${keys.join(', ') || 'none declared'}): declare the host there (ingress.hosts.${extra}.host)`));
+      } else if (extra === key || service.ingress.extraHosts.indexOf(extra) !== i) {
+        problems.push(error(path, `"${extra}" already serves these paths: list each host once`));
+      }
+    });
     if (!service.ingress.stripPrefix) continue;
     service.ingress.paths.forEach((p, i) => {
       if (p.pathType !== 'Prefix') {

@@ -600,6 +600,14 @@ const canarySchema = z
   .describe('Canary track routed by ingress-nginx canary annotations (weight, header, cookie).');
 export type CanaryConfig = z.infer<typeof canarySchema>;
 
+/**
+ * The hosts a service's paths are served on, by their keys in `ingress.hosts` (undefined: the
+ * environment host): its `ingress.host`, then its `ingress.extraHosts`.
+ */
+export function serviceHostKeys(ingress: { readonly host?: string; readonly extraHosts: readonly string[] }): (string | undefined)[] {
+  return [ingress.host, ...ingress.extraHosts.filter((key) => key !== ingress.host)];
+}
+
 export const webServiceSchema = z
   .strictObject({
     ...workloadFields,
@@ -609,6 +617,12 @@ export const webServiceSchema = z
       .strictObject({
         paths: z.array(ingressPathSchema).default([]),
         host: dnsLabel.optional().describe('The key of the ingress.hosts entry whose host serves these paths; omitted: ingress.host.'),
+        extraHosts: z
+          .array(dnsLabel)
+          .default([])
+          .describe(
+            'Keys of further ingress.hosts entries that serve the same paths with the same settings, e.g. ["regional"] for a regional host beside the global one (ingress.host).',
+          ),
         sessionAffinity: z
           .strictObject({
             cookie: z.string().regex(HTTP_TOKEN, { error: 'must be a cookie name such as "route"' }).default('route').describe('Name of the cookie.'),
@@ -1358,8 +1372,9 @@ export const configSchema = z
       if (!service.enabled) continue;
       service.ingress.paths.forEach((p, i) => {
         // Paths are unique per host: the same path on two hosts is two routes.
-        const key = `${service.ingress.host ?? ''} ${routeKey(p)}`;
-        const other = owners.get(key);
+        const other = serviceHostKeys(service.ingress)
+          .map((host) => owners.get(`${host ?? ''} ${routeKey(p)}`))
+          .find((owner) => owner !== undefined);
         if (other) {
           const same = other.path === p.path ? `path "${p.path}"` : `path "${p.path}" matches the same requests as "${other.path}" (a Prefix path ignores a trailing slash) and`;
           ctx.addIssue({
@@ -1368,7 +1383,7 @@ export const configSchema = z
             message: `${same} is already routed to service "${other.service}"; each Ingress path must be unique`,
           });
         }
-        owners.set(key, { service: name, path: p.path });
+        for (const host of serviceHostKeys(service.ingress)) owners.set(`${host ?? ''} ${routeKey(p)}`, { service: name, path: p.path });
       });
     }
     for (const name of Object.keys(config.workers)) {

@@ -106,6 +106,62 @@ describe('several hosts, each with its TLS', () => {
   });
 });
 
+/** A region of a fleet (../shared/seeds/004): every service on the global host and on the region's own host. */
+const REGION = `tier: prod
+ingress:
+  host: atlas.example.com
+  hosts:
+    regional: { host: us-east.atlas.example.com }
+services:
+  backend: { enabled: false }
+  frontend: { enabled: false }
+  app:
+    image: { repository: acme/app, tag: "1.0.0" }
+    ingress: { paths: [{ path: / }], extraHosts: [regional] }
+  api:
+    image: { repository: acme/api, tag: "1.0.0" }
+    ingress: { paths: [{ path: /api }], extraHosts: [regional], timeouts: { readSeconds: 120 } }
+    canary: { enabled: true, tag: "1.1.0" }
+`;
+
+describe('one service on several hosts (extraHosts): a regional host beside the global one', () => {
+  const objects = ingresses(REGION);
+
+  it('routes the same paths on each host, each host with its certificate, the settings on both', () => {
+    // api has settings of its own: an Ingress of its own per host, the one on the extra host named <service>-<key>.
+    expect(Object.keys(objects).sort()).toEqual(['api', 'api-canary', 'api-regional', 'webapp', 'webapp-regional']);
+    expect(paths(objects.webapp)).toEqual(['atlas.example.com Prefix / -> app']);
+    expect(paths(objects['webapp-regional'])).toEqual(['us-east.atlas.example.com Prefix / -> app']);
+    expect(paths(objects.api)).toEqual(['atlas.example.com Prefix /api -> api']);
+    expect(paths(objects['api-regional'])).toEqual(['us-east.atlas.example.com Prefix /api -> api']);
+    for (const name of ['api', 'api-regional']) expect(objects[name].metadata.annotations[`${NGINX}/proxy-read-timeout`]).toBe('120');
+    expect(objects.webapp.spec.tls).toEqual([{ hosts: ['atlas.example.com'], secretName: 'webapp-tls' }]);
+    expect(objects['webapp-regional'].spec.tls).toEqual([{ hosts: ['us-east.atlas.example.com'], secretName: 'webapp-regional-tls' }]);
+  });
+
+  it('the canary follows its service to every host', () => {
+    expect(paths(objects['api-canary'])).toEqual(['atlas.example.com Prefix /api -> api-canary', 'us-east.atlas.example.com Prefix /api -> api-canary']);
+  });
+
+  it('passes the Kubernetes schemas and the policy report', () => {
+    const env = renderYaml(REGION);
+    expect(() => validateRendered([env])).not.toThrow();
+    expect(checkObjects(objectsOf(env)).filter((v) => v.object.startsWith('Ingress'))).toEqual([]);
+  });
+
+  it('an undeclared or repeated host, or a path another service has on that host, is an error at its line', () => {
+    expect(problems(REGION.replace('extraHosts: [regional] }\n  api:', 'extraHosts: [region] }\n  api:'))).toEqual([
+      'services.app.ingress.extraHosts[0] (line 11, column 51): "region" is no key of ingress.hosts (regional): declare the host there (ingress.hosts.region.host)',
+    ]);
+    expect(problems(REGION.replace('extraHosts: [regional] }\n  api:', 'extraHosts: [regional, regional] }\n  api:'))).toEqual([
+      'services.app.ingress.extraHosts[1] (line 11, column 61): "regional" already serves these paths: list each host once',
+    ]);
+    expect(problems(REGION.replace('ingress: { paths: [{ path: /api }], extraHosts: [regional],', 'ingress: { host: regional, paths: [{ path: / }],'))).toEqual([
+      'services.api.ingress.paths[0].path (line 14, column 42): path "/" is already routed to service "app"; each Ingress path must be unique',
+    ]);
+  });
+});
+
 describe('per-service settings stay on their service', () => {
   it('cookie affinity and websocket timeouts are on the result Ingress only', () => {
     const { webapp, result } = ingresses(VOTING);
