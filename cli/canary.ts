@@ -112,51 +112,57 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
   const { file, config, warnings } = loadEnvironment(envName, values['config-dir']);
   printWarnings(io, warnings);
   const service = pickService(config, values.service);
-  const options: ChangeOptions = { dryRun: values['dry-run'], json: values.json, now: now() };
+  // --json: what the steps report goes into one object, printed at the end (analyze --apply: the change under `apply`).
+  const reports: Report[] = [];
+  const options: ChangeOptions = { dryRun: values['dry-run'], report: values.json ? (value) => void reports.push(value) : undefined, now: now() };
   const target: Target = { envName, file, outRoot, service };
-
-  switch (request.command) {
-    case 'status': {
-      const live = liveCheck(envName, config, service);
-      if (values.json) {
-        io.out(
-          json({
+  const code = await (async (): Promise<number> => {
+    switch (request.command) {
+      case 'status': {
+        const live = liveCheck(envName, config, service);
+        if (options.report) {
+          options.report({
             env: envName,
             service,
             status: statusOf(config.services[service], options.now),
             live: live ?? null,
             text: describeRelease(service, config.services[service], options.now),
-          }),
-        );
-      } else {
-        io.out(describeRelease(service, config.services[service], options.now));
-        if (live) io.out(`  ${live.summary}`);
+          });
+        } else {
+          io.out(describeRelease(service, config.services[service], options.now));
+          if (live) io.out(`  ${live.summary}`);
+        }
+        return 0;
       }
-      return 0;
-    }
-    case 'start':
-      return change(io, target, { kind: 'start', tag: request.tag, now: options.now }, options);
-    case 'promote':
-      return change(io, target, { kind: 'promote', now: options.now, force: values.force }, options);
-    case 'rollback':
-    case 'switch':
-      return change(io, target, { kind: request.command }, options);
-    case 'analyze': {
-      const endpoint: PrometheusEndpoint = {
-        url: request.prometheus,
-        timeoutMs: timeoutMs(values.timeout),
-        headers: requestHeaders(values.header, values['bearer-token-file']),
-      };
-      const verdict = await analyze(io, envName, config, service, endpoint, { when, json: values.json });
-      if (verdict === undefined) return EXIT.userError;
-      if (values.apply && verdict !== 'hold') {
-        const code = change(io, target, verdict === 'promote' ? { kind: 'promote', now: options.now, force: values.force } : { kind: 'rollback' }, options);
-        if (code !== 0) return code;
+      case 'start':
+        return change(io, target, { kind: 'start', tag: request.tag, now: options.now }, options);
+      case 'promote':
+        return change(io, target, { kind: 'promote', now: options.now, force: values.force }, options);
+      case 'rollback':
+      case 'switch':
+        return change(io, target, { kind: request.command }, options);
+      case 'analyze': {
+        const endpoint: PrometheusEndpoint = {
+          url: request.prometheus,
+          timeoutMs: timeoutMs(values.timeout),
+          headers: requestHeaders(values.header, values['bearer-token-file']),
+        };
+        const verdict = await analyze(io, envName, config, service, endpoint, { when, report: options.report });
+        if (verdict === undefined) return EXIT.userError;
+        if (values.apply && verdict !== 'hold') {
+          const code = change(io, target, verdict === 'promote' ? { kind: 'promote', now: options.now, force: values.force } : { kind: 'rollback' }, options);
+          if (code !== 0) return code;
+        }
+        return VERDICT_EXIT_CODES[verdict];
       }
-      return VERDICT_EXIT_CODES[verdict];
     }
-  }
+  })();
+  if (reports.length > 0) io.out(json(reports.length === 1 ? reports[0] : { ...reports[0], apply: reports[1] }));
+  return code;
 }
+
+/** What a step reports for --json. */
+type Report = Record<string, unknown>;
 
 const isCommand = (name: string): name is Command => (COMMANDS as readonly string[]).includes(name);
 
@@ -268,7 +274,8 @@ interface Target {
 
 interface ChangeOptions {
   readonly dryRun: boolean;
-  readonly json: boolean;
+  /** --json: where the step's object goes (printed by run); undefined: print for people. */
+  readonly report?: (value: Report) => void;
   readonly now: Date;
 }
 
@@ -295,11 +302,12 @@ function change(io: Io, target: Target, command: ReleaseCommand, options: Change
   if (!result.ok) {
     io.err(`error: ${envName}/${service}: ${result.error}`);
     io.err('nothing was changed');
-    if (options.json) io.out(json({ ...base, ok: false, changed: false, error: result.error, ...(result.waitSeconds === undefined ? {} : { waitSeconds: result.waitSeconds }) }));
+    if (options.report)
+      options.report({ ...base, ok: false, changed: false, error: result.error, ...(result.waitSeconds === undefined ? {} : { waitSeconds: result.waitSeconds }) });
     return result.waitSeconds === undefined ? EXIT.userError : EXIT_WAIT;
   }
   if (result.edits.length === 0) {
-    if (options.json) io.out(json({ ...base, ok: true, changed: false, summary: result.summary, status: statusOf(current.services[service], options.now) }));
+    if (options.report) options.report({ ...base, ok: true, changed: false, summary: result.summary, status: statusOf(current.services[service], options.now) });
     else {
       io.out(`${envName}/${service}: ${result.summary}`);
       io.out(`nothing to change in ${file}`);
@@ -318,8 +326,8 @@ function change(io: Io, target: Target, command: ReleaseCommand, options: Change
       before,
       rendered.files.flatMap((f) => f.objects),
     );
-    if (options.json) {
-      io.out(json({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, manifests, status: statusOf(config.services[service], options.now) }));
+    if (options.report) {
+      options.report({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, manifests, status: statusOf(config.services[service], options.now) });
       return 0;
     }
     io.out(`${envName}/${service}: would do: ${result.summary} (dry run: nothing written)`);
@@ -338,9 +346,9 @@ function change(io: Io, target: Target, command: ReleaseCommand, options: Change
   writeFileSync(file, updated);
   const [written] = writeEnvironments(outRoot, [rendered]);
   const chart = updateChartValues(outRoot, dirname(file), config.app.name);
-  if (options.json) {
+  if (options.report) {
     const files = [file, `${written}/`, ...(chart ? [`${chart}/values*.yaml`] : [])];
-    io.out(json({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, written: files, status: statusOf(config.services[service], options.now) }));
+    options.report({ ...base, ok: true, changed: true, summary: result.summary, file, config: changes, written: files, status: statusOf(config.services[service], options.now) });
     return 0;
   }
   io.out(`${envName}/${service}: ${result.summary}`);
@@ -408,7 +416,7 @@ async function analyze(
   config: Config,
   service: string,
   endpoint: PrometheusEndpoint,
-  options: { when?: Date; json: boolean },
+  options: { when?: Date; report?: (value: Report) => void },
 ): Promise<Verdict | undefined> {
   const canary = config.services[service].canary;
   if (!canary.enabled) throw new UserError(`${envName}/${service}: no canary is running, nothing to analyze`);
@@ -426,26 +434,24 @@ async function analyze(
     const line = `could not query Prometheus at ${endpoint.url}: ${error.message}`;
     if (!error.transient) {
       io.err(`error: ${envName}/${service}: ${line}`);
-      if (options.json) io.out(json({ env: envName, service, canaryTag: canary.tag, verdict: null, error: line, failure: error.kind }));
+      if (options.report) options.report({ env: envName, service, canaryTag: canary.tag, verdict: null, error: line, failure: error.kind });
       return undefined;
     }
     decision = { verdict: 'hold', reasons: [line] };
   }
   const live = liveCheck(envName, config, service);
-  if (options.json) {
-    io.out(
-      json({
-        env: envName,
-        service,
-        canaryTag: canary.tag,
-        verdict: decision.verdict,
-        exitCode: VERDICT_EXIT_CODES[decision.verdict],
-        reasons: decision.reasons,
-        measurements: Object.fromEntries((Object.keys(queries) as (keyof CanaryQueries)[]).map((key) => [key, measured[key] ?? null])),
-        hints,
-        live: live ?? null,
-      }),
-    );
+  if (options.report) {
+    options.report({
+      env: envName,
+      service,
+      canaryTag: canary.tag,
+      verdict: decision.verdict,
+      exitCode: VERDICT_EXIT_CODES[decision.verdict],
+      reasons: decision.reasons,
+      measurements: Object.fromEntries((Object.keys(queries) as (keyof CanaryQueries)[]).map((key) => [key, measured[key] ?? null])),
+      hints,
+      live: live ?? null,
+    });
     return decision.verdict;
   }
   io.out(`${envName}/${service}: canary ${canary.tag} -> ${decision.verdict.toUpperCase()}`);

@@ -186,6 +186,22 @@ describe('credentials and the no-data answer', () => {
     expect(answer.hints).toHaveLength(2);
   });
 
+  it('--apply --json: one object, the change it applied under `apply`', async () => {
+    // Every query answers 0.5: a 50% canary error rate, so the verdict is rollback.
+    const half = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, '0.5'] }] } });
+    const { url } = await started((respond) => respond(200, 'application/json', half));
+    const before = readFileSync(prodFile, 'utf8');
+    const result = await analyze('--prometheus', url, '--apply', '--dry-run', '--json');
+    expect(result.code).toBe(4);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      verdict: 'rollback',
+      exitCode: 4,
+      reasons: expect.arrayContaining(['canary error rate 50.00% > 5.00%']),
+      apply: { command: 'rollback', dryRun: true, ok: true, changed: true, summary: 'rolled back canary 1.1.0; all traffic on stable 1.0.0' },
+    });
+    expect(readFileSync(prodFile, 'utf8')).toBe(before);
+  });
+
   it('hints tell a canary without series from a service without any', () => {
     const { config } = loadEnvironment('prod', configDir);
     const analysis = config.services.backend.canary.analysis;
