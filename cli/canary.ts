@@ -53,7 +53,7 @@ const HELP = `commands:
                             verdict from canary vs stable metrics: exit 0 promote, 3 hold, 4 rollback;
                             --apply then runs promote or rollback; --timeout per query (default 10s);
                             credentials: a bearer token read from a file, or any header (repeatable)
-  status and analyze also compare the live canary Ingress weight with the config's when kubectl
+  status and analyze also compare the live canary weight (Ingress, HTTPRoute) with the config's when kubectl
   has a current context.
   Repeating a command whose result holds already changes nothing, says so and exits 0.
 options:
@@ -466,7 +466,8 @@ type LiveCheck = LiveWeight | { readonly error: string; readonly summary: string
 
 /**
  * The live canary weight, when kubectl has a current context (a kubeconfig); undefined otherwise,
- * as there is no cluster to ask. Only ingress-nginx canaries have a weight to read.
+ * as there is no cluster to ask. Ingresses (ingress-nginx) and, where the cluster has the kind,
+ * HTTPRoutes (Gateway API); a blue-green service has no weight.
  */
 function liveCheck(envName: string, config: Config, service: string): LiveCheck | undefined {
   if (config.services[service].blueGreen.enabled) return undefined;
@@ -474,14 +475,20 @@ function liveCheck(envName: string, config: Config, service: string): LiveCheck 
   const context = kubectl(['config', 'current-context']);
   if (context.error || context.status !== 0 || !context.stdout.trim()) return undefined;
   const namespace = environmentContext(envName, config).namespace;
-  const answer = kubectl(['get', 'ingress', '--namespace', namespace, '--output', 'json', '--request-timeout=10s']);
-  const failed = (why: string) => ({ error: why, summary: `live: could not read the Ingresses of ${namespace} (context ${context.stdout.trim()}): ${why}` });
-  if (answer.error || answer.status !== 0) return failed((answer.stderr || answer.error?.message || `exit ${answer.status}`).trim().split('\n')[0]);
-  try {
-    return liveWeight(JSON.parse(answer.stdout), service, config.services[service]);
-  } catch {
-    return failed('kubectl printed no JSON');
-  }
+  const list = (resource: string): { items: unknown } | { error: string } => {
+    const answer = kubectl(['get', resource, '--namespace', namespace, '--output', 'json', '--request-timeout=10s']);
+    if (answer.error || answer.status !== 0) return { error: (answer.stderr || answer.error?.message || `exit ${answer.status}`).trim().split('\n')[0] };
+    try {
+      return { items: JSON.parse(answer.stdout) as unknown };
+    } catch {
+      return { error: 'kubectl printed no JSON' };
+    }
+  };
+  const ingresses = list('ingress');
+  if ('error' in ingresses) return { error: ingresses.error, summary: `live: could not read the Ingresses of ${namespace} (context ${context.stdout.trim()}): ${ingresses.error}` };
+  // A cluster without the Gateway API CRDs has no HTTPRoutes to compare.
+  const httpRoutes = list('httproutes.gateway.networking.k8s.io');
+  return liveWeight({ ingresses: ingresses.items, httpRoutes: 'error' in httpRoutes ? undefined : httpRoutes.items }, service, config.services[service]);
 }
 
 runAsScript(import.meta.url, (argv) => canaryCommand(argv));

@@ -3,8 +3,8 @@
  * real HTTP server on the loopback interface (node:http), one line each, with the exit code a
  * pipeline decides on; credentials reach the server; no data gives "n/a" and hints. The verdicts
  * on real data are in test/canary-prometheus.test.ts (a real Prometheus). `status`/`analyze`
- * compare the live canary weight through kubectl: here a stand-in script on PATH that prints a
- * recorded `kubectl get ingress -o json` answer, as there is no cluster.
+ * compare the live canary weight through kubectl: here a stand-in script on PATH that prints
+ * recorded `kubectl get ingress` and `get httproutes` answers (-o json), as there is no cluster.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -213,8 +213,9 @@ describe('credentials and the no-data answer', () => {
   });
 });
 
-describe('the live canary weight (kubectl stand-in with a recorded answer)', () => {
+describe('the live canary weight (kubectl stand-in with recorded answers)', () => {
   const bin = join(scratch, 'bin');
+  const routesFile = join(bin, 'httproutes.json');
   /** A `kubectl get ingress -o json` answer: the List of the Ingresses synthesized for prod, with the canary weight `weight`. */
   function recordAnswer(weight: string | undefined): void {
     const { config } = loadEnvironment('prod', configDir);
@@ -228,11 +229,53 @@ describe('the live canary weight (kubectl stand-in with a recorded answer)', () 
     });
     writeFileSync(join(bin, 'ingresses.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }));
   }
+  /**
+   * A `kubectl get httproutes -o json` answer (Gateway API v1, written by hand: no HTTPRoute output
+   * on this branch): a header rule to the canary alone, then the weighted rule; undefined: the
+   * cluster has no HTTPRoute kind (kubectl fails as it does without the CRD).
+   */
+  function recordRoutes(weights: [stable: number, canary: number] | undefined): void {
+    if (weights === undefined) {
+      rmSync(routesFile, { force: true });
+      return;
+    }
+    const path = { type: 'PathPrefix', value: '/api' };
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'webapp', namespace: 'webapp-prod' },
+      spec: {
+        parentRefs: [{ name: 'public', namespace: 'gateway-system' }],
+        hostnames: ['app.example.com'],
+        rules: [
+          { matches: [{ path, headers: [{ name: 'X-Canary', value: 'always' }] }], backendRefs: [{ name: 'backend-canary', port: 80 }] },
+          {
+            matches: [{ path }],
+            backendRefs: [
+              { name: 'backend', port: 80, weight: weights[0] },
+              { name: 'backend-canary', port: 80, weight: weights[1] },
+            ],
+          },
+        ],
+      },
+    };
+    writeFileSync(routesFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [route], metadata: { resourceVersion: '' } }));
+  }
   beforeAll(() => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(
       join(bin, 'kubectl'),
-      `#!/bin/sh\n# Stand-in for kubectl: a current context, and the recorded answer of kubectl get ingress -o json.\ncase "$1 $2" in\n  "config current-context") echo stand-in-context ;;\n  "get ingress") cat "${bin}/ingresses.json" ;;\n  *) echo "stand-in kubectl: unexpected $*" >&2; exit 1 ;;\nesac\n`,
+      [
+        '#!/bin/sh',
+        '# Stand-in for kubectl: a current context, and recorded answers of kubectl get ingress / httproutes -o json.',
+        'case "$1 $2" in',
+        '  "config current-context") echo stand-in-context ;;',
+        `  "get ingress") cat "${bin}/ingresses.json" ;;`,
+        `  "get httproutes.gateway.networking.k8s.io") if [ -f "${routesFile}" ]; then cat "${routesFile}"; else echo 'error: the server doesn'"'"'t have a resource type "httproutes"' >&2; exit 1; fi ;;`,
+        '  *) echo "stand-in kubectl: unexpected $*" >&2; exit 1 ;;',
+        'esac',
+        '',
+      ].join('\n'),
     );
     chmodSync(join(bin, 'kubectl'), 0o755);
   });
@@ -245,31 +288,61 @@ describe('the live canary weight (kubectl stand-in with a recorded answer)', () 
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
 
-  it('status says whether the live weight is the config weight', async () => {
+  it('status says whether the live canary Ingress weight is the config weight (no HTTPRoute kind in the cluster)', async () => {
     recordAnswer('10');
-    expect((await run('status')).stdout).toContain('  live: canary weight 10 (backend-canary 10), as in the config');
+    recordRoutes(undefined);
+    expect((await run('status')).stdout).toContain('  live: canary weight 10 (Ingress/backend-canary 10), as in the config');
     recordAnswer('25');
     const behind = await run('status', '--json');
     expect(JSON.parse(behind.stdout).live).toEqual({
       expected: 10,
-      live: [{ ingress: 'backend-canary', weight: 25 }],
+      live: [{ kind: 'Ingress', name: 'backend-canary', weight: 25 }],
       matches: false,
-      summary: 'live: canary weight backend-canary 25, the config says 10: not synced yet?',
+      summary: 'live: canary weight Ingress/backend-canary 25, the config says 10: not synced yet?',
     });
+  });
+
+  it('and the HTTPRoute weights (Gateway API): the canary share of the weighted rule', async () => {
+    recordAnswer(undefined);
+    recordRoutes([90, 10]);
+    expect((await run('status')).stdout).toContain('  live: canary weight 10 (HTTPRoute/webapp 10), as in the config');
+    recordRoutes([75, 25]);
+    expect((await run('status')).stdout).toContain('  live: canary weight HTTPRoute/webapp 25, the config says 10: not synced yet?');
   });
 
   it('analyze reports it with its verdict', async () => {
     recordAnswer(undefined);
+    recordRoutes(undefined);
     const { url } = await started((respond) => respond(200, 'application/json', EMPTY));
     const result = await run('analyze', '--prometheus', url);
     expect(result.code).toBe(3);
-    expect(result.stdout).toContain('  live: no canary Ingress yet, the config says weight 10: not synced yet?');
+    expect(result.stdout).toContain('  live: no canary route yet, the config says weight 10: not synced yet?');
   });
 
-  it('compares as a pure function of the list', () => {
+  it('compares as a pure function of the lists', () => {
     const { config } = loadEnvironment('prod', configDir);
-    const noCanary = { ...config.services.backend, canary: { ...config.services.backend.canary, enabled: false } };
-    expect(liveWeight({ items: [] }, 'backend', noCanary)).toMatchObject({ matches: true, summary: 'live: no canary Ingress, as in the config' });
-    expect(liveWeight({ kind: 'List' }, 'backend', config.services.backend)).toMatchObject({ matches: false });
+    const running = config.services.backend;
+    const noCanary = { ...running, canary: { ...running.canary, enabled: false } };
+    const route = (refs: { name: string; weight?: number }[]) => ({ items: [{ metadata: { name: 'r' }, spec: { rules: [{ backendRefs: refs }] } }] });
+    expect(liveWeight({ ingresses: { items: [] } }, 'backend', noCanary)).toMatchObject({ matches: true, summary: 'live: no canary route, as in the config' });
+    expect(liveWeight({ ingresses: { kind: 'List' } }, 'backend', running)).toMatchObject({ matches: false });
+    // A backendRef without weight weighs 1: half the traffic.
+    expect(liveWeight({ ingresses: {}, httpRoutes: route([{ name: 'backend' }, { name: 'backend-canary' }]) }, 'backend', running).live).toEqual([
+      { kind: 'HTTPRoute', name: 'r', weight: 50 },
+    ]);
+    // A canary backend at weight 0 (an idle Rollout's route) sends nothing: no canary route.
+    expect(
+      liveWeight(
+        {
+          ingresses: {},
+          httpRoutes: route([
+            { name: 'backend', weight: 100 },
+            { name: 'backend-canary', weight: 0 },
+          ]),
+        },
+        'backend',
+        noCanary,
+      ),
+    ).toMatchObject({ matches: true });
   });
 });
