@@ -27,6 +27,7 @@ import {
 } from '../delivery/canary-analysis.js';
 import { liveWeight, type LiveWeight } from '../delivery/live-weight.js';
 import { environmentContext } from '../config/context.js';
+import { serviceDelivery } from '../config/delivery.js';
 import { replaceFiles, writeEnvironments } from '../core/output.js';
 import { applyEdits } from '../delivery/yaml-edit.js';
 import { describeRelease, releaseTransition, type ReleaseCommand } from '../delivery/release.js';
@@ -120,16 +121,16 @@ async function run({ values, positionals }: CommandArgs<typeof CANARY.options>, 
     switch (request.command) {
       case 'status': {
         const live = liveCheck(envName, config, service);
+        const engine = serviceDelivery(config, config.services[service]).engine;
+        // An Argo Rollout runs its releases in the cluster: the config holds no step to report.
+        const text =
+          engine === 'argo-rollouts'
+            ? `${service}: released by Argo Rollouts (delivery.engine argo-rollouts), image ${config.services[service].image.tag}; where the rollout stands: kubectl argo rollouts get rollout ${service} -n ${environmentContext(envName, config).namespace}`
+            : describeRelease(service, config.services[service], options.now);
         if (options.report) {
-          options.report({
-            env: envName,
-            service,
-            status: statusOf(config.services[service], options.now),
-            live: live ?? null,
-            text: describeRelease(service, config.services[service], options.now),
-          });
+          options.report({ env: envName, service, engine, status: statusOf(config.services[service], options.now), live: live ?? null, text });
         } else {
-          io.out(describeRelease(service, config.services[service], options.now));
+          io.out(text);
           if (live) io.out(`  ${live.summary}`);
         }
         return 0;
@@ -470,7 +471,8 @@ type LiveCheck = LiveWeight | { readonly error: string; readonly summary: string
  * HTTPRoutes (Gateway API); a blue-green service has no weight.
  */
 function liveCheck(envName: string, config: Config, service: string): LiveCheck | undefined {
-  if (config.services[service].blueGreen.enabled) return undefined;
+  // Blue-green has no weight; an Argo Rollout sets the weights itself, so the config has none to compare.
+  if (config.services[service].blueGreen.enabled || serviceDelivery(config, config.services[service]).engine === 'argo-rollouts') return undefined;
   const kubectl = (args: string[]) => spawnSync('kubectl', args, { encoding: 'utf8', timeout: 20_000 });
   const context = kubectl(['config', 'current-context']);
   if (context.error || context.status !== 0 || !context.stdout.trim()) return undefined;

@@ -27,6 +27,8 @@ cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
 cpSync(appFileOf(), appFileOf(configDir));
 // prod with a canary at its first step (10%).
 const prodFile = join(configDir, 'prod.yaml');
+/** prod as shipped, before the canary below is added. */
+const REFERENCE_PROD = join(ENVIRONMENTS_DIR, 'prod.yaml');
 writeFileSync(prodFile, readFileSync(prodFile, 'utf8').replace(/^ {2}backend:\n/m, '  backend:\n    canary:\n      enabled: true\n      tag: 1.1.0\n'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -308,6 +310,20 @@ describe('the live canary weight (kubectl stand-in with recorded answers)', () =
     expect((await run('status')).stdout).toContain('  live: canary weight 10 (HTTPRoute/webapp 10), as in the config');
     recordRoutes([75, 25]);
     expect((await run('status')).stdout).toContain('  live: canary weight HTTPRoute/webapp 25, the config says 10: not synced yet?');
+  });
+
+  it('says nothing of weights for a service Argo Rollouts releases: the Rollout sets them', async () => {
+    recordAnswer(undefined);
+    recordRoutes([80, 20]);
+    const stable = readFileSync(REFERENCE_PROD, 'utf8');
+    writeFileSync(join(configDir, 'rollouts.yaml'), `${stable.trimEnd()}\ndelivery:\n  engine: argo-rollouts\n`);
+    const { stdout } = await promisify(execFile)(process.execPath, ['cli/run.mjs', 'canary', 'status', '--env', 'rollouts', '--config-dir', configDir], {
+      cwd: root,
+      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` },
+    });
+    expect(stdout).toBe(
+      'backend: released by Argo Rollouts (delivery.engine argo-rollouts), image 1.0.0; where the rollout stands: kubectl argo rollouts get rollout backend -n webapp-prod\n',
+    );
   });
 
   it('analyze reports it with its verdict', async () => {
