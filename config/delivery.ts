@@ -57,14 +57,6 @@ export function serviceDelivery(config: { readonly delivery: DeliveryConfig }, s
   };
 }
 
-/** The bake time of a canary step: canary.minStepDuration when the config has one, else the reference's 10 minutes. */
-export function bakeTime(canary: object): string {
-  const value = (canary as { minStepDuration?: unknown }).minStepDuration;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return `${value}s`;
-  return '10m';
-}
-
 export interface DeliveryIssue {
   readonly path: (string | number)[];
   readonly message: string;

@@ -23,7 +23,7 @@
  */
 import { names } from '../../config/names.js';
 import type { EnvironmentContext } from '../../config/context.js';
-import { bakeTime, serviceDelivery } from '../../config/delivery.js';
+import { serviceDelivery } from '../../config/delivery.js';
 import { ingressObjects } from '../../config/routes.js';
 import type { WebServiceConfig } from '../../config/schema.js';
 import { TRACK_LABEL } from '../../config/labels.js';
@@ -93,7 +93,8 @@ export function rolloutStrategy(env: EnvironmentContext, name: string, service: 
   }
   const canary = service.canary;
   const routing = trafficRouting(env, name, service);
-  const duration = bakeTime(canary);
+  // The bake time `npm run canary -- promote` enforces with the CLI engine.
+  const duration = canary.minStepDuration;
   return {
     canary: {
       stableService: name,
