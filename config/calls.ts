@@ -11,7 +11,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
-import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT } from './names.js';
+import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT, REDIS_SENTINEL_PORT } from './names.js';
 
 type CallProtocol = 'TCP' | 'UDP' | 'SCTP';
 const PROTOCOLS: readonly CallProtocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -107,7 +107,7 @@ interface CallingConfig {
   readonly services: Readonly<Record<string, CallingWorkload>>;
   readonly workers: Readonly<Record<string, CallingWorkload>>;
   readonly mongodb: { readonly enabled: boolean };
-  readonly redis: { readonly enabled: boolean };
+  readonly redis: { readonly enabled: boolean; readonly replicas: number; readonly sentinel: { readonly enabled: boolean } };
   /** The built-in PostgreSQL: its names are targets only when it is enabled (else a workload may take them). */
   readonly postgres: { readonly enabled: boolean; readonly replicas: number };
 }
@@ -141,6 +141,10 @@ function targetsOf(config: CallingConfig): Map<string, Target> {
   for (const [name, w] of Object.entries(config.workers)) targets.set(name, { what: `worker "${name}"`, enabled: w.enabled, ports: servedPorts(w) });
   targets.set(names.mongodb, { what: 'MongoDB', enabled: config.mongodb.enabled, ports: [{ port: MONGODB_PORT, protocol: 'TCP' }] });
   targets.set(names.redis, { what: 'Redis', enabled: config.redis.enabled, ports: [{ port: REDIS_PORT, protocol: 'TCP' }] });
+  if (config.redis.replicas > 0) targets.set(names.redisRead, { what: 'the Redis replicas', enabled: config.redis.enabled, ports: [{ port: REDIS_PORT, protocol: 'TCP' }] });
+  if (config.redis.replicas > 0 && config.redis.sentinel.enabled) {
+    targets.set(names.redisSentinel, { what: 'the Redis Sentinels', enabled: config.redis.enabled, ports: [{ port: REDIS_SENTINEL_PORT, protocol: 'TCP' }] });
+  }
   if (config.postgres.enabled) {
     targets.set(names.postgres, { what: 'PostgreSQL', enabled: true, ports: [{ port: POSTGRES_PORT, protocol: 'TCP' }] });
     if (config.postgres.replicas > 0) targets.set(names.postgresRead, { what: 'the PostgreSQL read replicas', enabled: true, ports: [{ port: POSTGRES_PORT, protocol: 'TCP' }] });

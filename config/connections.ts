@@ -9,7 +9,8 @@ import type { k8s } from 'cdk8s-plus-27';
 import type { Config, WorkloadConfig } from './schema.js';
 import type { EnvironmentContext } from './context.js';
 import { serviceHost } from './context.js';
-import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT, statefulSetPodHosts } from './names.js';
+import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT, REDIS_SENTINEL_PORT, statefulSetPodHosts } from './names.js';
+import { redisSentinelHosts } from './redis.js';
 
 export interface ConnectionEnv {
   /** Non-secret settings, for the workload's ConfigMap. */
@@ -49,7 +50,20 @@ export function connectionEnv(uses: readonly Datastore[], config: Config, namesp
   if (uses.includes('redis')) {
     const redis = config.redis;
     const host = serviceHost(names.redis, namespace);
-    Object.assign(plain, { REDIS_HOST: host, REDIS_PORT: String(REDIS_PORT) });
+    Object.assign(plain, {
+      REDIS_HOST: host,
+      REDIS_PORT: String(REDIS_PORT),
+      // Reads may go to the replicas; with Sentinel, writers ask it for the primary, which moves on failover.
+      ...(redis.replicas > 0 ? { REDIS_READ_HOST: serviceHost(names.redisRead, namespace) } : {}),
+      ...(redis.sentinel.enabled
+        ? {
+            REDIS_SENTINEL_HOST: serviceHost(names.redisSentinel, namespace),
+            REDIS_SENTINEL_PORT: String(REDIS_SENTINEL_PORT),
+            REDIS_SENTINEL_HOSTS: redisSentinelHosts(redis, namespace).join(','),
+            REDIS_SENTINEL_MASTER: redis.sentinel.masterName,
+          }
+        : {}),
+    });
     env.push(secretEnv('REDIS_PASSWORD', redis.auth.existingSecret, redis.auth.passwordKey), {
       name: 'REDIS_URL',
       value: `redis://:$(REDIS_PASSWORD)@${host}:${REDIS_PORT}`,

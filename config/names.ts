@@ -2,6 +2,7 @@
 
 export const MONGODB_PORT = 27017;
 export const REDIS_PORT = 6379;
+export const REDIS_SENTINEL_PORT = 26379;
 export const POSTGRES_PORT = 5432;
 
 /** The two colours of a blue-green service (delivery/blue-green.ts switches between them). */
@@ -26,6 +27,12 @@ export const names = {
   mongodbInitJob: 'mongodb-rs-init',
   redis: 'redis',
   redisHeadless: 'redis-headless',
+  /** The Redis replicas (redis.replicas): StatefulSet and the client Service that selects replicas only. */
+  redisRead: 'redis-read',
+  redisReadHeadless: 'redis-read-headless',
+  /** The Redis Sentinels (redis.sentinel): StatefulSet and client Service; the headless one names each. */
+  redisSentinel: 'redis-sentinel',
+  redisSentinelHeadless: 'redis-sentinel-headless',
   /** The PostgreSQL primary: StatefulSet and client Service. */
   postgres: 'postgres',
   postgresHeadless: 'postgres-headless',

@@ -594,6 +594,7 @@ function objectNameProblems(env: EnvironmentContext): ConfigProblem[] {
   const statefulSets: [string, number, boolean][] = [
     [names.mongodb, config.mongodb.replicaSet.enabled ? config.mongodb.replicaSet.members : 1, config.mongodb.enabled],
     [names.redis, 1, config.redis.enabled],
+    [names.redisRead, config.redis.replicas, config.redis.enabled],
     [names.postgres, 1, config.postgres.enabled],
     [names.postgresRead, config.postgres.replicas, config.postgres.enabled],
   ];

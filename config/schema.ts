@@ -773,6 +773,12 @@ const mongodbSchema = z
   })
   .describe('MongoDB StatefulSet (official image) with a headless Service.');
 
+/** maxmemory as a share of the container's memory limit. */
+export const PERCENT_OF_LIMIT = /^([1-9][0-9]?|100)%$/;
+
+/** https://redis.io/docs/latest/develop/reference/eviction/#eviction-policies */
+const REDIS_MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'] as const;
+
 const redisSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -785,14 +791,62 @@ const redisSchema = z
       .prefault({})
       .describe('Password, read from an existing Secret (create it before deploying).'),
     appendOnly: z.boolean().default(true).describe('AOF persistence.'),
-    maxmemory: byteQuantity.optional().describe('Redis maxmemory (e.g. "200Mi" becomes 200mb); omitted means no limit.'),
+    maxmemory: z
+      .union([z.string().regex(PERCENT_OF_LIMIT, { error: 'must be a share of the memory limit such as "75%"' }), byteQuantity], {
+        error: 'must be a share of the memory limit such as "75%" or a byte quantity such as "200Mi"',
+      })
+      .default('75%')
+      .describe(
+        'Redis maxmemory: a share of the container memory limit ("75%", computed in the pod from the limit, so it follows the limit) or a size ("200Mi"). Below 100 %: a fork for RDB/AOF rewrite, replication and client buffers need memory beyond the data, and at the limit the kernel kills Redis.',
+      ),
+    maxmemoryPolicy: z
+      .enum(REDIS_MAXMEMORY_POLICIES)
+      .default('allkeys-lru')
+      .describe(
+        "What Redis does at maxmemory (https://redis.io/docs/latest/develop/reference/eviction/). Default allkeys-lru: this Redis is the stack's cache, and a cache must evict the least recently used keys instead of refusing writes (noeviction) or evicting only keys with a TTL (volatile-*). Use noeviction when Redis holds data that must not disappear.",
+      ),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(15)
+      .default(0)
+      .describe('Replicas of the primary (StatefulSet <name>-read, `replicaof` the primary pod), served by the <name>-read Service; with sentinel, the failover candidates.'),
+    sentinel: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Run Redis Sentinel for automatic failover (needs replicas >= 1); clients get the Sentinel endpoints and the master name.'),
+        replicas: z.number().int().min(1).max(7).default(3).describe('Sentinel pods (StatefulSet <name>-sentinel); an odd number, 3 or more, survives the loss of one.'),
+        quorum: z.number().int().min(1).max(7).optional().describe('Sentinels that must agree the primary is down; default: a majority of sentinel.replicas.'),
+        masterName: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be a master name such as "mymaster" (letters, digits, "_", "." and "-")' })
+          .default('mymaster')
+          .describe('The name clients ask the Sentinels for (REDIS_SENTINEL_MASTER).'),
+        downAfterSeconds: seconds(1, 3600).default(10).describe('How long the primary must be unreachable before a Sentinel considers it down.'),
+        failoverTimeoutSeconds: seconds(10, 3600).default(60).describe('Sentinel failover-timeout: how long a failover may take before another is tried.'),
+        resources: resourcesSchema.prefault({ requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } }),
+      })
+      .prefault({})
+      .refine((s) => s.quorum === undefined || s.quorum <= s.replicas, { error: 'quorum must not exceed sentinel.replicas', path: ['quorum'] }),
     storage: datastoreStorageSchema('8Gi'),
     resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
     // The official image's redis user.
     securityContext: securityContextSchema.prefault({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 }),
-    metrics: exporterSchema('oliver006/redis_exporter', 'v1.67.0').describe('oliver006/redis_exporter sidecar.'),
+    metrics: exporterSchema('oliver006/redis_exporter', 'v1.67.0').describe('oliver006/redis_exporter sidecar in the primary and every replica.'),
   })
-  .describe('Redis StatefulSet (official image), single primary with a PVC.');
+  .superRefine((redis, ctx) => {
+    if (redis.sentinel.enabled && redis.replicas === 0) {
+      ctx.addIssue({ code: 'custom', path: ['sentinel', 'enabled'], message: 'Sentinel fails over to a replica: set redis.replicas to 1 or more' });
+    }
+    if (!PERCENT_OF_LIMIT.test(redis.maxmemory) && !notAbove(redis.maxmemory, redis.resources.limits.memory, bytesOf)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxmemory'],
+        message: `must not exceed resources.limits.memory (${redis.resources.limits.memory}): at the limit the kernel kills Redis`,
+      });
+    }
+  })
+  .describe('Redis StatefulSet (official image): a primary with a PVC, optional replicas and Sentinel.');
 
 /** The major version of a postgres image tag ("15", "16.4-bookworm" -> 15, 16); undefined for other tags. */
 function postgresMajor(tag: string): number | undefined {
@@ -1334,6 +1388,10 @@ export const configSchema = z
       [names.mongodbInitJob, 'the MongoDB replica-set init Job'],
       [names.redis, 'the Redis StatefulSet'],
       [names.redisHeadless, 'the Redis headless Service'],
+      [names.redisRead, 'the Redis replicas'],
+      [names.redisReadHeadless, "the Redis replicas' headless Service"],
+      [names.redisSentinel, 'the Redis Sentinels'],
+      [names.redisSentinelHeadless, "the Redis Sentinels' headless Service"],
       // Only when PostgreSQL runs: an environment may run its own "postgres" workload instead.
       ...(config.postgres.enabled
         ? ([

@@ -151,7 +151,7 @@ export function namespaceAlertGroups(config: Config, namespace: string): RuleGro
   const exporters = (
     [
       ['MongoDB', names.mongodb, [names.mongodb], 'mongodb_up', config.mongodb.enabled && config.mongodb.metrics.enabled],
-      ['Redis', names.redis, [names.redis], 'redis_up', config.redis.enabled && config.redis.metrics.enabled],
+      ['Redis', names.redis, config.redis.replicas > 0 ? [names.redis, names.redisRead] : [names.redis], 'redis_up', config.redis.enabled && config.redis.metrics.enabled],
       ['Postgres', names.postgres, pg.replicas > 0 ? [names.postgres, names.postgresRead] : [names.postgres], 'pg_up', pg.enabled && pg.metrics.enabled],
     ] as const
   )

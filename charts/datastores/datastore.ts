@@ -19,9 +19,10 @@ export interface DatastoreProps {
   readonly replicas: number;
   /** Headless Service that gives each pod a stable DNS name. */
   readonly serviceName: string;
-  readonly storage: { size: string; storageClass?: string };
+  /** The data PersistentVolumeClaim of each pod; none without (e.g. Redis Sentinels). */
+  readonly storage?: { size: string; storageClass?: string };
   /** Where the data PersistentVolumeClaim is mounted. */
-  readonly dataPath: string;
+  readonly dataPath?: string;
   /** The main container, without the fields this construct fills in. */
   readonly container: Omit<k8s.Container, 'name' | 'image' | 'resources' | 'securityContext'>;
   readonly initContainers?: k8s.Container[];
@@ -51,7 +52,7 @@ export class Datastore extends Construct {
 
   constructor(scope: Construct, id: string, props: DatastoreProps) {
     super(scope, id);
-    const { env, name } = props;
+    const { env, name, storage } = props;
     this.labels = recommendedLabels(env.labels, { name, component: props.component, version: props.image.tag });
     this.selector = selectorLabels(env.labels, name);
 
@@ -80,7 +81,7 @@ export class Datastore extends Construct {
                 {
                   ...props.container,
                   name,
-                  volumeMounts: [{ name: DATA_VOLUME, mountPath: props.dataPath }, ...(props.container.volumeMounts ?? [])],
+                  volumeMounts: [...(storage && props.dataPath ? [{ name: DATA_VOLUME, mountPath: props.dataPath }] : []), ...(props.container.volumeMounts ?? [])],
                 },
                 props,
               ),
@@ -89,16 +90,18 @@ export class Datastore extends Construct {
             volumes: props.volumes,
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: DATA_VOLUME, labels: this.selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storage.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: storage
+          ? [
+              {
+                metadata: { name: DATA_VOLUME, labels: this.selector },
+                spec: {
+                  accessModes: ['ReadWriteOnce'],
+                  storageClassName: storage.storageClass,
+                  resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } },
+                },
+              },
+            ]
+          : undefined,
       },
     });
   }

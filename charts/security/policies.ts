@@ -11,11 +11,14 @@
  *                         and every container port named "metrics" or "*-metrics", found in the
  *                         synthesized objects, so exporter sidecars need no entry here
  *   workload           -> MongoDB 27017 / Redis 6379 / PostgreSQL 5432, for each datastore it
- *                         `uses` (postgres-read: the read replicas, or the primary without them)
+ *                         `uses` (postgres-read: the read replicas, or the primary without them;
+ *                         redis: its replicas too, and the Sentinels 26379)
  *   workload           -> what it `calls` (config/calls.ts): ports of another workload or a
  *                         datastore, or a host or addresses outside the cluster (egress restricted only)
  *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
  *   PostgreSQL replicas -> the primary 5432 (pg_basebackup and WAL streaming)
+ *   Redis replicas     -> the primary 6379; with Sentinel every Redis pod -> every data pod 6379
+ *                         and every Sentinel 26379
  *   the log shipper    -> Loki 3100 (push), and the API server (pod discovery; Alloy's api mode also tails logs there)
  *   Grafana            -> Loki 3100 (queries)
  *   every pod          -> the cluster DNS on UDP/TCP 53 (egress restricted only)
@@ -32,7 +35,8 @@ import { collectorPeer, traced } from '../../config/traces.js';
 import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
-import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT } from '../../config/names.js';
+import { MONGODB_PORT, names, POSTGRES_PORT, REDIS_PORT, REDIS_SENTINEL_PORT } from '../../config/names.js';
+import { redisEndpoints } from '../../config/redis.js';
 import { postgresReadService } from '../../config/connections.js';
 import { mapSelects, podPorts, podTemplatesOf, type Labels } from '../../core/objects.js';
 import { LOKI_HTTP_PORT } from '../../observability/logging.js';
@@ -105,6 +109,8 @@ function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Pod
     ...(config.mongodb.enabled ? [group(names.mongodb)] : []),
     ...(config.mongodb.enabled && config.mongodb.replicaSet.enabled ? [group(names.mongodbInitJob)] : []),
     ...(config.redis.enabled ? [group(names.redis)] : []),
+    ...(config.redis.enabled && config.redis.replicas > 0 ? [group(names.redisRead)] : []),
+    ...(config.redis.enabled && config.redis.replicas > 0 && config.redis.sentinel.enabled ? [group(names.redisSentinel)] : []),
     ...(config.postgres.enabled ? [group(names.postgres)] : []),
     ...(config.postgres.enabled && config.postgres.replicas > 0 ? [group(names.postgresRead)] : []),
     ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS[config.logs.shipper], loggingNamespace)] : []),
@@ -132,12 +138,20 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
   const workloads = [...Object.entries(config.services), ...Object.entries(config.workers)].filter(([, w]) => w.enabled);
   for (const [name, workload] of workloads) {
     if (workload.uses.includes('mongodb')) flows.push({ from: app(name), to: app(names.mongodb), ports: [tcp(MONGODB_PORT)] });
-    if (workload.uses.includes('redis')) flows.push({ from: app(name), to: app(names.redis), ports: [tcp(REDIS_PORT)] });
+    if (workload.uses.includes('redis')) for (const to of redisEndpoints(config)) flows.push({ from: app(name), to: app(to.name), ports: [tcp(to.port)] });
     if (workload.uses.includes('postgres')) flows.push({ from: app(name), to: app(names.postgres), ports: [tcp(POSTGRES_PORT)] });
     if (workload.uses.includes('postgres-read')) flows.push({ from: app(name), to: app(postgresReadService(config)), ports: [tcp(POSTGRES_PORT)] });
   }
   if (config.postgres.enabled && config.postgres.replicas > 0) {
     flows.push({ from: app(names.postgresRead), to: app(names.postgres), ports: [tcp(POSTGRES_PORT)] });
+  }
+  if (config.redis.enabled && config.redis.replicas > 0) {
+    // Replicas copy the primary; with Sentinel any data pod may become the primary, every pod asks
+    // the Sentinels (and the data pods) which one is, and the Sentinels watch all of them and each other.
+    const data = config.redis.sentinel.enabled ? [names.redis, names.redisRead] : [names.redis];
+    const clients = config.redis.sentinel.enabled ? [names.redis, names.redisRead, names.redisSentinel] : [names.redisRead];
+    for (const from of clients) for (const to of data) flows.push({ from: app(from), to: app(to), ports: [tcp(REDIS_PORT)] });
+    if (config.redis.sentinel.enabled) for (const from of clients) flows.push({ from: app(from), to: app(names.redisSentinel), ports: [tcp(REDIS_SENTINEL_PORT)] });
   }
   for (const call of resolveCalls(config).flows) {
     flows.push({ from: app(call.from), to: 'workload' in call.to ? app(call.to.workload) : { cidr: call.to.cidr, except: call.to.except }, ports: call.ports });
