@@ -31,6 +31,13 @@ const EARLY_WAVES: ReadonlyMap<string, number> = new Map([
   ['ConfigMap', 10],
 ]);
 
+/**
+ * The file number of the last sync wave (the backups, charts/datastores/backup.ts): a Job there is
+ * a Sync hook of that wave instead of a PostSync hook, so it runs with the wave (e.g. to bind a
+ * claim of that wave, which would otherwise keep the wave, and the PostSync hooks, waiting).
+ */
+export const LAST_WAVE = 90;
+
 export function syncWave(kind: string, fileOrder: number): number {
   return EARLY_WAVES.get(kind) ?? fileOrder;
 }
@@ -44,7 +51,7 @@ export function argoCdAnnotations(kind: string, fileOrder: number): Record<strin
     // it runs after every successful sync once all resources are healthy (PostSync), is deleted
     // when it succeeds, and a failed one is kept for its logs until the next sync replaces it
     // (BeforeHookCreation; without it, the next sync would find the old Job in its way).
-    ...(kind === 'Job' ? { [HOOK_ANNOTATION]: 'PostSync', [HOOK_DELETE_POLICY_ANNOTATION]: 'HookSucceeded,BeforeHookCreation' } : {}),
+    ...(kind === 'Job' ? { [HOOK_ANNOTATION]: fileOrder === LAST_WAVE ? 'Sync' : 'PostSync', [HOOK_DELETE_POLICY_ANNOTATION]: 'HookSucceeded,BeforeHookCreation' } : {}),
     // Deleting the Application (or removing the environment) must not delete the namespace:
     // it holds the Secrets created by hand and the StatefulSets' data volumes.
     // https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { buildEnvironmentCharts } from './stack.js';
+import { buildRestoreCharts } from './datastores/restore.js';
 import type { Config } from '../config/schema.js';
 import { environmentContext } from '../config/context.js';
 import type { Manifest, RenderedEnvironment } from '../core/manifest.js';
@@ -8,6 +9,12 @@ import type { Manifest, RenderedEnvironment } from '../core/manifest.js';
 export function renderEnvironment(name: string, config: Config): RenderedEnvironment {
   // outdir is never written: files are produced by writeEnvironments (atomic, validated).
   const app = new App({ outdir: '.' });
-  const charts = buildEnvironmentCharts(app, environmentContext(name, config));
-  return { name, files: charts.map((chart) => ({ name: chart.fileName, objects: chart.toJson() as Manifest[] })) };
+  const context = environmentContext(name, config);
+  const charts = buildEnvironmentCharts(app, context);
+  const restore = buildRestoreCharts(app, context);
+  return {
+    name,
+    files: charts.map((chart) => ({ name: chart.fileName, objects: chart.toJson() as Manifest[] })),
+    ...(restore.length > 0 ? { unlisted: restore.map((chart) => ({ name: chart.fileName, objects: chart.toJson() as Manifest[] })) } : {}),
+  };
 }

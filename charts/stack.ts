@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { annotateForArgoCd } from './argocd-annotations.js';
+import { BackupChart } from './datastores/backup.js';
 import type { EnvironmentContext } from '../config/context.js';
 import type { EnvironmentChart } from './environment-chart.js';
 import { GatewayRoutesChart } from './routing/http-route.js';
@@ -31,6 +32,7 @@ export function buildEnvironmentCharts(scope: Construct, env: EnvironmentContext
   if (GatewayRoutesChart.needed(env)) charts.push(new GatewayRoutesChart(scope, env));
   if (MonitoringChart.needed(env)) charts.push(new MonitoringChart(scope, env));
   if (LoggingChart.needed(env)) charts.push(new LoggingChart(scope, env));
+  if (BackupChart.needed(env)) charts.push(new BackupChart(scope, env));
   // Complete every chart (annotations included) before the NetworkPolicies read their objects:
   // a chart's JSON is then computed once and kept (EnvironmentChart.toJson).
   for (const chart of charts) annotateForArgoCd(chart, chart.order);

@@ -12,7 +12,7 @@
  * as diff(1); 70 an internal error (cli/command.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GITOPS_FILE } from '../config/gitops.js';
 import { ENVIRONMENTS_DIR, listEnvironments, loadEnvironment, loadEnvironments } from '../config/load.js';
@@ -156,10 +156,11 @@ function print(io: Io, section: Section, colour: boolean): void {
   for (const line of formatDiff(section.diff, colour)) io.out(`  ${line}`);
 }
 
-/** Every object of every YAML file of a committed directory, file by file; none when it does not exist. */
+/** Every object of every YAML file of a committed directory (and its subdirectories: restore/), file by file; none when it does not exist. */
 function readCommitted(dir: string): ManifestFile[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => f.split(sep).join('/'))
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => {

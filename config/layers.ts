@@ -7,7 +7,8 @@
  *     (only `resources.requests.memory`) merges exactly as it does for `backend`;
  *  2. the application layer, config/app.yaml, shared by every environment;
  *  3. the tier's defaults for every workload (TIER_WORKLOAD_DEFAULTS: dev runs one replica without
- *     autoscaling), so a workload added in the application layer follows the tier too;
+ *     autoscaling), so a workload added in the application layer follows the tier too, and for the
+ *     rest (TIER_CONFIG_DEFAULTS: backups off in dev);
  *  4. the environment files: the environment it `extends` first (recursively), its own file last.
  *
  * Maps merge key by key; lists, scalars and null replace (config/merge.ts). A service's
@@ -30,6 +31,17 @@ export const TIER_WORKLOAD_DEFAULTS: Readonly<Record<Config['tier'], PlainObject
   dev: { replicas: 1, autoscaling: { enabled: false } },
   staging: {},
   prod: {},
+};
+
+/**
+ * What each tier changes in the rest of the config, before the environment files (which may still
+ * say otherwise): backups run in staging and prod, not in dev. A value in the config rather than a
+ * rule applied when rendering, so the output depends on backup.enabled alone, not on the tier.
+ */
+const TIER_CONFIG_DEFAULTS: Readonly<Record<Config['tier'], PlainObject>> = {
+  dev: { backup: { enabled: false } },
+  staging: { backup: { enabled: true } },
+  prod: { backup: { enabled: true } },
 };
 
 // A generic workload needs an image to be parsed; the image is then removed, it has no default.
@@ -68,7 +80,7 @@ export function layeredConfig(defaults: unknown, app: unknown, environments: rea
   let merged = withGenericWorkloads(defaults, userLayers);
   merged = deepMerge(merged, app);
   const tier = tierOf(environments);
-  if (tier) merged = withTierDefaults(merged, TIER_WORKLOAD_DEFAULTS[tier]);
+  if (tier) merged = deepMerge(withTierDefaults(merged, TIER_WORKLOAD_DEFAULTS[tier]), TIER_CONFIG_DEFAULTS[tier]);
   for (const layer of environments) merged = deepMerge(merged, layer);
   return withCanaryResourcesOnService(merged);
 }

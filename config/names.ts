@@ -43,6 +43,12 @@ export const names = {
   loki: 'loki',
   /** The headless Service that names the metrics port of a log shipper's pods (its DaemonSet is named after the shipper). */
   logShipperMetrics: (shipper: string) => `${shipper}-metrics`,
+  /** The backup of a datastore: CronJob, its claim and its pods' app name. */
+  backup: (store: string) => `${store}-backup`,
+  /** The Job that mounts the backup claim once, so it binds at sync time (charts/datastores/backup.ts). */
+  backupVolumeJob: (store: string) => `${store}-backup-volume`,
+  /** The restore Job of a datastore (dist/<env>/restore/, applied by hand). */
+  restoreJob: (store: string) => `${store}-restore`,
   configMap: (workload: string) => `${workload}-config`,
   /** The ConfigMap of a workload's `files`. */
   filesConfigMap: (workload: string) => `${workload}-files`,

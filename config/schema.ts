@@ -15,6 +15,8 @@ import { networkIssues, networkSchema } from './network.js';
 import { tracesSchema } from './traces.js';
 import { routingIssues, routingSchema } from './routing.js';
 import { deliveryIssues, deliverySchema, serviceDeliverySchema } from './delivery.js';
+import { parseCron } from './cron.js';
+import { parseCidr } from './cidr.js';
 
 // ---------------------------------------------------------------------------
 // Reusable field types, each with a message that says what a valid value looks like.
@@ -901,6 +903,65 @@ const postgresSchema = z
   .describe('PostgreSQL (official image): a primary StatefulSet and optional streaming read replicas, with headless and client Services.');
 
 // ---------------------------------------------------------------------------
+// Backups
+// ---------------------------------------------------------------------------
+
+const cidrText = z.string().refine((text) => parseCidr(text) !== undefined, { error: 'must be a CIDR block such as "0.0.0.0/0" or "10.0.0.0/8"' });
+
+/** A CronJob schedule in the five-field cron syntax (config/cron.ts). */
+const cronSchedule = z.string().superRefine((text, ctx) => {
+  const parsed = parseCron(text);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+
+const backupSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Back up every enabled datastore (MongoDB, PostgreSQL, Redis) with a verified dump. The tier sets it before the environment file (config/layers.ts): on in staging and prod, off in dev.',
+      ),
+    schedule: cronSchedule
+      .default('0 */6 * * *')
+      .describe(
+        'When backups run (cron, UTC): every 6 hours by default. The RPO alert fires when the last success is older than the longest gap of this schedule plus the two deadlines.',
+      ),
+    startingDeadlineSeconds: seconds(60, 86400).default(900).describe('A run that could not start within this long after its time is skipped (counted as missed).'),
+    activeDeadlineSeconds: seconds(60, 86400).default(3600).describe('A backup (dump, verify, upload) that takes longer is stopped and fails.'),
+    backoffLimit: z.number().int().min(0).max(10).default(1).describe('Retries of a failed backup within one run.'),
+    successfulJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
+    failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
+    retentionDays: z.number().int().min(1).max(3650).default(7).describe('Local backups (on the backup claim) older than this many days are deleted after each backup.'),
+    storage: datastoreStorageSchema('20Gi').describe('The claim of each datastore for its local backups (<datastore>-backup).'),
+    resources: resourcesSchema.prefault({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }).describe('Of the backup and upload containers.'),
+    upload: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Copy each verified backup to object storage (S3, Azure Blob, GCS, ...) with rclone.'),
+        remote: z
+          .string()
+          .regex(/^[A-Za-z0-9_][A-Za-z0-9_. -]*:[A-Za-z0-9_./-]*$/, { error: 'must be an rclone remote and path such as "azure:backups/webapp-prod"' })
+          .optional()
+          .describe('rclone remote (a section of the rclone config) and path; each datastore uploads to <remote>/<datastore>. Required with upload.enabled.'),
+        existingSecret: dnsSubdomain.default('backup-rclone').describe('Secret holding the rclone configuration file (its remote credentials).'),
+        key: secretKey.default('rclone.conf'),
+        retentionDays: z.number().int().min(1).max(3650).default(30).describe('Remote backups older than this many days are deleted after each upload (rclone delete --min-age).'),
+        image: imageSchema.prefault({ registry: 'docker.io', repository: 'rclone/rclone', tag: '1.68.2' }),
+        egress: z
+          .strictObject({
+            cidr: cidrText.default('0.0.0.0/0').describe('Where the object storage is (addresses outside the cluster).'),
+            except: z.array(cidrText).default(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']),
+            ports: z.array(port).min(1).default([443]),
+          })
+          .prefault({})
+          .describe('The NetworkPolicy egress of the backup pods to the object storage.'),
+      })
+      .prefault({})
+      .refine((u) => !u.enabled || u.remote !== undefined, { error: 'upload.enabled needs upload.remote, e.g. "azure:backups/webapp-prod"', path: ['remote'] }),
+  })
+  .describe('Scheduled, verified backups of the datastores, kept on a claim and optionally uploaded (see docs/datastores.md#backups).');
+
+// ---------------------------------------------------------------------------
 // Ingress
 // ---------------------------------------------------------------------------
 
@@ -1316,6 +1377,7 @@ export const configSchema = z
     mongodb: mongodbSchema.prefault({}),
     redis: redisSchema.prefault({}),
     postgres: postgresSchema.prefault({}),
+    backup: backupSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
     routing: routingSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
@@ -1392,6 +1454,10 @@ export const configSchema = z
       [names.redisReadHeadless, "the Redis replicas' headless Service"],
       [names.redisSentinel, 'the Redis Sentinels'],
       [names.redisSentinelHeadless, "the Redis Sentinels' headless Service"],
+      ...(['mongodb', 'postgres', 'redis'] as const).flatMap((store): [string, string][] => [
+        [names.backup(store), `the backup CronJob of ${store}`],
+        [names.backupVolumeJob(store), `the Job that binds the backup claim of ${store}`],
+      ]),
       // Only when PostgreSQL runs: an environment may run its own "postgres" workload instead.
       ...(config.postgres.enabled
         ? ([

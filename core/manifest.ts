@@ -12,6 +12,11 @@ export interface RenderedFile {
 export interface RenderedEnvironment {
   readonly name: string;
   readonly files: RenderedFile[];
+  /**
+   * Files written into the environment directory but not listed in its kustomization.yaml, so only
+   * applied by hand (the restore Jobs, restore/<datastore>.yaml); absent when there are none.
+   */
+  readonly unlisted?: RenderedFile[];
   /** The config file it was rendered from, as generated files name it; default config/environments/<name>.yaml. */
   readonly source?: string;
 }

@@ -38,11 +38,11 @@ function environmentSource(name: string): string {
   return `config/environments/${name}.yaml`;
 }
 
-/** What dist/<env>/ holds: the environment's files and a kustomization.yaml listing them. */
+/** What dist/<env>/ holds: the environment's files, a kustomization.yaml listing them, and the unlisted files (restore/). */
 export function environmentDirectory(env: RenderedEnvironment): OutputDirectory {
   return {
     name: env.name,
-    files: [...env.files, { name: KUSTOMIZATION_FILE, objects: [kustomization(env.files.map((f) => f.name))] }],
+    files: [...env.files, { name: KUSTOMIZATION_FILE, objects: [kustomization(env.files.map((f) => f.name))] }, ...(env.unlisted ?? [])],
     source: env.source ?? environmentSource(env.name),
     marker: environmentMarker(env.name),
   };
@@ -87,6 +87,7 @@ export function writeEnvironments(outRoot: string, environments: readonly Render
         if (directory.marker !== undefined) writeFileSync(join(dir, ENVIRONMENT_MARKER), directory.marker);
         for (const file of directory.files) {
           const path = join(dir, file.name);
+          mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, outputFileText(directory, file));
           // Read the bytes back the way kubectl, Helm and Argo CD will (YAML 1.1) and as YAML 1.2.
           assertReadsAsWritten(join(outRoot, directory.name, file.name), readFileSync(path, 'utf8'), file.objects);

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { names } from '../config/names.js';
+import { backedUpStores, backupMaxAgeSeconds } from '../config/backup.js';
 import { errorRatio, latencyQuantile, selector, serviceUp, type HttpScope } from './promql.js';
 
 /** A Prometheus alerting rule as promtool and the PrometheusRule CRD spell it. */
@@ -215,8 +216,31 @@ export function namespaceAlertGroups(config: Config, namespace: string): RuleGro
         ]
       : [];
 
+  const backups = backedUpStores(config);
+  const maxAge = backups.length > 0 ? backupMaxAgeSeconds(config.backup) : 0;
+  const cronJobs = selector([
+    ['namespace', '=', namespace],
+    backups.length > 1 ? ['cronjob', '=~', backups.map(names.backup).join('|')] : ['cronjob', '=', names.backup(backups[0] ?? '')],
+  ]);
+  const backup =
+    backups.length > 0
+      ? [
+          alert(
+            'BackupTooOld',
+            'critical',
+            // The last success is too old, or a CronJob older than that never succeeded (kube-state-metrics).
+            `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${cronJobs}) > ${maxAge}\nor\n` +
+              `(time() - max by (namespace, cronjob) (kube_cronjob_created${cronJobs}) > ${maxAge}) unless on (namespace, cronjob) kube_cronjob_status_last_successful_time${cronJobs}`,
+            '5m',
+            {},
+            'No successful backup by {{ $labels.cronjob }} for {{ $value | humanizeDuration }}',
+            `The CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not completed a backup for {{ $value | humanizeDuration }}, longer than its schedule (${config.backup.schedule}) and deadlines allow (${maxAge} s): the recovery point is falling behind.`,
+          ),
+        ]
+      : [];
+
   return [
     { name: `${namespace}.workloads`, rules: workloads },
-    { name: `${namespace}.datastores`, rules: [...exporters, ...postgres] },
+    { name: `${namespace}.datastores`, rules: [...exporters, ...postgres, ...backup] },
   ].filter((group) => group.rules.length > 0);
 }

@@ -263,18 +263,20 @@ describe('npm run diff', () => {
     const full = diff('--config-dir', configDir);
     expect(full.code).toBe(1);
     const lines = full.stdout.split('\n');
-    expect(lines.slice(0, 4)).toEqual([
-      `${join(dist, 'dev')}: no differences`,
-      expect.stringMatching(/prod: 0 added, 0 removed, \d+ changed$/),
-      '  20-mongodb.yaml  6 changed',
-      `${join(dist, 'staging')}: no differences`,
+    // The MongoDB image is also the image of its backup CronJob and restore Job (90-backup.yaml, restore/mongodb.yaml).
+    const summaryEnd = lines.indexOf(`${join(dist, 'staging')}: no differences`);
+    expect(lines.slice(0, 2)).toEqual([`${join(dist, 'dev')}: no differences`, expect.stringMatching(/prod: 0 added, 0 removed, \d+ changed$/)]);
+    expect(lines.slice(2, summaryEnd)).toEqual([
+      expect.stringMatching(/^ {2}20-mongodb\.yaml +6 changed$/),
+      expect.stringMatching(/^ {2}90-backup\.yaml +3 changed$/),
+      expect.stringMatching(/^ {2}restore\/mongodb\.yaml +1 changed$/),
     ]);
     expect(lines).toContain('  ~ StatefulSet/webapp-prod/mongodb');
     const stat = diff('--config-dir', configDir, '--stat');
     expect(stat.code).toBe(1);
     expect(stat.stdout).not.toContain('StatefulSet');
     expect(stat.stdout.split('\n').filter((l) => l.startsWith(dist))).toHaveLength(lines.filter((l) => l.startsWith(dist) && l.includes(': ')).length);
-    expect(stat.stdout).toContain('  20-mongodb.yaml  6 changed');
+    expect(stat.stdout).toMatch(/^ {2}20-mongodb\.yaml +6 changed$/m);
     const json = diff('--config-dir', configDir, '--json');
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout) as {
@@ -314,10 +316,10 @@ describe('npm run diff', () => {
   });
 
   it('exits 2 with the config error', () => {
-    const configDir = configWith('broken', (prod) => `${prod}\nredis:\n  replicas: 2\n`);
+    const configDir = configWith('broken', (prod) => `${prod}\nredis:\n  shards: 2\n`);
     const result = diff('--config-dir', configDir, '--env', 'prod');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('prod.yaml: invalid configuration\n  - redis.replicas');
+    expect(result.stderr).toContain('prod.yaml: invalid configuration\n  - redis.shards');
   });
 
   it('compares two environments, ignoring their namespace and instance names', () => {

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitopsFileJsonSchema } from '../config/gitops.js';
 import { environmentFileJsonSchema } from '../config/json-schema.js';
@@ -13,7 +13,11 @@ const root = new URL('..', import.meta.url).pathname;
 /** dist/<name>/ holds exactly the files of `expected` (and an environment's marker), byte for byte. */
 function expectCommitted(expected: OutputDirectory): void {
   const dir = join(root, 'dist', expected.name);
-  expect(readdirSync(dir).sort()).toEqual([...expected.files.map((f) => f.name), ...(expected.marker === undefined ? [] : [ENVIRONMENT_MARKER])].sort());
+  // Files of subdirectories too (dist/<env>/restore/), by their relative path.
+  const committedFiles = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+  expect(committedFiles.sort()).toEqual([...expected.files.map((f) => f.name), ...(expected.marker === undefined ? [] : [ENVIRONMENT_MARKER])].sort());
   if (expected.marker !== undefined) expect(readFileSync(join(dir, ENVIRONMENT_MARKER), 'utf8')).toBe(expected.marker);
   for (const file of expected.files) {
     expect(readFileSync(join(dir, file.name), 'utf8'), `dist/${expected.name}/${file.name}`).toBe(outputFileText(expected, file));

@@ -99,12 +99,25 @@ describe.each(ENVIRONMENTS)('environment %s: Argo CD order', (name) => {
     }
   });
 
-  it('syncs each PersistentVolumeClaim with the Deployment that mounts it (WaitForFirstConsumer claims stay Pending until then)', () => {
+  it('syncs each PersistentVolumeClaim with a pod that mounts it (WaitForFirstConsumer claims stay Pending until then)', () => {
+    // A Deployment, or for a backup claim the Job (a Sync hook of the last wave) that binds it.
+    const mounts = (spec: any, claim: string) => (spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim);
     for (const claim of findAll(env, 'PersistentVolumeClaim')) {
-      const users = findAll(env, 'Deployment').filter((d) => (d.spec.template.spec.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claim.metadata.name));
+      const users = [
+        ...findAll(env, 'Deployment').filter((d) => mounts(d.spec.template.spec, claim.metadata.name)),
+        ...findAll(env, 'Job').filter((j) => j.metadata.annotations[HOOK_ANNOTATION] === 'Sync' && mounts(j.spec.template.spec, claim.metadata.name)),
+      ];
       expect(users.length, claim.metadata.name).toBeGreaterThan(0);
       for (const user of users) expect(wave(claim), `${claim.metadata.name} / ${user.metadata.name}`).toBe(wave(user));
     }
+  });
+
+  it('puts the backups in the last wave, with nothing after them', () => {
+    const backups = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component']?.startsWith('backup'));
+    if (backups.length === 0) return;
+    const last = Math.max(...waves(objects));
+    for (const o of backups) expect(wave(o), `${o.kind}/${o.metadata.name}`).toBe(last);
+    expect(objects.filter((o) => wave(o) === last).every((o) => backups.includes(o))).toBe(true);
   });
 
   it('runs Jobs as hooks only', () => {
@@ -125,8 +138,8 @@ describe('MongoDB replica-set init Job (reference prod)', () => {
   });
 
   it('exists only where the replica set is enabled', () => {
-    expect(findAll(renderReference('dev'), 'Job')).toEqual([]);
-    expect(findAll(renderReference('staging'), 'Job')).toEqual([]);
+    expect(find(renderReference('dev'), 'Job', 'mongodb-rs-init')).toBeUndefined();
+    expect(find(renderReference('staging'), 'Job', 'mongodb-rs-init')).toBeUndefined();
   });
 });
 

@@ -109,7 +109,7 @@ describe('alert rules', () => {
   const groups = environmentAlertGroups(config, 'webapp-prod');
   const rules = groups.flatMap((g) => g.rules);
 
-  it('cover the KPIs, pods, autoscalers, volumes and exporters', () => {
+  it('cover the KPIs, pods, autoscalers, volumes, exporters and backups', () => {
     expect(groups.map((g) => g.name)).toEqual(['webapp-prod.web-services.backend', 'webapp-prod.workloads', 'webapp-prod.datastores']);
     expect(rules.map((r) => r.alert)).toEqual([
       'WebServiceHighErrorRate',
@@ -123,6 +123,7 @@ describe('alert rules', () => {
       'MongoDBDown',
       'RedisExporterDown',
       'RedisDown',
+      'BackupTooOld',
     ]);
   });
 

@@ -14,7 +14,7 @@ import { REDIS_REPLICATION_SCRIPT, REDIS_STANDALONE_SCRIPT, SENTINEL_START_SCRIP
 import { bytesOf } from '../config/quantity.js';
 import { checkObjects, formatViolations } from '../policy/index.js';
 import { configFromYaml, findAll, objectsOf, renderYaml } from './helpers.js';
-import { freePort, runAs, startAs, stop, subDirFor, tempDirFor, waitFor } from './datastore-servers.js';
+import { freePort, freePorts, runAs, startAs, stop, subDirFor, tempDirFor, waitFor } from './datastore-servers.js';
 
 const NS = 'webapp-test';
 const fqdn = (pod: string, headless: string) => `${pod}.${headless}.${NS}.svc.cluster.local`;
@@ -72,9 +72,10 @@ describe('Redis objects', () => {
         .spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === port))
         .flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']))
         .sort();
-    expect(callers('redis', 6379)).toEqual(['backend', 'redis', 'redis-read', 'redis-sentinel']);
-    expect(callers('redis-read', 6379)).toEqual(['backend', 'redis', 'redis-read', 'redis-sentinel']);
-    expect(callers('redis-sentinel', 26379)).toEqual(['backend', 'redis', 'redis-read', 'redis-sentinel']);
+    // redis-backup: the backups (from a replica) and the restore (to the primary the Sentinels name).
+    expect(callers('redis', 6379)).toEqual(['backend', 'redis', 'redis-backup', 'redis-read', 'redis-sentinel']);
+    expect(callers('redis-read', 6379)).toEqual(['backend', 'redis', 'redis-backup', 'redis-read', 'redis-sentinel']);
+    expect(callers('redis-sentinel', 26379)).toEqual(['backend', 'redis', 'redis-backup', 'redis-read', 'redis-sentinel']);
   });
 
   it('without Sentinel, only the replicas reach the primary', () => {
@@ -176,7 +177,7 @@ describe('Redis primary, replica and Sentinel failover (real servers)', () => {
 
   beforeAll(async () => {
     dir = tempDirFor('redis', 'redis-sentinel-');
-    const [primary, replica, s0, s1, s2] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    const [primary, replica, s0, s1, s2] = await freePorts(5);
     // The primary gets a host name (resolved like a pod's DNS name), the others loopback addresses.
     names = {
       [`${fqdn('redis-0', 'redis-headless')}:6379`]: `localhost:${primary}`,

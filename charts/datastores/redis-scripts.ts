@@ -14,7 +14,7 @@ export const SENTINEL_DIR = '/sentinel';
  * and a pod that starts must follow it instead of starting as a second primary. redis-cli reads the
  * password from REDISCLI_AUTH.
  */
-const CURRENT_PRIMARY = `current_primary() {
+export const CURRENT_PRIMARY = `current_primary() {
   for peer in \${SENTINEL_HOSTS:-}; do
     addr=$(redis-cli -h "\${peer%:*}" -p "\${peer##*:}" --raw sentinel get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | tr '\\n' ' ') || continue
     # shellcheck disable=SC2086 # split "host port" into words

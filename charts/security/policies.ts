@@ -16,6 +16,8 @@
  *   workload           -> what it `calls` (config/calls.ts): ports of another workload or a
  *                         datastore, or a host or addresses outside the cluster (egress restricted only)
  *   MongoDB members    -> each other, and the rs-init Job -> the members (replica set only)
+ *   backup pods        -> the datastore they back up (a Redis replica when there is one), and
+ *                         with backup.upload the object storage (backup.upload.egress)
  *   PostgreSQL replicas -> the primary 5432 (pg_basebackup and WAL streaming)
  *   Redis replicas     -> the primary 6379; with Sentinel every Redis pod -> every data pod 6379
  *                         and every Sentinel 26379
@@ -32,6 +34,7 @@
  */
 import { publicAddresses, resolveCalls } from '../../config/calls.js';
 import { collectorPeer, traced } from '../../config/traces.js';
+import { backupTargets } from '../../config/backup.js';
 import { NAMESPACE_POLICY_NAMES, peerSelectors, type PeerConfig } from '../../config/network.js';
 import type { EnvironmentContext } from '../../config/context.js';
 import { recommendedLabels, selectorLabels } from '../../config/labels.js';
@@ -113,6 +116,7 @@ function podGroups(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>): Pod
     ...(config.redis.enabled && config.redis.replicas > 0 && config.redis.sentinel.enabled ? [group(names.redisSentinel)] : []),
     ...(config.postgres.enabled ? [group(names.postgres)] : []),
     ...(config.postgres.enabled && config.postgres.replicas > 0 ? [group(names.postgresRead)] : []),
+    ...backupTargets(config, env.namespace).map((target) => group(target.name)),
     ...(loggingNamespace ? [group(LOGGING_WORKLOADS.loki, loggingNamespace), group(LOGGING_WORKLOADS[config.logs.shipper], loggingNamespace)] : []),
   ];
 }
@@ -152,6 +156,11 @@ function declaredFlows(inputs: Pick<NetworkInputs, 'env' | 'loggingNamespace'>):
     const clients = config.redis.sentinel.enabled ? [names.redis, names.redisRead, names.redisSentinel] : [names.redisRead];
     for (const from of clients) for (const to of data) flows.push({ from: app(from), to: app(to), ports: [tcp(REDIS_PORT)] });
     if (config.redis.sentinel.enabled) for (const from of clients) flows.push({ from: app(from), to: app(names.redisSentinel), ports: [tcp(REDIS_SENTINEL_PORT)] });
+  }
+  for (const target of backupTargets(config, env.namespace)) {
+    for (const to of target.reaches) flows.push({ from: app(target.name), to: app(to.name), ports: [tcp(to.port)] });
+    const upload = config.backup.upload;
+    if (upload.enabled) flows.push({ from: app(target.name), to: { cidr: upload.egress.cidr, except: upload.egress.except }, ports: upload.egress.ports.map(tcp) });
   }
   for (const call of resolveCalls(config).flows) {
     flows.push({ from: app(call.from), to: 'workload' in call.to ? app(call.to.workload) : { cidr: call.to.cidr, except: call.to.except }, ports: call.ports });

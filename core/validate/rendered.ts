@@ -9,7 +9,7 @@ class InvalidManifestsError extends Error {
   }
 }
 
-type Rendered = Pick<OutputDirectory, 'name' | 'files'> & { readonly source?: string };
+type Rendered = Pick<OutputDirectory, 'name' | 'files'> & { readonly source?: string; readonly unlisted?: OutputDirectory['files'] };
 
 /**
  * Validates every object of every environment (or other directory of dist/) against the Kubernetes
@@ -21,7 +21,7 @@ export function validateRendered(environments: readonly Rendered[]): void {
   const schemaProblems: string[] = [];
   const limitProblems = new Map<string, string[]>();
   for (const env of environments) {
-    for (const file of env.files) {
+    for (const file of [...env.files, ...(env.unlisted ?? [])]) {
       for (const issue of validateManifests(file.objects)) {
         if (!issue.limit) schemaProblems.push(`${env.name}/${file.name}: ${issue.kind}/${issue.name}: ${issue.message}`);
         else {

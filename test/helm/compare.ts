@@ -20,6 +20,9 @@ function withoutHelmMetadata(object: Obj): Obj {
   };
   strip(copy.metadata);
   strip(copy.spec?.template?.metadata);
+  // A CronJob's Jobs and their pods.
+  strip(copy.spec?.jobTemplate?.metadata);
+  strip(copy.spec?.jobTemplate?.spec?.template?.metadata);
   return copy;
 }
 
