@@ -109,23 +109,23 @@ export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 }
 
 /**
- * `count` distinct free ports: the servers that found them stay open until all are found, so two
- * calls at once cannot be given the same port (a port closed is free to be handed out again).
+ * `count` distinct free ports below the kernel's ephemeral range (32768 and up on Linux), picked at
+ * random and checked by binding them: a port bind(0) hands out (freePort) is free again once closed,
+ * and another test's freePort() can then get it before a server binds it; below that range only
+ * another random pick can. For servers that must not share a port with a passwordless one.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const candidate = 20000 + Math.floor(Math.random() * 10000);
+    if (ports.includes(candidate)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) ports.push(candidate);
+  }
   return ports;
 }
 

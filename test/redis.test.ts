@@ -197,7 +197,13 @@ describe('Redis primary, replica and Sentinel failover (real servers)', () => {
     pods['redis-0'] = dataPod('redis-0', primary, 'localhost');
     await waitFor('the primary answering', () => cli(primary, 'ping') === 'PONG', 60, pods['redis-0'].child.output);
     pods['redis-read-0'] = dataPod('redis-read-0', replica, '127.0.0.1');
-    await waitFor('the replica answering', () => cli(replica, 'ping') === 'PONG', 60, pods['redis-read-0'].child.output);
+    // Its own answer, not another server's: it has said how it started, then answers.
+    await waitFor(
+      'the replica answering',
+      () => pods['redis-read-0'].child.output().includes('starting as') && cli(replica, 'ping') === 'PONG',
+      60,
+      pods['redis-read-0'].child.output,
+    );
     [s0, s1, s2].forEach((port, i) => {
       pods[`sentinel-${i}`] = {
         port,
