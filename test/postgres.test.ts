@@ -68,14 +68,14 @@ describe('PostgreSQL objects', () => {
     expect(findAll(single, 'ConfigMap').find((c) => c.metadata.name === 'backend-config').data.POSTGRES_READ_HOST).toBe('postgres.webapp-test.svc.cluster.local');
   });
 
-  it('lets only the declared callers and the replicas reach PostgreSQL', () => {
+  it('lets only the declared callers, the replicas and the backup job reach PostgreSQL', () => {
     const policy = (name: string) => byName('NetworkPolicy', name).spec.ingress;
     const callers = (name: string) =>
       policy(name)
         .filter((r: any) => r.ports.some((p: any) => p.port === 5432))
         .flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']))
         .sort();
-    expect(callers('postgres')).toEqual(['backend', 'postgres-read']);
+    expect(callers('postgres')).toEqual(['backend', 'postgres-backup', 'postgres-read']);
     expect(callers('postgres-read')).toEqual(['reports']);
   });
 
