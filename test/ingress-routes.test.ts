@@ -14,7 +14,7 @@ import { renderReference } from './setup/reference.js';
 
 const NGINX = 'nginx.ingress.kubernetes.io';
 
-/** The voting app's two hosts (../shared/seeds/003): vote, and result with websockets and sticky sessions. */
+/** The voting app's two hosts (seed 003): vote, and result with websockets and sticky sessions. */
 const VOTING = `tier: prod
 ingress:
   host: vote.example.com
@@ -35,7 +35,7 @@ services:
       sessionAffinity: { cookie: result-affinity, maxAgeSeconds: 3600 }
 `;
 
-/** A MyGate-like API host (../shared/seeds/001): a path per service, some stripped, and an admin host. */
+/** A MyGate-like API host (seed 001): a path per service, some stripped, and an admin host. */
 const SOCIETY = `tier: prod
 ingress:
   host: api.society.example
@@ -106,7 +106,7 @@ describe('several hosts, each with its TLS', () => {
   });
 });
 
-/** A region of a fleet (../shared/seeds/004): every service on the global host and on the region's own host. */
+/** A region of a fleet (seed 004): every service on the global host and on the region's own host. */
 const REGION = `tier: prod
 ingress:
   host: atlas.example.com
