@@ -711,6 +711,9 @@ export type WorkloadConfig = WebServiceConfig | WorkerConfig;
 // Datastores
 // ---------------------------------------------------------------------------
 
+/** Replicas of a datastore's primary (Redis, PostgreSQL): none by default, at most 15. */
+const datastoreReplicas = z.number().int().min(0).max(15).default(0);
+
 const datastoreStorageSchema = (size: string) =>
   z
     .strictObject({
@@ -807,13 +810,9 @@ const redisSchema = z
       .describe(
         "What Redis does at maxmemory (https://redis.io/docs/latest/develop/reference/eviction/). Default allkeys-lru: this Redis is the stack's cache, and a cache must evict the least recently used keys instead of refusing writes (noeviction) or evicting only keys with a TTL (volatile-*). Use noeviction when Redis holds data that must not disappear.",
       ),
-    replicas: z
-      .number()
-      .int()
-      .min(0)
-      .max(15)
-      .default(0)
-      .describe('Replicas of the primary (StatefulSet <name>-read, `replicaof` the primary pod), served by the <name>-read Service; with sentinel, the failover candidates.'),
+    replicas: datastoreReplicas.describe(
+      'Replicas of the primary (StatefulSet <name>-read, `replicaof` the primary pod), served by the <name>-read Service; with sentinel, the failover candidates.',
+    ),
     sentinel: z
       .strictObject({
         enabled: z.boolean().default(false).describe('Run Redis Sentinel for automatic failover (needs replicas >= 1); clients get the Sentinel endpoints and the master name.'),
@@ -883,13 +882,7 @@ const postgresSchema = z
       .describe(
         'Superuser credentials, read from an existing Secret (create it before deploying); the replicas stream with them too. The username must be a plain identifier and the password URL-safe.',
       ),
-    replicas: z
-      .number()
-      .int()
-      .min(0)
-      .max(15)
-      .default(0)
-      .describe('Streaming read replicas (StatefulSet <name>-read, bootstrapped with pg_basebackup), served by the <name>-read Service.'),
+    replicas: datastoreReplicas.describe('Streaming read replicas (StatefulSet <name>-read, bootstrapped with pg_basebackup), served by the <name>-read Service.'),
     maxConnections: z.number().int().min(10).max(10000).default(100).describe("max_connections, on the primary and the replicas (a hot standby needs at least the primary's)."),
     walKeepSize: byteQuantity
       .prefault('1Gi')
