@@ -149,15 +149,18 @@ const launcher = (command: string, ...args: string[]): [string, string[]] => [pr
 
 /**
  * The input of bench/serialize-floor.mjs: the objects of every file of dist/ except the Helm
- * chart, each file's header line, and the strings that are written double-quoted.
+ * chart, each file's leading comment lines, and the strings that are written double-quoted.
  */
 function serializeFloorInput(dist: string): { input: object; outputs: string[] } {
   const files: { path: string; header: string; objects: unknown[] }[] = [];
   const quoted = new Set<string>();
   for (const dir of readdirSync(dist).filter((d) => d !== 'helm' && statSync(join(dist, d)).isDirectory())) {
-    for (const name of readdirSync(join(dist, dir)).sort()) {
+    const names = readdirSync(join(dist, dir), { recursive: true, encoding: 'utf8' })
+      .filter((name) => statSync(join(dist, dir, name)).isFile())
+      .sort();
+    for (const name of names) {
       const text = readFileSync(join(dist, dir, name), 'utf8');
-      const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
+      const header = /^(#.*\n)*/.exec(text)?.[0] ?? '';
       files.push({ path: `${dir}/${name}`, header, objects: parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: -1 })) });
       for (const token of new Parser().parse(text)) collectQuoted(token, quoted);
     }
