@@ -29,6 +29,12 @@ export const deliverySchema = z
       .describe(
         'argo-rollouts blue-green: promote the preview by itself once it is ready and its pre-promotion analysis passed (autoPromotionEnabled); off: `kubectl argo rollouts promote`.',
       ),
+    postPromotionAnalysis: z
+      .boolean()
+      .default(true)
+      .describe(
+        'argo-rollouts blue-green with metrics: after the switch, analyse the new version again once it has served all traffic for the bake time (canary.minStepDuration), and switch back to the previous version if it fails (postPromotionAnalysis); the previous version stays up until then. Off: it is scaled down 30 s after the switch.',
+      ),
     prometheus: z
       .string()
       .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an http(s) URL such as "http://prometheus-operated.monitoring.svc:9090"' })
@@ -41,6 +47,7 @@ export const serviceDeliverySchema = z
   .strictObject({
     engine: engine.optional().describe("This service's release engine; default: delivery.engine."),
     autoPromotion: z.boolean().optional().describe('Default: delivery.autoPromotion.'),
+    postPromotionAnalysis: z.boolean().optional().describe('Default: delivery.postPromotionAnalysis.'),
   })
   .prefault({})
   .describe("Overrides of the environment's delivery section for this service.");
@@ -54,6 +61,7 @@ export function serviceDelivery(config: { readonly delivery: DeliveryConfig }, s
     ...config.delivery,
     engine: service.delivery.engine ?? config.delivery.engine,
     autoPromotion: service.delivery.autoPromotion ?? config.delivery.autoPromotion,
+    postPromotionAnalysis: service.delivery.postPromotionAnalysis ?? config.delivery.postPromotionAnalysis,
   };
 }
 

@@ -64,6 +64,8 @@ export const names = {
   hostIngress: (app: string, host: string) => `${app}-${host}`,
   /** The Ingress of a service's own settings on one of its `extraHosts` (on its first host it is named like the service). */
   serviceHostIngress: (service: string, host: string) => `${service}-${host}`,
+  /** The AnalysisTemplate a blue-green Rollout runs after the switch (its pre-promotion one is named like the service). */
+  postPromotionAnalysis: (service: string) => `${service}-post-promotion`,
   /** A release track's Deployment; for the canary also its Service, Ingress and PrometheusRule. */
   track: (service: string, track: ReleaseTrack) => `${service}-${track}`,
   /**

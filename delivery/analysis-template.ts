@@ -50,11 +50,16 @@ export function analysisMetrics(service: string, namespace: string, a: CanaryAna
   ];
 }
 
-/** The AnalysisTemplate's spec: each metric measured once against `prometheus`. */
-export function analysisTemplateSpec(service: string, namespace: string, a: CanaryAnalysis, prometheus: string): Record<string, unknown> {
+/**
+ * The AnalysisTemplate's spec: each metric measured once against `prometheus`, after
+ * `initialDelay` when given (the post-promotion analysis of a blue-green Rollout waits until the
+ * new version has served all traffic for the bake time, so that the window judges it).
+ */
+export function analysisTemplateSpec(service: string, namespace: string, a: CanaryAnalysis, prometheus: string, initialDelay?: string): Record<string, unknown> {
   return {
     metrics: analysisMetrics(service, namespace, a).map((m) => ({
       name: m.name,
+      ...(initialDelay ? { initialDelay } : {}),
       successCondition: m.successCondition,
       failureCondition: m.failureCondition,
       provider: { prometheus: { address: prometheus, query: m.query } },

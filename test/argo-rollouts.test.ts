@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { analysisMetrics } from '../delivery/analysis-template.js';
 import { canaryAlertRules, canaryQueries } from '../delivery/canary-analysis.js';
 import { validateRendered } from '../core/validate/rendered.js';
+import { validateObject } from '../core/validate/index.js';
 import { checkObjects } from '../policy/index.js';
 import { applicationSet, applicationTarget, environmentApplication } from '../gitops/argocd.js';
 import { configFromYaml, find, findAll, objectsOf, problemsOf, renderYaml } from './helpers.js';
@@ -106,7 +107,7 @@ describe('a web service as an Argo Rollout', () => {
 describe('blue-green as an Argo Rollout', () => {
   const yaml = `${ROLLOUTS}services:\n  backend:\n    blueGreen: { enabled: true }\n`;
 
-  it('has activeService and previewService, manual promotion by default, the analysis before promotion', () => {
+  it('has activeService and previewService, manual promotion by default, the analysis before and after promotion', () => {
     const env = render(yaml);
     expect(find(env, 'Rollout', 'backend').spec.strategy).toEqual({
       blueGreen: {
@@ -116,10 +117,63 @@ describe('blue-green as an Argo Rollout', () => {
         activeMetadata: { labels: { track: 'stable' } },
         previewMetadata: { labels: { track: 'canary' } },
         prePromotionAnalysis: { templates: [{ templateName: 'backend' }] },
+        // No scaleDownDelaySeconds: the previous version stays up until the post-promotion run ends.
+        postPromotionAnalysis: { templates: [{ templateName: 'backend-post-promotion' }] },
       },
     });
     expect(find(env, 'Deployment', 'backend-blue')).toBeUndefined();
     expect(find(env, 'Service', 'backend-canary')).toBeDefined();
+  });
+
+  it('analyses again after the switch: the same metrics, each once the new version has served all traffic for the bake time', () => {
+    const env = render(yaml);
+    const pre = find(env, 'AnalysisTemplate', 'backend').spec.metrics;
+    const post = find(env, 'AnalysisTemplate', 'backend-post-promotion').spec.metrics;
+    expect(post.map((m: any) => m.initialDelay)).toEqual(pre.map(() => '10m'));
+    expect(pre.every((m: any) => m.initialDelay === undefined)).toBe(true);
+    // Otherwise the very metrics, queries and conditions of the pre-promotion analysis (and of analyze).
+    expect(post.map(({ initialDelay, ...m }: any) => m)).toEqual(pre);
+    // The bake time is canary.minStepDuration; a bake time of 0 measures right after the switch.
+    const baked = find(render(`${yaml}    canary: { minStepDuration: 90s }\n`), 'AnalysisTemplate', 'backend-post-promotion');
+    expect(new Set(baked.spec.metrics.map((m: any) => m.initialDelay))).toEqual(new Set(['90s']));
+    const now = find(render(`${yaml}    canary: { minStepDuration: 0s }\n`), 'AnalysisTemplate', 'backend-post-promotion');
+    expect(now.spec.metrics.some((m: any) => 'initialDelay' in m)).toBe(false);
+  });
+
+  it('leaves the post-promotion analysis out with delivery.postPromotionAnalysis false (per service too), or without metrics', () => {
+    const off = (extra: string) => {
+      const env = render(extra);
+      expect(find(env, 'AnalysisTemplate', 'backend-post-promotion')).toBeUndefined();
+      return find(env, 'Rollout', 'backend').spec.strategy.blueGreen;
+    };
+    expect(off(`delivery: { engine: argo-rollouts, postPromotionAnalysis: false }\nservices:\n  backend:\n    blueGreen: { enabled: true }\n`)).not.toHaveProperty(
+      'postPromotionAnalysis',
+    );
+    const perService = off(`${yaml}    delivery: { postPromotionAnalysis: false }\n`);
+    expect(perService).not.toHaveProperty('postPromotionAnalysis');
+    expect(perService.prePromotionAnalysis).toEqual({ templates: [{ templateName: 'backend' }] });
+    expect(off(`${yaml}    metrics: { enabled: false }\n`)).not.toHaveProperty('prePromotionAnalysis');
+    // A canary Rollout has no post-promotion analysis: its steps analyse.
+    expect(find(render(ROLLOUTS), 'AnalysisTemplate', 'backend-post-promotion')).toBeUndefined();
+  });
+
+  it('the Rollout CRD holds the post-promotion fields to their types (the validator is not blind to them)', () => {
+    const env = render(yaml);
+    const rollout = structuredClone(find(env, 'Rollout', 'backend'));
+    expect(validateObject(rollout)).toEqual([]);
+    rollout.spec.strategy.blueGreen.postPromotionAnalysis = { templates: 'backend-post-promotion' };
+    expect(
+      validateObject(rollout)
+        .map((i) => i.message)
+        .join('\n'),
+    ).toMatch(/postPromotionAnalysis/);
+    const template = structuredClone(find(env, 'AnalysisTemplate', 'backend-post-promotion'));
+    template.spec.metrics[0].initialDelay = 600;
+    expect(
+      validateObject(template)
+        .map((i) => i.message)
+        .join('\n'),
+    ).toMatch(/initialDelay/);
   });
 
   it('promotes by itself with delivery.autoPromotion, per service too', () => {

@@ -80,6 +80,7 @@ const trackMetadata = (track: 'stable' | 'canary') => ({ labels: { [TRACK_LABEL]
 export function rolloutStrategy(env: EnvironmentContext, name: string, service: WebServiceConfig): Record<string, unknown> {
   const analysis = analysed(env, service) ? { templates: [{ templateName: name }] } : undefined;
   if (service.blueGreen.enabled) {
+    const post = postPromotionAnalysis(env, service);
     return {
       blueGreen: {
         activeService: name,
@@ -88,6 +89,10 @@ export function rolloutStrategy(env: EnvironmentContext, name: string, service: 
         activeMetadata: trackMetadata('stable'),
         previewMetadata: trackMetadata('canary'),
         ...(analysis ? { prePromotionAnalysis: analysis } : {}),
+        // No scaleDownDelaySeconds: with one set, the controller cancels the post-promotion run
+        // when the delay ends and scales the previous version down; without it, the previous
+        // version stays up until the run completes, so a failure can switch back to it.
+        ...(post ? { postPromotionAnalysis: { templates: [{ templateName: names.postPromotionAnalysis(name) }] } } : {}),
       },
     };
   }
@@ -113,4 +118,22 @@ export function rolloutStrategy(env: EnvironmentContext, name: string, service: 
 /** Whether the service gets an AnalysisTemplate (named like it). */
 export function needsAnalysisTemplate(env: EnvironmentContext, service: WebServiceConfig): boolean {
   return releasedByRollout(env, service) && analysed(env, service);
+}
+
+/**
+ * A blue-green Rollout's analysis after the switch (delivery.postPromotionAnalysis, default on):
+ * the same metrics, each measured once the new version has served all traffic for the bake time
+ * (canary.minStepDuration; the initialDelay of its template, names.postPromotionAnalysis). Until
+ * the run succeeds the controller keeps the new ReplicaSet's preview metadata (track: canary) and
+ * the previous one's active metadata (track: stable) (rollout/ephemeralmetadata.go: a ReplicaSet
+ * becomes stable when the rollout is fully promoted), so the queries still tell the two apart; a
+ * failed run aborts the rollout, which switches the active Service back to the previous version.
+ * Once the previous version has had no traffic for a whole analysis window, stable has no data and
+ * the comparisons with it are skipped, as `analyze` skips them: the absolute thresholds remain.
+ * Undefined when there is none; else its initialDelay (none for a bake time of 0).
+ */
+export function postPromotionAnalysis(env: EnvironmentContext, service: WebServiceConfig): { initialDelay?: string } | undefined {
+  if (!needsAnalysisTemplate(env, service) || !service.blueGreen.enabled || !serviceDelivery(env.config, service).postPromotionAnalysis) return undefined;
+  const delay = service.canary.minStepDuration;
+  return /^0+[smh]$/.test(delay) ? {} : { initialDelay: delay };
 }

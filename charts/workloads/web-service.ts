@@ -13,7 +13,7 @@ import { ApiObject } from 'cdk8s';
 import { serviceDelivery } from '../../config/delivery.js';
 import { analysisTemplateSpec } from '../../delivery/analysis-template.js';
 import { ROLLOUT_API_VERSION } from './autoscaler.js';
-import { needsAnalysisTemplate, releasedByRollout, rolloutStrategy } from './rollout.js';
+import { needsAnalysisTemplate, postPromotionAnalysis, releasedByRollout, rolloutStrategy } from './rollout.js';
 import { containerProbes } from './probes.js';
 import { Workload, type DeploymentIdentity } from './workload.js';
 
@@ -73,6 +73,15 @@ export class WebServiceChart extends EnvironmentChart {
           kind: 'AnalysisTemplate',
           metadata: { name, labels: serving.labels },
           spec: analysisTemplateSpec(name, env.namespace, service.canary.analysis, serviceDelivery(env.config, service).prometheus),
+        });
+      }
+      const post = postPromotionAnalysis(env, service);
+      if (post) {
+        new ApiObject(this, 'post-promotion-analysis-template', {
+          apiVersion: ROLLOUT_API_VERSION,
+          kind: 'AnalysisTemplate',
+          metadata: { name: names.postPromotionAnalysis(name), labels: serving.labels },
+          spec: analysisTemplateSpec(name, env.namespace, service.canary.analysis, serviceDelivery(env.config, service).prometheus, post.initialDelay),
         });
       }
     } else if (service.blueGreen.enabled) {
