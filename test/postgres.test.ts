@@ -11,7 +11,20 @@ import { POSTGRES_PGDATA } from '../charts/datastores/postgres.js';
 import { POSTGRES_CONFIG_DIR } from '../charts/datastores/postgres-scripts.js';
 import { checkObjects, formatViolations } from '../policy/index.js';
 import { configFromYaml, findAll, objectsOf, renderYaml } from './helpers.js';
-import { freePort, POSTGRES_USER, postgresBinDir, type PostgresServer, runAs, startAs, startPostgres, stop, subDirFor, tempDirFor, waitFor } from './datastore-servers.js';
+import {
+  freePorts,
+  POSTGRES_USER,
+  postgresBinDir,
+  type PostgresServer,
+  runAs,
+  startAs,
+  startPostgres,
+  stop,
+  subDirFor,
+  tempDirFor,
+  removeTempDir,
+  waitFor,
+} from './datastore-servers.js';
 
 const YAML = `postgres:
   enabled: true
@@ -116,6 +129,7 @@ describe('PostgreSQL primary and a pg_basebackup replica (real servers)', () => 
   afterAll(async () => {
     if (replica) await stop(replica.child);
     if (primary) await stop(primary.child);
+    removeTempDir(dir);
   });
 
   it('refuses a TCP connection without the password (scram-sha-256)', () => {
@@ -131,7 +145,7 @@ describe('PostgreSQL primary and a pg_basebackup replica (real servers)', () => 
     expect([shell, flag, arg0]).toEqual(['bash', '-c', 'replica']);
     const replicaRoot = subDirFor(POSTGRES_USER, dir, 'replica');
     const socketDir = subDirFor(POSTGRES_USER, replicaRoot, 'run');
-    replicaPort = await freePort();
+    [replicaPort] = await freePorts(1);
     const envFromManifest = Object.fromEntries(replicaContainer.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
     expect(envFromManifest.PGDATA).toBe(POSTGRES_PGDATA);
     replica = startAs(

@@ -14,7 +14,7 @@ import { REDIS_REPLICATION_SCRIPT, REDIS_STANDALONE_SCRIPT, SENTINEL_START_SCRIP
 import { bytesOf } from '../config/quantity.js';
 import { checkObjects, formatViolations } from '../policy/index.js';
 import { configFromYaml, findAll, objectsOf, renderYaml } from './helpers.js';
-import { freePort, freePorts, runAs, startAs, stop, subDirFor, tempDirFor, waitFor } from './datastore-servers.js';
+import { freePorts, removeTempDir, runAs, startAs, stop, subDirFor, tempDirFor, waitFor } from './datastore-servers.js';
 
 const NS = 'webapp-test';
 const fqdn = (pod: string, headless: string) => `${pod}.${headless}.${NS}.svc.cluster.local`;
@@ -107,12 +107,20 @@ describe('Redis objects', () => {
       return file;
     });
     const result = spawnSync('shellcheck', ['--shell=sh', ...files], { encoding: 'utf8' });
+    removeTempDir(dir);
     expect(result.status, result.stdout).toBe(0);
   });
 });
 
 const PASSWORD = 'pw-Redis-7-not-secret';
 const cli = (port: number, ...args: string[]) => runAs('redis', 'redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { REDISCLI_AUTH: PASSWORD }).stdout.trim();
+
+/**
+ * Added to a data pod's arguments: a replica's full sync starts at once instead of after Redis's
+ * default 5 s wait for more replicas to share one diskless transfer (repl-diskless-sync-delay); a
+ * matter of time, not of what replication does.
+ */
+const DATA_POD_TEST_SETTINGS = ['--repl-diskless-sync-delay', '0'];
 
 interface LocalPod {
   readonly port: number;
@@ -124,7 +132,7 @@ interface LocalPod {
  * with the Secret's password, the memory limit, and `names` (in-cluster host:port -> local
  * host:port) applied; `/data` and the port become local ones.
  */
-function startContainer(c: any, opts: { port: number; dir: string; names: Record<string, string>; extra: Record<string, string> }): ReturnType<typeof startAs> {
+function startContainer(c: any, opts: { port: number; dir: string; names: Record<string, string>; extra: Record<string, string>; sentinel?: boolean }): ReturnType<typeof startAs> {
   const local = (value: string) => Object.entries(opts.names).reduce((v, [from, to]) => v.split(from).join(to), value);
   const vars: Record<string, string> = {};
   for (const e of c.env) {
@@ -136,8 +144,8 @@ function startContainer(c: any, opts: { port: number; dir: string; names: Record
   const [shell, flag, script, arg0] = c.command;
   expect([shell, flag]).toEqual(['sh', '-c']);
   // Loopback only (IPv6 too if the machine has it: "localhost" may resolve to ::1).
-  const bind = ['--bind', '127.0.0.1', '-::1'];
-  return startAs('redis', 'sh', ['-c', script, arg0, ...args, ...bind], { ...vars, ...opts.extra });
+  const loopback = ['--bind', '127.0.0.1', '-::1', ...(opts.sentinel ? [] : DATA_POD_TEST_SETTINGS)];
+  return startAs('redis', 'sh', ['-c', script, arg0, ...args, ...loopback], { ...vars, ...opts.extra });
 }
 
 describe('Redis standalone (real server)', () => {
@@ -145,6 +153,7 @@ describe('Redis standalone (real server)', () => {
   let pod: LocalPod | undefined;
   afterAll(async () => {
     if (pod) await stop(pod.child.child);
+    removeTempDir(dir);
   });
 
   it('sets maxmemory to its share of the memory limit and evicts instead of refusing writes', async () => {
@@ -152,7 +161,7 @@ describe('Redis standalone (real server)', () => {
     const rendered = renderYaml('redis: { maxmemoryPolicy: allkeys-lru }\n');
     const c = container(rendered, 'redis');
     expect(c.command[2]).toBe(REDIS_STANDALONE_SCRIPT);
-    const port = await freePort();
+    const [port] = await freePorts(1);
     pod = { port, child: startContainer(c, { port, dir: subDirFor('redis', dir, 'data'), names: {}, extra: {} }) };
     await waitFor('redis answering', () => cli(port, 'ping') === 'PONG', 60, pod.child.output);
     // 75 % of the 512Mi limit.
@@ -212,6 +221,7 @@ describe('Redis primary, replica and Sentinel failover (real servers)', () => {
           dir,
           names,
           extra: { ANNOUNCE_HOST: '127.0.0.1', SENTINEL_PORT: String(port), SENTINEL_DIR: data(`sentinel-${i}`), PRIMARY_PORT: String(primary) },
+          sentinel: true,
         }),
       };
     });
@@ -219,6 +229,7 @@ describe('Redis primary, replica and Sentinel failover (real servers)', () => {
 
   afterAll(async () => {
     await Promise.all(Object.values(pods).map((p) => stop(p.child.child)));
+    removeTempDir(dir);
   });
 
   const masterOf = (sentinel: LocalPod) => cli(sentinel.port, 'sentinel', 'get-master-addr-by-name', 'mymaster').split('\n').join(':');
@@ -259,7 +270,7 @@ describe('Redis primary, replica and Sentinel failover (real servers)', () => {
     const primary = pods['redis-0'];
     const replica = pods['redis-read-0'];
     const sentinels = [0, 1, 2].map((i) => pods[`sentinel-${i}`]);
-    // Kill the server itself (as root the started process is runuser, its parent), as a crash would.
+    // Kill the server itself, by the process id it reports, as a crash would.
     const started = Date.now();
     process.kill(Number(cli(primary.port, 'info', 'server').match(/process_id:(\d+)/)?.[1]), 'SIGKILL');
     await stop(primary.child.child);

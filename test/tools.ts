@@ -3,7 +3,7 @@
  * and a throwaway Prometheus server (Debian package `prometheus`; `npm test` installs it, see
  * test/setup/provision.sh).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -121,4 +121,47 @@ export function testRules(groups: unknown[], tests: unknown[], evaluationInterva
   const testFile = join(dir, 'tests.yaml');
   writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: evaluationInterval, tests }));
   return promtool(['test', 'rules', testFile]);
+}
+
+export interface RuleTestSuite {
+  /** The rule groups the tests evaluate. */
+  readonly groups: unknown[];
+  /** promtool's test groups (`tests:` of a test file). */
+  readonly tests: unknown[];
+  readonly evaluationInterval?: string;
+}
+
+/**
+ * `promtool test rules` on several suites (name -> rule groups and their tests) in one process:
+ * each suite is a test file with a rules file of its own, and promtool reports each file on its own
+ * ("Unit Testing: <file>" and SUCCESS or FAILED). A suite's code is 0 when its file succeeded;
+ * its output is promtool's output for it, with the failures (which name their test group).
+ */
+export function testRuleSuites(suites: Record<string, RuleTestSuite>): Record<string, ToolResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'rule-tests-'));
+  const names = Object.keys(suites);
+  const testFiles = names.map((name, i) => {
+    const { groups, tests, evaluationInterval = '1m' } = suites[name];
+    writeFileSync(join(dir, `rules-${i}.yaml`), stringify({ groups }));
+    writeFileSync(join(dir, `tests-${i}.yaml`), stringify({ rule_files: [`rules-${i}.yaml`], evaluation_interval: evaluationInterval, tests }));
+    return `tests-${i}.yaml`;
+  });
+  const run = spawnSync('promtool', ['test', 'rules', ...testFiles], { cwd: dir, encoding: 'utf8' });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    throw new Error('promtool not found: install the Debian package "prometheus" (npm test does, see test/setup/provision.sh)');
+  rmSync(dir, { recursive: true, force: true });
+  // stdout: "Unit Testing:  <file>" then "  SUCCESS" for each file; the failures go to stderr.
+  const sections = new Map(
+    run.stdout
+      .split(/^Unit Testing:\s+/m)
+      .slice(1)
+      .map((section) => [section.slice(0, section.indexOf('\n')).trim(), section]),
+  );
+  return Object.fromEntries(
+    names.map((name, i) => {
+      const section = sections.get(testFiles[i]) ?? '';
+      const passed = run.status === 0 || /^\s*SUCCESS\s*$/m.test(section);
+      return [name, { code: passed ? 0 : 1, output: `Unit Testing: ${name}: ${section.trim() || '(no result)'}\n${passed ? '' : run.stderr}` }];
+    }),
+  );
 }
