@@ -107,18 +107,6 @@ export function deliveryIssues(config: DeliveredConfig): DeliveryIssue[] {
       const why = plugin ? 'the Gateway API plugin sets weights in percent' : 'without Ingress paths a Rollout splits traffic by replicas, in percent';
       issues.push({ path: at('canary', 'weightTotal'), message: `${why}: weightTotal must be 100` });
     }
-    if (plugin) {
-      // The plugin sets the canary's weight on every backendRef of its Service, so a rule sending
-      // a header to the canary alone would get weight 0 (no backend) between releases.
-      for (const key of ['header', 'cookie'] as const) {
-        if (service.canary[key] !== undefined) {
-          issues.push({
-            path: at('canary', key),
-            message: `with argo-rollouts on gateway-api, ${key} routing is not generated (the gatewayAPI plugin would weight the canary-only rule too): remove it, or use ingress-nginx`,
-          });
-        }
-      }
-    }
   }
   return issues;
 }

@@ -81,8 +81,15 @@ export interface ApplicationTarget {
  * canary: without this, every sync (and self-heal) would reset them to the committed 100/0 and
  * the Application would show OutOfSync for the whole release. RespectIgnoreDifferences=true keeps
  * a sync from writing them too (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/).
+ * Likewise the rules the plugin adds for the header routes (charts/routing/http-route.ts
+ * rolloutHeaderRoutes): named `<service>-canary-header` or `-cookie`, with `-1`, `-2`, ... for a
+ * route's further rules, as the plugin's documentation recommends ignoring them by name.
  */
-const ROLLOUT_WEIGHTS = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] };
+const ROLLOUT_WEIGHTS = {
+  group: 'gateway.networking.k8s.io',
+  kind: 'HTTPRoute',
+  jqPathExpressions: ['.spec.rules[].backendRefs[].weight', '.spec.rules[] | select(.name // "" | test("-canary-(header|cookie)(-[0-9]+)?$"))'],
+};
 const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
 
 /** Whether a web service of the config is an Argo Rollout canary routed by the Gateway API plugin. */

@@ -96,6 +96,81 @@ describe('a web service as an Argo Rollout', () => {
     ]);
   });
 
+  it('on gateway-api asks the plugin for header and cookie routes to the canary, once the first weight is reached', () => {
+    const env = render(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { header: { name: X-Canary }, cookie: beta }\n`);
+    const canary = find(env, 'Rollout', 'backend').spec.strategy.canary;
+    expect(canary.trafficRouting).toEqual({
+      managedRoutes: [{ name: 'backend-canary-header' }, { name: 'backend-canary-cookie' }],
+      plugins: { 'argoproj-labs/gatewayAPI': { namespace: 'webapp-test', httpRoutes: [{ name: 'webapp', useHeaderRoutes: true }] } },
+    });
+    const header = { setHeaderRoute: { name: 'backend-canary-header', match: [{ headerName: 'X-Canary', headerValue: { exact: 'always' } }] } };
+    // The cookie as ingress-nginx's canary-by-cookie: `beta=always` anywhere in the Cookie header.
+    const cookie = { setHeaderRoute: { name: 'backend-canary-cookie', match: [{ headerName: 'Cookie', headerValue: { regex: '(^|;\\s*)beta=always(;|$)' } }] } };
+    expect(canary.steps.slice(0, 4)).toEqual([{ setWeight: 10 }, header, cookie, { pause: { duration: '10m' } }]);
+    expect(canary.steps.filter((s: any) => 'setHeaderRoute' in s)).toHaveLength(2);
+    const regex = new RegExp(cookie.setHeaderRoute.match[0].headerValue.regex);
+    expect(['beta=always', 'a=1; beta=always', 'beta=always; b=2'].every((c) => regex.test(c))).toBe(true);
+    expect(['beta=never', 'xbeta=always', 'beta=alwaysx'].some((c) => regex.test(c))).toBe(false);
+    // The route itself stays the weighted rule: the plugin adds the header rules and removes them at the end.
+    expect(find(env, 'HTTPRoute', 'webapp').spec.rules[0].matches.some((m: any) => m.headers)).toBe(false);
+    // header.value and header.pattern: that value, or a RegularExpression match, to the canary.
+    const value = find(render(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { header: { name: X-Beta, value: yes-please } }\n`), 'Rollout', 'backend');
+    expect(value.spec.strategy.canary.steps[1]).toEqual({
+      setHeaderRoute: { name: 'backend-canary-header', match: [{ headerName: 'X-Beta', headerValue: { exact: 'yes-please' } }] },
+    });
+    const pattern = find(render(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { header: { name: X-Beta, pattern: "^team-.*" } }\n`), 'Rollout', 'backend');
+    expect(pattern.spec.strategy.canary.steps[1].setHeaderRoute.match).toEqual([{ headerName: 'X-Beta', headerValue: { regex: '^team-.*' } }]);
+    // Without header or cookie: no managed routes, no setHeaderRoute.
+    expect(find(render(`${ROLLOUTS}${GATEWAY}`), 'Rollout', 'backend').spec.strategy.canary.trafficRouting).not.toHaveProperty('managedRoutes');
+  });
+
+  it('the rules the plugin adds for the header routes fit the HTTPRoute CRD: unique valid names, at most 16 rules per route', () => {
+    // What setHTTPHeaderRoute of the plugin (v0.15.0, pkg/plugin/httproute.go) writes: per rule with
+    // both the stable and the canary backendRef, a copy named <route>[-<n>] with the header matches
+    // merged into each match, sending to the canary only.
+    const inject = (route: any, canary: any) => {
+      const out = structuredClone(route);
+      for (const step of canary.steps.filter((s: any) => 'setHeaderRoute' in s)) {
+        const { name, match } = step.setHeaderRoute;
+        const sources = route.spec.rules.filter((r: any) => ['backend', 'backend-canary'].every((b) => r.backendRefs?.some((ref: any) => ref.name === b)));
+        sources.forEach((rule: any, i: number) => {
+          const headers = match.map((m: any) => ({
+            name: m.headerName,
+            ...(m.headerValue.exact ? { type: 'Exact', value: m.headerValue.exact } : { type: 'RegularExpression', value: m.headerValue.regex }),
+          }));
+          out.spec.rules.push({
+            name: i === 0 ? name : `${name}-${i}`,
+            matches: rule.matches.map((m: any) => ({ ...m, headers: [...(m.headers ?? []), ...headers] })),
+            ...(rule.filters ? { filters: rule.filters } : {}),
+            backendRefs: [{ group: '', kind: 'Service', name: 'backend-canary', port: 80 }],
+          });
+        });
+      }
+      return out;
+    };
+    // 15 plain services fill the host's route; the Rollout's rule and its two header rules make 18: it moves to webapp-2.
+    const plain = Array.from(
+      { length: 15 },
+      (_, i) =>
+        `  s${String(i).padStart(2, '0')}:\n    image: { repository: acme/s${i}, tag: "1.0.0" }\n    ingress: { paths: [{ path: /s${i} }] }\n    delivery: { engine: cli }\n`,
+    ).join('');
+    const env = render(`${ROLLOUTS}${GATEWAY}services:\n  frontend: { enabled: false }\n  backend:\n    canary: { header: { name: X-Canary }, cookie: beta }\n${plain}`);
+    const canary = find(env, 'Rollout', 'backend').spec.strategy.canary;
+    const names = canary.trafficRouting.plugins['argoproj-labs/gatewayAPI'].httpRoutes.map((r: any) => r.name);
+    expect(names).toHaveLength(1);
+    for (const route of findAll(env, 'HTTPRoute').filter((r) => names.includes(r.metadata.name))) {
+      const during = inject(route, canary);
+      expect(during.spec.rules.length).toBeGreaterThan(route.spec.rules.length);
+      expect(during.spec.rules.length).toBeLessThanOrEqual(16);
+      expect(validateObject(during)).toEqual([]);
+    }
+    // The validator does refuse a route over the limit (the check can fail).
+    const route = find(env, 'HTTPRoute', 'webapp');
+    const over = structuredClone(route);
+    over.spec.rules = Array.from({ length: 17 }, () => route.spec.rules[0]);
+    expect(validateObject(over)).not.toEqual([]);
+  });
+
   it('a workload without routes splits by replicas; other services keep their Deployments', () => {
     const env = render(`services:\n  frontend:\n    delivery: { engine: argo-rollouts }\n    ingress: { paths: [] }\n`);
     expect(find(env, 'Rollout', 'frontend').spec.strategy.canary.trafficRouting).toBeUndefined();
@@ -241,10 +316,9 @@ describe('the AnalysisTemplate', () => {
 });
 
 describe('config errors', () => {
-  it('refuses the CLI release state, StatefulSets, and header routing or other weight totals on the Gateway API plugin, at their lines', () => {
+  it('refuses the CLI release state, StatefulSets, and other weight totals on the Gateway API plugin, at their lines', () => {
     expect(problemsOf(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { weightTotal: 1000, steps: [100, 1000], cookie: beta }\n`)).toEqual([
       expect.stringMatching(/^services\.backend\.canary\.weightTotal \(line 5, column 15\): the Gateway API plugin sets weights in percent: weightTotal must be 100$/),
-      expect.stringMatching(/^services\.backend\.canary\.cookie \(line 5, column 54\): with argo-rollouts on gateway-api, cookie routing is not generated/),
     ]);
     expect(problemsOf(`${ROLLOUTS}services:\n  backend:\n    canary: { enabled: true, tag: "1.1.0" }\n`)).toEqual([
       expect.stringMatching(
@@ -274,8 +348,20 @@ describe('Argo CD', () => {
   it('ignores the HTTPRoute weights the Gateway API plugin sets, and only where a Rollout routes through it', () => {
     const gateway = applicationTarget(gitops, 'prod', configFromYaml(`${ROLLOUTS}${GATEWAY}`));
     const app = environmentApplication(gitops, gateway);
-    expect(app.spec.ignoreDifferences).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }]);
+    expect(app.spec.ignoreDifferences).toEqual([
+      {
+        group: 'gateway.networking.k8s.io',
+        kind: 'HTTPRoute',
+        jqPathExpressions: ['.spec.rules[].backendRefs[].weight', '.spec.rules[] | select(.name // "" | test("-canary-(header|cookie)(-[0-9]+)?$"))'],
+      },
+    ]);
     expect(app.spec.syncPolicy?.syncOptions).toContain('RespectIgnoreDifferences=true');
+    // The rules the plugin adds for the header routes are ignored by name: those, and only those.
+    const injected = new RegExp(/test\("(.+)"\)\)$/.exec(app.spec.ignoreDifferences![0].jqPathExpressions![1])![1]);
+    const env = render(`${ROLLOUTS}${GATEWAY}services:\n  backend:\n    canary: { header: { name: X-Canary }, cookie: beta }\n`);
+    const managed = find(env, 'Rollout', 'backend').spec.strategy.canary.trafficRouting.managedRoutes.map((r: any) => r.name);
+    expect([...managed, ...managed.map((n: string) => `${n}-1`), `${managed[0]}-12`].every((n) => injected.test(n))).toBe(true);
+    expect(['backend', 'backend-canary', 'canary-header-x', 'backend-canary-headers'].some((n) => injected.test(n))).toBe(false);
     for (const yaml of [GATEWAY, ROLLOUTS, 'tier: prod\n']) {
       const plain = environmentApplication(gitops, applicationTarget(gitops, 'prod', configFromYaml(yaml)));
       expect(plain.spec.ignoreDifferences).toBeUndefined();

@@ -412,7 +412,13 @@ describe('Argo Rollouts on the Gateway API (gitops/argocd.ts)', () => {
 
   it('ignores the HTTPRoute weights the plugin sets, only in the environments where a Rollout routes through it', () => {
     const staging = application(argocd, 'webapp-staging');
-    expect(staging.spec.ignoreDifferences).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }]);
+    expect(staging.spec.ignoreDifferences).toEqual([
+      {
+        group: 'gateway.networking.k8s.io',
+        kind: 'HTTPRoute',
+        jqPathExpressions: ['.spec.rules[].backendRefs[].weight', '.spec.rules[] | select(.name // "" | test("-canary-(header|cookie)(-[0-9]+)?$"))'],
+      },
+    ]);
     expect(staging.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
     expect(application(argocd, 'webapp-dev').spec.ignoreDifferences).toBeUndefined();
     expect(application(argocd, 'webapp-dev').spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');

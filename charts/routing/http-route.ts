@@ -125,6 +125,32 @@ export function canaryMatches(canary: CanaryConfig): { readonly headers: HeaderM
   return matches;
 }
 
+/** One `setHeaderRoute` of a canary Rollout on the gatewayAPI plugin: its managed route's name and header matches. */
+export interface RolloutHeaderRoute {
+  readonly name: string;
+  readonly match: { readonly headerName: string; readonly headerValue: { readonly exact: string } | { readonly regex: string } }[];
+}
+
+/**
+ * The header routes a canary Rollout asks the gatewayAPI plugin for (trafficRouting.managedRoutes
+ * and setHeaderRoute steps): the matches of canaryMatches that send requests to the canary, the
+ * header (`always`, or header.value, or header.pattern) as `<service>-canary-header`, then the
+ * cookie (`<cookie>=always` in the Cookie header, a RegularExpression match) as
+ * `<service>-canary-cookie`. The plugin adds, per rule of the route that carries both the stable
+ * and the canary Service, a copy with these header matches that sends to the canary only, and
+ * removes them when the rollout ends or aborts, so they exist only while a canary runs. The
+ * matches to stable (`never`) have no equivalent: setHeaderRoute routes to the canary only, and a
+ * stable-only rule of ours would get the plugin's stable weight, 0 when the controller sends all
+ * traffic to the canary at the end of the steps (no backend: HTTP 500).
+ */
+export function rolloutHeaderRoutes(name: string, canary: CanaryConfig): RolloutHeaderRoute[] {
+  const toCanary = canaryMatches(canary).filter((m) => m.to === 'canary');
+  return toCanary.map((m, i) => ({
+    name: `${name}-canary-${canary.header && i === 0 ? 'header' : 'cookie'}`,
+    match: m.headers.map((h) => ({ headerName: h.name, headerValue: h.type === 'Exact' ? { exact: h.value } : { regex: h.value } })),
+  }));
+}
+
 /** Where a service's traffic goes: its Service, the active colour's, or stable and canary by weight. */
 function serviceBackends(name: string, service: WebServiceConfig, rollout: boolean): { stable: BackendRef[]; canary?: BackendRef } {
   const port = service.servicePort;
@@ -190,17 +216,27 @@ export function httpRoutes(env: EnvironmentContext): HttpRoute[] {
     if (ofHost.length === 0) continue;
     const services = [...new Set(ofHost.map((r) => r.service))].sort();
     const chunks: RouteRule[][] = [[]];
+    // Rules per route, counting those the gatewayAPI plugin adds during a canary Rollout (one per
+    // header route and rule of the service), so that it never has to exceed the limit.
+    const sizes = [0];
     for (const service of services) {
       const svc = config.services[service];
+      const rollout = serviceDelivery(config, svc).engine === 'argo-rollouts';
       const rules = serviceRules(
         service,
         svc,
         ofHost.filter((r) => r.service === service),
-        serviceDelivery(config, svc).engine === 'argo-rollouts',
+        rollout,
       );
-      const last = chunks[chunks.length - 1];
-      if (last.length > 0 && last.length + rules.length > MAX_RULES_PER_ROUTE) chunks.push([...rules]);
-      else last.push(...rules);
+      const size = rules.length * (1 + (rollout && !svc.blueGreen.enabled ? rolloutHeaderRoutes(service, svc.canary).length : 0));
+      const last = chunks.length - 1;
+      if (sizes[last] > 0 && sizes[last] + size > MAX_RULES_PER_ROUTE) {
+        chunks.push([...rules]);
+        sizes.push(size);
+      } else {
+        chunks[last].push(...rules);
+        sizes[last] += size;
+      }
     }
     const sectionName = gateway.sectionName ?? (gateway.create ? listenerName(host) : undefined);
     chunks.forEach((rules, i) => {

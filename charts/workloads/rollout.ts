@@ -19,7 +19,8 @@
  * analysis; reaching the end promotes. Traffic follows the routing backend: ingress-nginx through
  * the service's stable Ingress (the controller writes the canary Ingress, with canary.header and
  * canary.cookie as its extra annotations), the Gateway API through the argoproj-labs/gatewayAPI
- * traffic router plugin on the HTTPRoutes carrying the service (it sets their backendRef weights).
+ * traffic router plugin on the HTTPRoutes carrying the service (it sets their backendRef weights,
+ * and adds header and cookie rules to the canary as managed routes: http-route.ts rolloutHeaderRoutes).
  */
 import { names } from '../../config/names.js';
 import type { EnvironmentContext } from '../../config/context.js';
@@ -27,7 +28,7 @@ import { serviceDelivery } from '../../config/delivery.js';
 import { ingressObjects } from '../../config/routes.js';
 import type { WebServiceConfig } from '../../config/schema.js';
 import { TRACK_LABEL } from '../../config/labels.js';
-import { httpRoutes } from '../routing/http-route.js';
+import { httpRoutes, rolloutHeaderRoutes } from '../routing/http-route.js';
 
 /** The traffic router plugin of the Gateway API (https://github.com/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi). */
 const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
@@ -51,8 +52,13 @@ function trafficRouting(env: EnvironmentContext, name: string, service: WebServi
     const routes = httpRoutes(env).filter((r) => r.spec.rules.some((rule) => rule.backendRefs?.some((b) => b.name === name)));
     if (routes.length === 0) return undefined;
     // The plugin sets percentages (config/delivery.ts refuses another weightTotal) on every
-    // backendRef of the service in these routes.
-    return { plugins: { [GATEWAY_API_PLUGIN]: { namespace: env.namespace, httpRoutes: routes.map((r) => ({ name: r.metadata.name })) } } };
+    // backendRef of the service in these routes, and adds the header routes' rules to them.
+    const headerRoutes = rolloutHeaderRoutes(name, canary);
+    const useHeaderRoutes = headerRoutes.length > 0 ? { useHeaderRoutes: true } : {};
+    return {
+      ...(headerRoutes.length > 0 ? { managedRoutes: headerRoutes.map((h) => ({ name: h.name })) } : {}),
+      plugins: { [GATEWAY_API_PLUGIN]: { namespace: env.namespace, httpRoutes: routes.map((r) => ({ name: r.metadata.name, ...useHeaderRoutes })) } },
+    };
   }
   if (!config.ingress.enabled) return undefined;
   const ingresses = ingressObjects(config)
@@ -100,6 +106,9 @@ export function rolloutStrategy(env: EnvironmentContext, name: string, service: 
   const routing = trafficRouting(env, name, service);
   // The bake time `npm run canary -- promote` enforces with the CLI engine.
   const duration = canary.minStepDuration;
+  // Header routes are set once the first weight is reached (the canary's pods are available: the
+  // controller removes managed routes while it has none) and last until the end or an abort.
+  const headerSteps = routing?.managedRoutes ? rolloutHeaderRoutes(name, canary).map((h) => ({ setHeaderRoute: h })) : [];
   return {
     canary: {
       stableService: name,
@@ -110,7 +119,9 @@ export function rolloutStrategy(env: EnvironmentContext, name: string, service: 
       maxUnavailable: service.rollingUpdate.maxUnavailable,
       ...(routing ? { trafficRouting: routing } : {}),
       // The last step (weightTotal) is the promotion the controller does at the end of the steps.
-      steps: canary.steps.slice(0, -1).flatMap((weight) => [{ setWeight: weight }, { pause: { duration } }, ...(analysis ? [{ analysis }] : [])]),
+      steps: canary.steps
+        .slice(0, -1)
+        .flatMap((weight, i) => [{ setWeight: weight }, ...(i === 0 ? headerSteps : []), { pause: { duration } }, ...(analysis ? [{ analysis }] : [])]),
     },
   };
 }
