@@ -8,7 +8,7 @@
  * string is written double-quoted, and `assertReadsAsWritten` re-reads the bytes under both YAML
  * versions and fails on any difference.
  */
-import { Composer, Document, Parser, visit, type Scalar } from 'yaml';
+import { Composer, CST, Document, isScalar, Parser, visit, type Scalar, type ScalarTag } from 'yaml';
 
 /** Plain scalars each reader resolves to a non-string, by version, from the `yaml` package's own schemas. */
 const YAML_SCHEMA_TESTS: readonly RegExp[] = (['1.1', '1.2'] as const).flatMap((version) =>
@@ -79,9 +79,15 @@ class MisreadYamlError extends Error {
  * both read exactly `objects`.
  */
 export function misreadings(text: string, objects: readonly unknown[]): string[] {
+  const tokens = [...new Parser().parse(text)];
+  return tokensReadAs(tokens, objects) ? [] : composedMisreadings(tokens, objects);
+}
+
+/** misreadings as the yaml package's composer sees them: each document composed under both versions, converted and compared. */
+export function composedMisreadings(text: string | readonly CST.Token[], objects: readonly unknown[]): string[] {
+  const tokens = typeof text === 'string' ? [...new Parser().parse(text)] : text;
   const problems: string[] = [];
   // Lexing and parsing do not depend on the version; only composing (tag resolution) does.
-  const tokens = [...new Parser().parse(text)];
   for (const version of ['1.1', '1.2'] as const) {
     const docs = [...new Composer({ version, uniqueKeys: false }).compose(tokens)];
     const read = docs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
@@ -93,6 +99,145 @@ export function misreadings(text: string, objects: readonly unknown[]): string[]
     for (const doc of docs) for (const e of [...doc.errors, ...doc.warnings]) problems.push(`YAML ${version}: ${e.message.split('\n')[0]}`);
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------
+// The read-back of what toYaml writes, without composing documents: composing under both versions
+// and converting cost more than writing the files. The parser's tokens (CST) are walked beside
+// the intended objects; every scalar is resolved as the composer does (CST.resolveAsScalar, then
+// the first tag of each version's schema whose test matches a plain scalar). Only the shape toYaml
+// writes is judged here: block mappings and sequences, empty flow collections, plain, quoted and
+// block scalars, comments outside documents or at their start. Anything else (anchors, tags,
+// comments after values, tabs, explicit keys, directives, errors) and any difference is left to
+// the composer, which also words the problems.
+// ---------------------------------------------------------------------------
+
+const SCHEMAS = (['1.1', '1.2'] as const).map((version) => new Document(null, { version, uniqueKeys: false }));
+
+/** True when `text` reads as `meant` both ways: `meant` is a string, `atKey` tells a mapping key. */
+function plainReadsAs(text: string, meant: unknown, atKey: boolean): boolean {
+  for (const { schema, options } of SCHEMAS) {
+    const tag = (schema.tags as ScalarTag[]).find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text));
+    let read: unknown = text;
+    if (tag?.resolve) {
+      let failed = false;
+      const resolved: unknown = tag.resolve(
+        text,
+        () => {
+          failed = true;
+        },
+        options,
+      );
+      if (failed) return false;
+      read = isScalar(resolved) ? resolved.value : resolved;
+    }
+    if (!(Object.is(meant, read) || meant === read)) return false;
+  }
+  return true;
+}
+
+/** The value of a scalar token, undefined when the composer would report a problem with it. */
+function scalarValue(token: CST.FlowScalar | CST.BlockScalar): string | undefined {
+  let failed = false;
+  const resolved = CST.resolveAsScalar(token, true, () => {
+    failed = true;
+  });
+  return failed || !resolved ? undefined : resolved.value;
+}
+
+/**
+ * White space without tabs and, when `indicator` is given, that indicator once; with `first`,
+ * nothing before it. Comments only after white space when `comments`.
+ */
+function plainSeparation(tokens: readonly CST.SourceToken[], indicator?: CST.SourceToken['type'], first = false, comments = false): boolean {
+  let found = indicator === undefined;
+  for (const [i, token] of tokens.entries()) {
+    if (token.type === indicator && !found && (!first || i === 0)) found = true;
+    else if (token.type === 'comment') {
+      const before = tokens[i - 1];
+      if (!comments || (before !== undefined && before.type !== 'newline' && before.type !== 'space')) return false;
+    } else if (token.type !== 'newline' && (token.type !== 'space' || token.source.includes('\t'))) return false;
+  }
+  return found;
+}
+
+const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const definedKeys = (value: Record<string, unknown>): string[] => Object.keys(value).filter((key) => value[key] !== undefined);
+
+/** True when the node `token` (undefined: an empty node) reads as `meant` under both versions. */
+function nodeReadsAs(token: CST.Token | undefined, meant: unknown): boolean {
+  if (token === undefined) return plainReadsAs('', meant, false);
+  switch (token.type) {
+    case 'scalar':
+    case 'single-quoted-scalar':
+    case 'double-quoted-scalar': {
+      if (!plainSeparation(token.end ?? [])) return false;
+      const value = scalarValue(token);
+      if (value === undefined) return false;
+      return token.type === 'scalar' ? plainReadsAs(value, meant, false) : value === meant;
+    }
+    case 'block-scalar':
+      return scalarValue(token) === meant && typeof meant === 'string';
+    case 'flow-collection': {
+      const [close, ...rest] = token.end;
+      const empty = token.items.length === 0 && plainSeparation(rest);
+      if (token.start.source === '{') return empty && close?.type === 'flow-map-end' && isMapping(meant) && definedKeys(meant).length === 0;
+      return empty && close?.type === 'flow-seq-end' && Array.isArray(meant) && meant.length === 0;
+    }
+    case 'block-seq':
+      if (!Array.isArray(meant) || meant.length !== token.items.length) return false;
+      return token.items.every((item, i) => plainSeparation(item.start, 'seq-item-ind') && nodeReadsAs(item.value, meant[i]));
+    case 'block-map':
+      return mappingReadsAs(token, meant);
+    default:
+      return false;
+  }
+}
+
+/** A block mapping of single-line implicit keys, each key once and each read as a string key of `meant`. */
+function mappingReadsAs(map: CST.BlockMap, meant: unknown): boolean {
+  if (!isMapping(meant) || definedKeys(meant).length !== map.items.length) return false;
+  const seen = new Set<string>();
+  for (const item of map.items) {
+    const { start, key, sep, value } = item;
+    if ('explicitKey' in item && item.explicitKey) return false;
+    if (!key || !sep || !plainSeparation(start) || !plainSeparation(sep, 'map-value-ind', true)) return false;
+    if (key.type !== 'scalar' && key.type !== 'single-quoted-scalar' && key.type !== 'double-quoted-scalar') return false;
+    // The composer's limits on implicit keys: one line, same column, `:` within 1024 characters.
+    if (key.indent !== map.indent || key.source.includes('\n') || !plainSeparation(key.end ?? []) || sep[0].offset - key.offset > 1024) return false;
+    const name = scalarValue(key);
+    if (name === undefined || seen.has(name) || !Object.hasOwn(meant, name) || meant[name] === undefined) return false;
+    if (key.type === 'scalar' && !plainReadsAs(name, name, true)) return false;
+    seen.add(name);
+    const newline = sep.some((t) => t.type === 'newline');
+    if ((value?.type === 'block-map' || value?.type === 'block-seq') && !newline) return false;
+    if (value?.type === 'flow-collection' && newline) return false;
+    if (!nodeReadsAs(value, meant[name])) return false;
+  }
+  return true;
+}
+
+/**
+ * True when `text` is in the shape toYaml writes and reads exactly as `objects` under YAML 1.1 and
+ * 1.2, decided without composing; false also when it cannot tell (misreadings then composes).
+ */
+export function readsAsWrittenUncomposed(text: string, objects: readonly unknown[]): boolean {
+  return tokensReadAs([...new Parser().parse(text)], objects);
+}
+
+function tokensReadAs(tokens: readonly CST.Token[], objects: readonly unknown[]): boolean {
+  let documents = 0;
+  for (const token of tokens) {
+    if (token.type === 'document') {
+      if (documents === objects.length || (!plainSeparation(token.start, 'doc-start', true, true) && !plainSeparation(token.start, undefined, false, true))) return false;
+      if (!plainSeparation(token.end ?? [], undefined, false, true)) return false;
+      const value = token.value;
+      const startLine = token.start.some((t) => t.type === 'doc-start') && !token.start.some((t) => t.type === 'newline');
+      if (startLine && (value?.type === 'block-map' || value?.type === 'block-seq')) return false;
+      if (!nodeReadsAs(value, objects[documents++])) return false;
+    } else if (!plainSeparation([token as CST.SourceToken], undefined, false, true)) return false;
+  }
+  return documents === objects.length;
 }
 
 /** Throws MisreadYamlError naming `file` when `text` does not read back as `objects` under YAML 1.1 and 1.2. */

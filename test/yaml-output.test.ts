@@ -13,7 +13,7 @@ import { generatedHeader, writeEnvironments } from '../core/output.js';
 import { bytesOf, canonicalQuantity, cpuToMillicores } from '../config/quantity.js';
 import { renderEnvironment } from '../charts/render.js';
 import type { Manifest } from '../core/manifest.js';
-import { isAmbiguousPlainScalar, misreadings, toYaml } from '../core/yaml.js';
+import { composedMisreadings, isAmbiguousPlainScalar, misreadings, readsAsWrittenUncomposed, toYaml } from '../core/yaml.js';
 import { readAsKubectl } from './go/yaml2json.js';
 import { helmTemplate } from './helm/render.js';
 import { configFromYaml, ENVIRONMENTS, find, renderYaml } from './helpers.js';
@@ -111,13 +111,88 @@ describe('ambiguous scalars', () => {
   });
 });
 
+/** `value` with every mapping key prefixed by k- (so that it is a plain string to every reader). */
+const prefixKeys = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(prefixKeys)
+    : typeof value === 'object' && value !== null
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [`k-${k}`, prefixKeys(v)]))
+      : value;
+
+describe('the read-back without composing', () => {
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, trapString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), tie('list'), tie('map')),
+    list: fc.array(tie('node'), { maxLength: 4 }),
+    map: fc.dictionary(trapString, tie('node'), { maxKeys: 4 }),
+  })).map;
+
+  it('property: it accepts only what the composer reads as meant under YAML 1.1 and 1.2 (fast-check, 100 runs)', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 3 }), fc.nat(), (values, pick) => {
+        const objects = values.map(json);
+        // stringify leaves traps plain; its keys get a prefix so that none is a merge key or a timestamp.
+        const prefixed = objects.map(prefixKeys);
+        const naive = prefixed.map((o) => stringify(o)).join('---\n');
+        const written: [string, unknown[]][] = [
+          [toYaml(objects), objects],
+          [`# header\n${toYaml(objects)}`, objects],
+          [naive, prefixed],
+        ];
+        for (const [text, wrote] of written) {
+          // Also against objects other than those written: one fewer, or one of them changed.
+          const changed = wrote.map((o, i) => (i === pick % wrote.length ? { changed: o } : o));
+          for (const meant of [wrote, wrote.slice(1), changed]) if (readsAsWrittenUncomposed(text, meant)) expect(composedMisreadings(text, meant)).toEqual([]);
+        }
+        expect(misreadings(naive, prefixed)).toEqual(composedMisreadings(naive, prefixed));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('leaves the YAML toYaml does not write to the composer: anchors, tags, comments after values, flow content, explicit keys', () => {
+    const cases: [string, unknown][] = [
+      ['a: &x 1\nb: *x\n', { a: 1, b: 1 }],
+      ['a: !!str 1\n', { a: '1' }],
+      ['a: 1 # one\n', { a: 1 }],
+      ['a: {b: 1}\n', { a: { b: 1 } }],
+      ['? a\n: 1\n', { a: 1 }],
+      ['%YAML 1.2\n---\na: 1\n', { a: 1 }],
+      ['a: 0\na: 1\n', { a: 1 }],
+    ];
+    for (const [text, object] of cases) {
+      expect(readsAsWrittenUncomposed(text, [object]), text).toBe(false);
+      expect(misreadings(text, [object]), text).toEqual([]);
+    }
+  });
+
+  it('never accepts what the composer reports: bad indentation, tabs, long keys, merge keys, misread plain scalars, broken quotes', () => {
+    const long = 'k'.repeat(1100);
+    const cases: [string, unknown][] = [
+      ['a: 1\n b: 2\n', { a: 1, b: 2 }],
+      ['a:\n\t- x\n', { a: ['x'] }],
+      [`${long}: 1\n`, { [long]: 1 }],
+      ['a: yes\n', { a: 'yes' }],
+      ['<<: {}\n', { '<<': {} }],
+      ['a: 2001-12-14\n', { a: '2001-12-14' }],
+      ['a: "unterminated\n', { a: 'unterminated' }],
+    ];
+    for (const [text, object] of cases) {
+      expect(readsAsWrittenUncomposed(text, [object]), text).toBe(false);
+      expect(misreadings(text, [object]), text).not.toEqual([]);
+    }
+  });
+});
+
 describe('synthesized files read as written', () => {
-  it('every committed file of dist/ reads the same through sigs.k8s.io/yaml as through YAML 1.2', () => {
+  it('every committed file of dist/ reads the same through sigs.k8s.io/yaml as through YAML 1.2, and the read-back decides it without composing', () => {
     const files = yamlFiles('dist').filter((f) => !f.includes(`${join('dist', 'helm')}`));
     expect(files.length).toBeGreaterThan(ENVIRONMENTS.length * 5);
     const texts = files.map((f) => readFileSync(f, 'utf8'));
     const asKubectl = readAsKubectl(texts.join('---\n'));
-    const as12 = texts.flatMap((t) => parseAllDocuments(t).map((d) => d.toJS() as unknown)).filter((o) => o !== null);
+    const perFile = texts.map((t) => parseAllDocuments(t).map((d) => d.toJS() as unknown));
+    // The check synthesis runs on each file decides them without composing (core/yaml.ts).
+    for (const [i, text] of texts.entries()) expect(readsAsWrittenUncomposed(text, perFile[i]), files[i]).toBe(true);
+    const as12 = perFile.flat().filter((o) => o !== null);
     expect(asKubectl).toEqual(as12);
     const redis = as12.find((o: any) => o.kind === 'StatefulSet' && o.metadata.name === 'redis') as any;
     expect(redis.spec.template.spec.containers[0].args).toContain('yes');
