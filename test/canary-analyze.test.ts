@@ -6,13 +6,11 @@
  * compare the live canary weight through kubectl: here a stand-in script on PATH that prints
  * recorded `kubectl get ingress` and `get httproutes` answers (-o json), as there is no cluster.
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryCommand } from '../cli/canary.js';
 import { appFileOf, ENVIRONMENTS_DIR, loadEnvironment } from '../config/load.js';
@@ -20,7 +18,6 @@ import { liveWeight } from '../delivery/live-weight.js';
 import { noDataHints } from '../delivery/canary-analysis.js';
 import { renderEnvironment } from '../charts/render.js';
 
-const root = new URL('..', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'canary-analyze-'));
 const configDir = join(scratch, 'environments');
 cpSync(ENVIRONMENTS_DIR, configDir, { recursive: true });
@@ -219,9 +216,10 @@ describe('the live canary weight (kubectl stand-in with recorded answers)', () =
   const bin = join(scratch, 'bin');
   const routesFile = join(bin, 'httproutes.json');
   /** A `kubectl get ingress -o json` answer: the List of the Ingresses synthesized for prod, with the canary weight `weight`. */
+  let ingresses: Record<string, any>[] | undefined;
   function recordAnswer(weight: string | undefined): void {
-    const { config } = loadEnvironment('prod', configDir);
-    const ingresses = renderEnvironment('prod', config)
+    // prod's file does not change in this block: rendered once.
+    ingresses ??= renderEnvironment('prod', loadEnvironment('prod', configDir).config)
       .files.flatMap((f) => f.objects)
       .filter((o) => o.kind === 'Ingress') as Record<string, any>[];
     const items = ingresses.flatMap((ingress) => {
@@ -281,14 +279,23 @@ describe('the live canary weight (kubectl stand-in with recorded answers)', () =
     );
     chmodSync(join(bin, 'kubectl'), 0o755);
   });
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['cli/run.mjs', 'canary', ...args, '--env', 'prod', '--config-dir', configDir], {
-      cwd: root,
-      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
+  /**
+   * `npm run canary -- <args>` in this process (as analyze() above; the command as a process is run
+   * in test/canary-prometheus.test.ts), with the stand-in first on PATH while it runs: the command
+   * spawns `kubectl` by PATH. stdout as the process prints it, a newline after each line.
+   */
+  const canary = async (...args: string[]) => {
+    const stdout: string[] = [];
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path}`;
+    try {
+      const code = await canaryCommand(args, { out: (line) => void stdout.push(`${line}\n`), err: () => undefined });
+      return { code, stdout: stdout.join('') };
+    } finally {
+      process.env.PATH = path;
+    }
+  };
+  const run = (...args: string[]) => canary(...args, '--env', 'prod', '--config-dir', configDir);
 
   it('status says whether the live canary Ingress weight is the config weight (no HTTPRoute kind in the cluster)', async () => {
     recordAnswer('10');
@@ -317,10 +324,8 @@ describe('the live canary weight (kubectl stand-in with recorded answers)', () =
     recordRoutes([80, 20]);
     const stable = readFileSync(REFERENCE_PROD, 'utf8');
     writeFileSync(join(configDir, 'rollouts.yaml'), `${stable.trimEnd()}\ndelivery:\n  engine: argo-rollouts\n`);
-    const { stdout } = await promisify(execFile)(process.execPath, ['cli/run.mjs', 'canary', 'status', '--env', 'rollouts', '--config-dir', configDir], {
-      cwd: root,
-      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` },
-    });
+    const { code, stdout } = await canary('status', '--env', 'rollouts', '--config-dir', configDir);
+    expect(code).toBe(0);
     expect(stdout).toBe(
       'backend: released by Argo Rollouts (delivery.engine argo-rollouts), image 1.0.0; where the rollout stands: kubectl argo rollouts get rollout backend -n webapp-prod\n',
     );
