@@ -449,7 +449,13 @@ async function analyze(
       verdict: decision.verdict,
       exitCode: VERDICT_EXIT_CODES[decision.verdict],
       reasons: decision.reasons,
-      measurements: Object.fromEntries((Object.keys(queries) as (keyof CanaryQueries)[]).map((key) => [key, measured[key] ?? null])),
+      // JSON has no infinity: +Inf as Prometheus writes it (JSON.stringify would make it null, "no data").
+      measurements: Object.fromEntries(
+        (Object.keys(queries) as (keyof CanaryQueries)[]).map((key) => {
+          const value = measured[key];
+          return [key, value === undefined ? null : Number.isFinite(value) ? value : value > 0 ? '+Inf' : '-Inf'];
+        }),
+      ),
       hints,
       live: live ?? null,
     });

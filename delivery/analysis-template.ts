@@ -24,7 +24,11 @@ export interface AnalysisMetric {
   readonly failureCondition: string;
 }
 
-/** A measurement that yields a finite number (the CLI's "not undefined": queryScalar drops NaN and infinities). */
+/**
+ * A measurement that yields a finite number. queryScalar keeps a p95 of +Inf (it is above every
+ * threshold: decide() rolls back), and so does the template: canary-p95-latency's `> limit` returns
+ * the +Inf sample and fails the run, which outranks canary-latency-data's inconclusive.
+ */
 const FINITE = '!isNaN(#) && !isInf(#)';
 
 /** The metrics of one service's analysis: the rollback triggers, then what decides between hold and promote. */

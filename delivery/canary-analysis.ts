@@ -37,7 +37,10 @@ export function canaryQueries(service: string, namespace: string, a: CanaryAnaly
   };
 }
 
-/** Measured values; undefined when Prometheus had no sample (no traffic, no scrape). */
+/**
+ * Measured values; undefined when Prometheus had no sample (no traffic, no scrape) or NaN (0/0: no
+ * requests in the window). A p95 of +Inf is kept: see decide().
+ */
 export type CanaryMeasurements = { readonly [K in keyof CanaryQueries]?: number };
 
 export interface Decision {
@@ -46,12 +49,19 @@ export interface Decision {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const secs = (x: number) => `${x.toFixed(3)}s`;
+const secs = (x: number) => (x === Number.POSITIVE_INFINITY ? '+Inf' : `${x.toFixed(3)}s`);
 
 /**
  * Rollback when any trigger fires (error rate or p95 over its limit, or worse than stable by
  * more than allowed); hold when there is too little data to judge; promote otherwise.
  * Missing data never promotes.
+ *
+ * A p95 of +Inf is a measurement, not missing data: histogram_quantile answers +Inf when the
+ * quantile lies above every finite bucket (the requests are slower than the histogram can tell),
+ * and only when there were requests (none gives NaN, which is no data). Slower than every bucket
+ * is slower than any threshold, so it rolls back, as the AnalysisTemplate's `> limit` filter does
+ * (delivery/analysis-template.ts): both judge the same sample alike. Holding instead would keep a
+ * canary whose requests all time out running until someone looks.
  */
 export function decide(m: CanaryMeasurements, a: CanaryAnalysis): Decision {
   const rollback: string[] = [];
@@ -166,8 +176,18 @@ async function queryScalar(endpoint: PrometheusEndpoint, query: string, at?: Dat
     );
   }
   if (body.status !== 'success') throw new PrometheusQueryError('rejected', `Prometheus rejected the query: ${body.error ?? 'no reason given'}: ${query}`, false);
-  const value = Number(body.data?.result?.[0]?.value?.[1]);
-  return Number.isFinite(value) ? value : undefined;
+  return sampleValue(body.data?.result?.[0]?.value?.[1]);
+}
+
+/**
+ * A sample value as the Prometheus API writes it (Go's strconv: "0.25", "+Inf", "-Inf", "NaN");
+ * undefined for no sample or NaN. JavaScript's Number() reads "+Inf" as NaN, which would turn an
+ * infinite p95 into missing data.
+ */
+export function sampleValue(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = text === '+Inf' ? Number.POSITIVE_INFINITY : text === '-Inf' ? Number.NEGATIVE_INFINITY : Number(text);
+  return Number.isNaN(value) ? undefined : value;
 }
 
 interface ApiAnswer {

@@ -185,6 +185,16 @@ describe('credentials and the no-data answer', () => {
     expect(answer.hints).toHaveLength(2);
   });
 
+  it('--json writes an infinite figure as "+Inf", as Prometheus does, not as null (no data)', async () => {
+    const inf = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, '+Inf'] }] } });
+    const { url } = await started((respond) => respond(200, 'application/json', inf));
+    const result = await analyze('--prometheus', url, '--json');
+    expect(result.code).toBe(4);
+    const answer = JSON.parse(result.stdout);
+    expect(answer.measurements.canaryP95).toBe('+Inf');
+    expect(answer.reasons).toContain('canary p95 +Inf > 2.000s');
+  });
+
   it('--apply --json: one object, the change it applied under `apply`', async () => {
     // Every query answers 0.5: a 50% canary error rate, so the verdict is rollback.
     const half = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, '0.5'] }] } });

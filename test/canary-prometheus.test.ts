@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisMetrics } from '../delivery/analysis-template.js';
-import { canaryAlertRules, canaryQueries, decide, measure } from '../delivery/canary-analysis.js';
+import { canaryAlertRules, canaryQueries, decide, measure, sampleValue } from '../delivery/canary-analysis.js';
 import { evaluateMeasurements, runPhase } from './go/rollouts-eval.js';
 import { configFromYaml } from './helpers.js';
 import { REFERENCE_CONFIG_DIR } from './setup/reference.js';
@@ -21,6 +21,8 @@ const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, Infinity];
 /** Cumulative share of requests at or under each bucket bound. */
 const FAST = [0.3, 0.6, 0.97, 0.99, 1, 1, 1, 1]; // p95 ≈ 0.23 s
 const SLOW = [0.05, 0.1, 0.3, 0.6, 0.97, 1, 1, 1]; // p95 ≈ 0.92 s: 4x stable, under the 2 s limit
+/** Every request slower than the largest finite bucket (5 s): all observations in the +Inf bucket. */
+const OVERFLOW = [0, 0, 0, 0, 0, 0, 0, 1];
 
 interface Track {
   readonly track: 'stable' | 'canary';
@@ -81,6 +83,7 @@ const SCENARIOS: Record<string, Track[]> = {
   slow: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.001, latency: SLOW }],
   // 0.1 requests per second: 30 in the 5-minute window, fewer than minRequests (50).
   quiet: [stable, { track: 'canary', requestsPerSecond: 0.1, errorShare: 0, latency: FAST }],
+  overflow: [stable, { track: 'canary', requestsPerSecond: 2, errorShare: 0.001, latency: OVERFLOW }],
 };
 
 let prometheus: PrometheusServer;
@@ -90,6 +93,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop();
 });
+
+/** The sample values an instant query returns at END, as the Prometheus provider of Argo Rollouts reads them. */
+async function vectorAt(query: string): Promise<string[]> {
+  const url = new URL('api/v1/query', `${prometheus.url}/`);
+  url.searchParams.set('query', query);
+  url.searchParams.set('time', String(END));
+  const body = (await (await fetch(url)).json()) as { status: string; data: { resultType: string; result: { value: [number, string] }[] } };
+  expect(body.status).toBe('success');
+  expect(body.data.resultType).toBe('vector');
+  return body.data.result.map((r) => r.value[1]);
+}
 
 const analyzeAt = (namespace: string) => measure(prometheus.url, canaryQueries('backend', namespace, analysis), new Date(END * 1000));
 
@@ -114,6 +128,38 @@ describe('canary analysis against a real Prometheus', () => {
     const decision = decide(m, analysis);
     expect(decision.verdict).toBe('rollback');
     expect(decision.reasons).toEqual([expect.stringMatching(/^canary p95 0\.9\d\ds is more than 1\.5x stable 0\.2\d\ds$/)]);
+  });
+
+  it('rolls back a canary whose requests all land in the +Inf bucket', async () => {
+    // Prometheus answers a quantile that lies in the +Inf bucket with the largest finite bound (5 s here).
+    const m = await analyzeAt('overflow');
+    expect(m.canaryP95).toBe(5);
+    expect(decide(m, analysis)).toMatchObject({ verdict: 'rollback', reasons: [expect.stringMatching(/^canary p95 5\.000s > 2\.000s$/), expect.anything()] });
+  });
+
+  it('rolls back on a p95 of +Inf, as the AnalysisTemplate does, instead of taking it for no data', async () => {
+    // A p95 answered as +Inf (histogram_quantile for a quantile above every finite bucket, as other
+    // backends answer it), here made by the real server from the healthy canary's p95.
+    const q = canaryQueries('backend', 'healthy', analysis);
+    const infinite = `(${q.canaryP95}) * +Inf`;
+    const m = await measure(prometheus.url, { ...q, canaryP95: infinite }, new Date(END * 1000));
+    expect(m.canaryP95).toBe(Number.POSITIVE_INFINITY);
+    const decision = decide(m, analysis);
+    expect(decision.verdict).toBe('rollback');
+    expect(decision.reasons[0]).toBe('canary p95 +Inf > 2.000s');
+    // The template's queries on the same series, with the same p95: Failed (rollback), not Inconclusive.
+    const metrics = analysisMetrics('backend', 'healthy', analysis).map((metric) => ({
+      ...metric,
+      query: metric.query === q.canaryP95 ? infinite : metric.query.replaceAll(`(${q.canaryP95})`, `(${infinite})`),
+    }));
+    expect(metrics.filter((metric) => metric.query.includes('* +Inf'))).toHaveLength(3);
+    const phases = evaluateMeasurements(await Promise.all(metrics.map(async (metric) => ({ ...metric, result: await vectorAt(metric.query) }))));
+    expect(runPhase(phases)).toBe('Failed');
+    // No requests give NaN, not +Inf: no data, a hold under both.
+    expect(sampleValue('NaN')).toBeUndefined();
+    expect(sampleValue('+Inf')).toBe(Number.POSITIVE_INFINITY);
+    expect(sampleValue('-Inf')).toBe(Number.NEGATIVE_INFINITY);
+    expect(sampleValue('0.25')).toBe(0.25);
   });
 
   it('holds when there is no data', async () => {
@@ -170,20 +216,9 @@ describe('canary alert rules', () => {
 });
 
 describe('the AnalysisTemplate of argo-rollouts against the same Prometheus', () => {
-  /** The sample values an instant query returns at END, as the Prometheus provider of Argo Rollouts reads them. */
-  async function vectorAt(query: string): Promise<string[]> {
-    const url = new URL('api/v1/query', `${prometheus.url}/`);
-    url.searchParams.set('query', query);
-    url.searchParams.set('time', String(END));
-    const body = (await (await fetch(url)).json()) as { status: string; data: { resultType: string; result: { value: [number, string] }[] } };
-    expect(body.status).toBe('success');
-    expect(body.data.resultType).toBe('vector');
-    return body.data.result.map((r) => r.value[1]);
-  }
-
   const RUN_PHASE = { promote: 'Successful', hold: 'Inconclusive', rollback: 'Failed' } as const;
 
-  it.each(['healthy', 'errors', 'slow', 'quiet', 'nothing-deployed-here'])('gives the verdict of analyze in scenario %s', async (namespace) => {
+  it.each(['healthy', 'errors', 'slow', 'quiet', 'overflow', 'nothing-deployed-here'])('gives the verdict of analyze in scenario %s', async (namespace) => {
     const verdict = decide(await analyzeAt(namespace), analysis).verdict;
     const metrics = analysisMetrics('backend', namespace, analysis);
     const phases = evaluateMeasurements(await Promise.all(metrics.map(async (m) => ({ ...m, result: await vectorAt(m.query) }))));
