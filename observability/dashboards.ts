@@ -47,6 +47,7 @@ import {
   type ServicesScope,
 } from './promql.js';
 import { names } from '../config/names.js';
+import { serviceDelivery } from '../config/delivery.js';
 
 const W = '$__rate_interval';
 
@@ -240,6 +241,7 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
       'Available replicas',
       [
         { expr: sumBy(['deployment'], `kube_deployment_status_replicas_available${selector([['namespace', '=', namespace]])}`), legend: '{{deployment}}' },
+        ...rolloutReplicas(env),
         {
           expr: sumBy(['horizontalpodautoscaler'], `kube_horizontalpodautoscaler_spec_max_replicas${selector([['namespace', '=', namespace]])}`),
           legend: '{{horizontalpodautoscaler}} HPA max',
@@ -248,6 +250,27 @@ function applicationOverview(env: EnvironmentContext): PanelSpec[] {
       { unit: 'short', min: 0, width: 12 },
     ),
   ];
+}
+
+/**
+ * The ready replicas of the services released by Argo Rollouts (delivery.engine), which have no
+ * Deployment for kube_deployment_* to count: per Rollout, the ready replicas of the ReplicaSets it
+ * owns (stable and canary, or active and preview), from kube-state-metrics' ReplicaSet metrics,
+ * which it exports by default like the Deployment ones. (The controller's own
+ * rollout_info_replicas_available would need its metrics scraped too, and its `namespace` label
+ * becomes `exported_namespace` under a scrape that does not honour labels.) Ready equals available:
+ * the Rollouts set no minReadySeconds.
+ */
+function rolloutReplicas(env: EnvironmentContext): Query[] {
+  const { config, namespace } = env;
+  if (!Object.values(config.services).some((s) => s.enabled && serviceDelivery(config, s).engine === 'argo-rollouts')) return [];
+  const owned = `kube_replicaset_status_ready_replicas${selector([['namespace', '=', namespace]])} * on (namespace, replicaset) group_left (owner_name) kube_replicaset_owner${selector(
+    [
+      ['namespace', '=', namespace],
+      ['owner_kind', '=', 'Rollout'],
+    ],
+  )}`;
+  return [{ expr: sumBy(['rollout'], `label_replace(${owned}, "rollout", "$1", "owner_name", "(.+)")`), legend: '{{rollout}} (Rollout)' }];
 }
 
 /**

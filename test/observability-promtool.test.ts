@@ -425,3 +425,55 @@ describe('promtool test rules: the logging alerts', () => {
     });
   }
 });
+
+describe('the overview dashboard counts the replicas of Argo Rollouts (kube-state-metrics ReplicaSets)', () => {
+  const replicasPanel = (yaml: string) => {
+    const env = environmentContext('test', configFromYaml(yaml));
+    const { model } = environmentDashboards(env).find((d) => d.slug === 'overview')!;
+    const panel = model.panels.find((p: any) => p.title === 'Available replicas')!;
+    return { env, queries: dashboardQueries(model).filter((q) => q.panelId === panel.id) };
+  };
+
+  it('adds a Rollout query next to the Deployment one, which counts the ReplicaSets each Rollout owns', () => {
+    const { env, queries } = replicasPanel('delivery: { engine: argo-rollouts }\nservices:\n  frontend:\n    delivery: { engine: cli }\n');
+    const NS = env.namespace;
+    const rs = (replicaset: string, ready: number, owner: [string, string], namespace = NS) => [
+      { series: `kube_replicaset_status_ready_replicas{namespace="${namespace}",replicaset="${replicaset}"}`, values: `${ready}x10` },
+      {
+        series: `kube_replicaset_owner{namespace="${namespace}",replicaset="${replicaset}",owner_kind="${owner[0]}",owner_name="${owner[1]}",owner_is_controller="true"}`,
+        values: '1x10',
+      },
+    ];
+    const [deployments, rollouts] = queries.map((q) => interpolateForPrometheus(q.expr));
+    expect(rollouts).toContain('owner_kind="Rollout"');
+    const result = testRules(
+      [],
+      [
+        {
+          interval: '1m',
+          input_series: [
+            // During a canary: the stable ReplicaSet (3 ready) and the canary's (1), both the Rollout's.
+            ...rs('backend-6f7c9d', 3, ['Rollout', 'backend']),
+            ...rs('backend-5d4b8c', 1, ['Rollout', 'backend']),
+            // A Deployment's ReplicaSet, and a Rollout of another namespace: not counted here.
+            ...rs('frontend-7c8d9e', 2, ['Deployment', 'frontend']),
+            ...rs('backend-1a2b3c', 5, ['Rollout', 'backend'], 'elsewhere'),
+            { series: `kube_deployment_status_replicas_available{namespace="${NS}",deployment="frontend"}`, values: '2x10' },
+          ],
+          promql_expr_test: [
+            { expr: rollouts, eval_time: '5m', exp_samples: [{ labels: '{rollout="backend"}', value: 4 }] },
+            { expr: deployments, eval_time: '5m', exp_samples: [{ labels: '{deployment="frontend"}', value: 2 }] },
+          ],
+        },
+      ],
+    );
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('SUCCESS');
+  });
+
+  it('stays as it was without Rollouts', () => {
+    const { queries } = replicasPanel('tier: prod\n');
+    expect(queries.map((q) => q.expr).join('\n')).not.toContain('kube_replicaset');
+    expect(queries).toHaveLength(2);
+  });
+});
