@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentContext } from '../config/context.js';
 
@@ -29,7 +29,7 @@ export abstract class EnvironmentChart extends Chart {
    * the output does (resolving cdk8s objects is most of a render). Callers must not modify them.
    */
   override toJson(): unknown[] {
-    this.json ??= super.toJson();
+    this.json ??= objectsOf(this);
     return this.json;
   }
 
@@ -37,4 +37,28 @@ export abstract class EnvironmentChart extends Chart {
   get fileName(): string {
     return `${String(this.order).padStart(2, '0')}-${this.node.id}.yaml`;
   }
+}
+
+/** Per app, how many charts it had when cdk8s last resolved its dependencies and validated it. */
+const preparedApps = new WeakMap<App, number>();
+
+/**
+ * What `Chart.toJson` returns, with cdk8s's app-wide preparation (dependencies between objects,
+ * validation of every construct) done once per set of charts instead of once per chart: that walk
+ * of the whole app for each chart made a render quadratic in the number of services. Constructs are
+ * only added to a chart while it is built, so the set of charts tells whether the app changed.
+ */
+function objectsOf(chart: Chart): unknown[] {
+  const app = App.of(chart);
+  const charts = app.node.children.length;
+  if (preparedApps.get(app) !== charts) {
+    const objects = Chart.prototype.toJson.call(chart);
+    preparedApps.set(app, charts);
+    return objects;
+  }
+  // cdk8s's own selection (App._synthChart): the chart's objects in dependency order, not those of nested charts.
+  return new DependencyGraph(chart.node)
+    .topology()
+    .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
+    .map((o) => o.toJson());
 }

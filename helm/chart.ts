@@ -13,7 +13,7 @@ import { environmentContext } from '../config/context.js';
 import { isPlainObject } from '../config/merge.js';
 import { CHART_ONLY_DOCS, emitValuesYaml, sectionDescription, valuesTable } from './docs.js';
 import { Emitter } from './emit.js';
-import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, templateKnobs, valueKnobs, withoutRolloutState, withValueAt, type Knob } from './knobs.js';
+import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, templateKnobs, valueKnobs, withoutRolloutState, withValuesAt, type Knob } from './knobs.js';
 import { mergeVariants, type Branch, type TemplateFile, type TNode } from './merge.js';
 import { fieldAt } from './schema-walk.js';
 import { switchesOf } from './switches.js';
@@ -289,11 +289,13 @@ function valuesDiff(base: unknown, target: unknown): unknown {
 /** The zod schema of the chart values: the config schema's own fields, at the knobs' places. */
 function chartValuesSchema(knobs: readonly Knob[]): z.ZodType {
   type Tree = { [key: string]: Tree | z.ZodType };
-  let tree: Tree = {};
-  for (const knob of valueKnobs(knobs)) {
-    const field = knob.values[0] === CHART_ONLY.environment ? dnsLabel.describe('Environment name (Grafana dashboard tags).') : fieldAt(configSchema, knob.config).schema;
-    tree = withValueAt(tree, knob.values, field);
-  }
+  const tree = withValuesAt<Tree>(
+    {},
+    valueKnobs(knobs).map((knob) => [
+      knob.values,
+      knob.values[0] === CHART_ONLY.environment ? dnsLabel.describe('Environment name (Grafana dashboard tags).') : fieldAt(configSchema, knob.config).schema,
+    ]),
+  );
   tree[CHART_ONLY.createNamespace] = z.boolean().default(false).describe(CHART_ONLY_DOCS[CHART_ONLY.createNamespace]);
   const toSchema = (node: Tree | z.ZodType, path: string[]): z.ZodType => {
     if (node instanceof z.ZodType) return node;

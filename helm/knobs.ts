@@ -184,23 +184,48 @@ export function valueAt(root: unknown, path: readonly string[]): unknown {
 
 /** A copy of `root` with `path` set to `value` (undefined deletes), creating objects on the way. */
 export function withValueAt<T>(root: T, path: readonly string[], value: unknown): T {
-  if (path.length === 0) return value as T;
-  const copy: Record<string, unknown> = isPlainObject(root) ? { ...root } : {};
-  const [key, ...rest] = path;
-  const next = withValueAt(copy[key], rest, value);
-  if (next === undefined) delete copy[key];
-  else copy[key] = next;
-  return copy as T;
+  return withValuesAt(root, [[path, value]]);
+}
+
+/**
+ * withValueAt applied for each change in turn, copying each object on the paths once rather than
+ * once per change (a copy per change made a config's draws quadratic in its services).
+ */
+export function withValuesAt<T>(root: T, changes: Iterable<readonly [path: readonly string[], value: unknown]>): T {
+  const copies = new Set<object>();
+  const own = (node: unknown): Record<string, unknown> => {
+    if (isPlainObject(node) && copies.has(node)) return node;
+    const copy = isPlainObject(node) ? { ...node } : {};
+    copies.add(copy);
+    return copy;
+  };
+  let result: unknown = root;
+  for (const [path, value] of changes) {
+    if (path.length === 0) {
+      result = value;
+      continue;
+    }
+    let node = own(result);
+    result = node;
+    for (const key of path.slice(0, -1)) {
+      const child = own(node[key]);
+      node[key] = child;
+      node = child;
+    }
+    const last = path[path.length - 1];
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+  }
+  return result as T;
 }
 
 /** The chart values that reproduce environment `name` with `config`. */
 export function chartValuesOf(name: string, config: Config, knobs: readonly Knob[]): Record<string, unknown> {
-  let values: Record<string, unknown> = { [CHART_ONLY.createNamespace]: false };
-  for (const knob of valueKnobs(knobs)) {
+  const changes = valueKnobs(knobs).flatMap((knob) => {
     const value = knob.values[0] === CHART_ONLY.environment ? name : configValue(config, knob);
-    if (value !== undefined) values = withValueAt(values, knob.values, value);
-  }
-  return values;
+    return value === undefined ? [] : [[knob.values, value] as const];
+  });
+  return withValuesAt({ [CHART_ONLY.createNamespace]: false }, changes);
 }
 
 /** A knob's value in a config; a canary weight defaults to the first step, as the charts do. */
@@ -218,13 +243,16 @@ export function configValue(config: Config, knob: Knob): unknown {
  * colour and idle version and state): the templates are generated from it, so a rollout step changes values files only.
  */
 export function withoutRolloutState(config: Config): Config {
-  let next = config;
-  for (const name of Object.keys(config.services)) {
-    const at = (...path: string[]) => ['services', name, ...path];
-    next = withValueAt(next, at('canary', 'enabled'), false);
-    for (const field of ['tag', 'digest', 'weight', 'stepStartedAt']) next = withValueAt(next, at('canary', field), undefined);
-    next = withValueAt(next, at('blueGreen', 'active'), 'blue');
-    for (const field of ['idleTag', 'idleDigest', 'idleState']) next = withValueAt(next, at('blueGreen', field), undefined);
-  }
-  return next;
+  return withValuesAt(
+    config,
+    Object.keys(config.services).flatMap((name): [string[], unknown][] => {
+      const at = (...path: string[]) => ['services', name, ...path];
+      return [
+        [at('canary', 'enabled'), false],
+        ...['tag', 'digest', 'weight', 'stepStartedAt'].map((field): [string[], unknown] => [at('canary', field), undefined]),
+        [at('blueGreen', 'active'), 'blue'],
+        ...['idleTag', 'idleDigest', 'idleState'].map((field): [string[], unknown] => [at('blueGreen', field), undefined]),
+      ];
+    }),
+  );
 }

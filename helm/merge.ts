@@ -15,6 +15,9 @@ interface Literal {
   readonly negated: boolean;
 }
 
+/** A literal with the variants (bits) where it is true. */
+type MaskedLiteral = Literal & { readonly mask: bigint };
+
 /** A condition: all (`and`) or any (`or`) of its literals. */
 export interface Clause {
   readonly op: 'and' | 'or';
@@ -91,8 +94,12 @@ export function mergeVariants(variants: readonly NamedVariant[], switches: reado
 
 class Merger {
   private readonly masks: bigint[];
+  /** The service each switch is about, if any (see serviceOf). */
+  private readonly switchServices: readonly (string | undefined)[];
   /** Services some switch is about. */
   private readonly services: ReadonlySet<string>;
+  private readonly literalsByDomain = new Map<bigint, readonly MaskedLiteral[]>();
+  private readonly ownLiteralsByKey = new Map<string, readonly MaskedLiteral[]>();
   /** Switch index of `environment == <name>`, by environment name. */
   private readonly environmentSwitches: ReadonlyMap<string, number>;
 
@@ -102,7 +109,8 @@ class Merger {
   ) {
     this.masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
     this.environmentSwitches = new Map(switches.flatMap((s, i) => (s.environment === undefined ? [] : [[s.environment, i] as const])));
-    this.services = new Set(switches.flatMap((_, i) => this.serviceOf(i) ?? []));
+    this.switchServices = switches.map(serviceOf);
+    this.services = new Set(this.switchServices.flatMap((service) => service ?? []));
   }
 
   /** The branches of a value present in `samples`, in a parent present in `domain`. */
@@ -216,25 +224,46 @@ class Merger {
    * with literals false on every non-member.
    */
   private clause(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[], refs: Refs): Clause | undefined {
-    const domainMask = maskOf(this.variants.map((_, i) => domain.includes(i)));
-    const target = maskOf(this.variants.map((_, i) => members.has(i)));
-    const all: (Literal & { mask: bigint })[] = this.masks.flatMap((mask, s) => [
-      { s, negated: false, mask: mask & domainMask },
-      { s, negated: true, mask: ~mask & domainMask },
-    ]);
+    const domainMask = maskOfVariants(domain);
+    const target = maskOfVariants(members);
+    const all = this.literalsOn(domainMask);
     const related = this.relatedness(path, refs);
     // Where the place belongs to services (their objects, their list items), their own switches and
     // the global ones are tried first: in few renderings chance makes another service's switch fit too.
     const owners = this.servicesNamed(path);
-    const own = all.filter((l) => {
-      const service = this.serviceOf(l.s);
-      return service === undefined || owners.has(service);
-    });
+    const own = owners.size > 0 ? this.ownLiterals(domainMask, owners) : all;
     return owners.size > 0 ? (this.fit(own, target, domainMask, related) ?? this.fit(all, target, domainMask, related)) : this.fit(all, target, domainMask, related);
   }
 
+  /** Every literal with its mask on `domainMask` (the same few domains recur across places). */
+  private literalsOn(domainMask: bigint): readonly MaskedLiteral[] {
+    let literals = this.literalsByDomain.get(domainMask);
+    if (!literals) {
+      literals = this.masks.flatMap((mask, s) => [
+        { s, negated: false, mask: mask & domainMask },
+        { s, negated: true, mask: ~mask & domainMask },
+      ]);
+      this.literalsByDomain.set(domainMask, literals);
+    }
+    return literals;
+  }
+
+  /** The literals of literalsOn(domainMask) about no service or one of `owners`. */
+  private ownLiterals(domainMask: bigint, owners: ReadonlySet<string>): readonly MaskedLiteral[] {
+    const key = `${domainMask} ${[...owners].join(' ')}`;
+    let literals = this.ownLiteralsByKey.get(key);
+    if (!literals) {
+      literals = this.literalsOn(domainMask).filter((l) => {
+        const service = this.switchServices[l.s];
+        return service === undefined || owners.has(service);
+      });
+      this.ownLiteralsByKey.set(key, literals);
+    }
+    return literals;
+  }
+
   /** The simplest condition over `literals` that is `target` on the domain (see clause). */
-  private fit(literals: readonly (Literal & { mask: bigint })[], target: bigint, domainMask: bigint, related: (l: Literal) => number): Clause | undefined {
+  private fit(literals: readonly MaskedLiteral[], target: bigint, domainMask: bigint, related: (l: Literal) => number): Clause | undefined {
     // Of the single switches that fit, the one most related to the place.
     const single = literals.filter((l) => l.mask === target).sort((a, b) => related(b) - related(a) || a.s - b.s)[0];
     if (single) return { op: 'and', literals: [strip(single)] };
@@ -253,13 +282,6 @@ class Merger {
     const and = shortest('and');
     const or = shortest('or');
     return and && (!or || and.length <= or.length) ? { op: 'and', literals: and } : or ? { op: 'or', literals: or } : undefined;
-  }
-
-  /** The service a switch is about (`.Values.services.<name>...`, `hasKey .Values.services "<name>"`, the top-level canary's), if any. */
-  private serviceOf(s: number): string | undefined {
-    const sw = this.switches[s];
-    const service = /\.services\.([A-Za-z0-9_-]+)|hasKey \.Values\.services "([^"]+)"|\(index \.Values "services" "([^"]+)"/.exec(sw.expr);
-    return service?.[1] ?? service?.[2] ?? service?.[3] ?? (sw.expr.includes('.Values.canary') ? CANARY_SERVICE : undefined);
   }
 
   /** Services a place names: tokens of its path equal to a service, or starting with "<service>-" (backend-canary). */
@@ -286,7 +308,7 @@ class Merger {
         const there = refs.others.has(sw.presence);
         if ((!negated && here && !there) || (negated && there && !here)) return 3;
       }
-      const name = this.serviceOf(s);
+      const name = this.switchServices[s];
       return name !== undefined && where.includes(name) ? 2 : 1;
     };
   }
@@ -301,6 +323,12 @@ class Merger {
 }
 
 const strip = ({ s, negated }: Literal): Literal => ({ s, negated });
+
+/** The service a switch is about (`.Values.services.<name>...`, `hasKey .Values.services "<name>"`, the top-level canary's), if any. */
+function serviceOf(sw: Switch): string | undefined {
+  const service = /\.services\.([A-Za-z0-9_-]+)|hasKey \.Values\.services "([^"]+)"|\(index \.Values "services" "([^"]+)"/.exec(sw.expr);
+  return service?.[1] ?? service?.[2] ?? service?.[3] ?? (sw.expr.includes('.Values.canary') ? CANARY_SERVICE : undefined);
+}
 
 /** The chart values (dotted paths) an alternative uses, and those the alternatives after it use. */
 interface Refs {
@@ -350,6 +378,12 @@ function firstCombination<T>(items: readonly T[], size: number, fits: (combinati
 
 /** Longer conjunctions are taken for chance, not structure: the per-environment fallback explains those. */
 const MAX_LITERALS = 4;
+
+function maskOfVariants(variants: Iterable<number>): bigint {
+  let mask = 0n;
+  for (const v of variants) mask |= 1n << BigInt(v);
+  return mask;
+}
 
 function maskOf(bits: readonly boolean[]): bigint {
   return bits.reduce((mask, bit, i) => (bit ? mask | (1n << BigInt(i)) : mask), 0n);

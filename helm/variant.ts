@@ -12,7 +12,7 @@ import { checksum } from '../core/checksum.js';
 import { environmentContext } from '../config/context.js';
 import { isPlainObject } from '../config/merge.js';
 import type { Manifest } from '../core/manifest.js';
-import { CHART_ONLY, configValue, withValueAt, type Knob } from './knobs.js';
+import { CHART_ONLY, configValue, withValuesAt, type Knob } from './knobs.js';
 
 /** Where a value comes from: a chart value, or the release name (app.kubernetes.io/instance). */
 export type Ref = { readonly knob: Knob } | { readonly release: true };
@@ -77,14 +77,15 @@ function render(name: string, config: Config, instance?: string): Map<string, Ma
 
 /** The config with each knob that has a value replaced by its marker. */
 function markerConfig(config: Config, knobs: readonly Knob[]): Config {
-  let marked = config;
-  knobs.forEach((knob, i) => {
-    // Booleans and colours decide structure, which comes from the real rendering; a marker would break it.
-    if (knob.config.length === 0 || knob.kind === 'boolean' || knob.kind === 'colour') return;
-    if (configValue(config, knob) === undefined) return;
-    marked = withValueAt(marked, knob.config, knob.kind === 'number' ? NUMBER_MARKER_BASE + i : stringMarker(i));
-  });
-  return marked;
+  return withValuesAt(
+    config,
+    knobs.flatMap((knob, i) => {
+      // Booleans and colours decide structure, which comes from the real rendering; a marker would break it.
+      if (knob.config.length === 0 || knob.kind === 'boolean' || knob.kind === 'colour') return [];
+      if (configValue(config, knob) === undefined) return [];
+      return [[knob.config, knob.kind === 'number' ? NUMBER_MARKER_BASE + i : stringMarker(i)] as const];
+    }),
+  );
 }
 
 function sameObject(real: Manifest, marked: Manifest, reader: Reader): boolean {
@@ -93,27 +94,41 @@ function sameObject(real: Manifest, marked: Manifest, reader: Reader): boolean {
   return real.kind === marked.kind && same('name') && same('namespace');
 }
 
+/** A string or number marker; one pattern for every text (matchAll works on a copy). */
+const MARKER = new RegExp(`${STRING_MARKER.source}|${NUMBER_MARKER.source}`, 'g');
+
 class Reader {
+  /** Where read() is, for its error message. */
+  private readonly path: (string | number)[] = [];
+  private readonly indexOf: ReadonlyMap<Knob, number>;
+
   constructor(
     private readonly knobs: readonly Knob[],
     private readonly values: ReadonlyMap<number, unknown>,
-  ) {}
+  ) {
+    this.indexOf = new Map(knobs.map((knob, i) => [knob, i]));
+  }
 
   read(real: unknown, marked: unknown, path: readonly (string | number)[]): VNode {
+    this.path.splice(0, this.path.length, ...path);
+    return this.node(real, marked);
+  }
+
+  private node(real: unknown, marked: unknown): VNode {
     if (Array.isArray(real)) {
       const markedItems = Array.isArray(marked) && marked.length === real.length ? marked : [];
-      return { t: 'list', items: real.map((item, i) => this.read(item, markedItems[i], [...path, i])) };
+      return { t: 'list', items: real.map((item, i) => this.child(i, item, markedItems[i])) };
     }
     if (isPlainObject(real)) {
       const markedMap = isPlainObject(marked) ? marked : {};
       return {
         t: 'map',
         entries: Object.entries(real).map(([k, v]) => {
-          if (k in markedMap) return [k, this.read(v, markedMap[k], [...path, k])] as const;
+          if (k in markedMap) return [k, this.child(k, v, markedMap[k])] as const;
           const markedKey = Object.keys(markedMap).find((m) => m !== k && this.substitute(m) === k);
-          if (markedKey === undefined) return [k, this.read(v, undefined, [...path, k])] as const;
+          if (markedKey === undefined) return [k, this.child(k, v, undefined)] as const;
           const parts = this.parts(markedKey);
-          return [partsText(parts), this.read(v, markedMap[markedKey], [...path, k]), parts] as const;
+          return [partsText(parts), this.child(k, v, markedMap[markedKey]), parts] as const;
         }),
       };
     }
@@ -125,20 +140,26 @@ class Reader {
       return { t: 'str', parts: this.parts(marked) };
     }
     if (typeof real === 'string' || typeof real === 'number' || typeof real === 'boolean' || real === null) return { t: 'lit', v: real };
-    throw new Error(`${path.join('.')}: cannot read ${typeof real}`);
+    throw new Error(`${this.path.join('.')}: cannot read ${typeof real}`);
+  }
+
+  private child(key: string | number, real: unknown, marked: unknown): VNode {
+    this.path.push(key);
+    const node = this.node(real, marked);
+    this.path.pop();
+    return node;
   }
 
   substitute(text: string): string {
     return this.parts(text)
-      .map((p) => (typeof p === 'string' ? p : String('release' in p ? this.values.get(RELEASE) : this.values.get(this.knobs.indexOf(p.knob)))))
+      .map((p) => (typeof p === 'string' ? p : String('release' in p ? this.values.get(RELEASE) : this.values.get(this.indexOf.get(p.knob) ?? -1))))
       .join('');
   }
 
   private parts(text: string): Part[] {
     const parts: Part[] = [];
     let last = 0;
-    const pattern = new RegExp(`${STRING_MARKER.source}|${NUMBER_MARKER.source}`, 'g');
-    for (const match of text.matchAll(pattern)) {
+    for (const match of text.matchAll(MARKER)) {
       const i = Number(match[1] ?? match[2]);
       const ref: Ref | undefined = match[1] !== undefined && i === RELEASE ? { release: true } : this.knobs[i] ? { knob: this.knobs[i] } : undefined;
       if (!ref) continue;

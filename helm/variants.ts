@@ -11,7 +11,7 @@
  * canary without Ingress paths); those are mended (`mend`) rather than thrown away.
  */
 import { configSchema, type Config } from '../config/schema.js';
-import { configValue, KNOB_OPTIONS, knobField, withValueAt, type Knob } from './knobs.js';
+import { configValue, KNOB_OPTIONS, knobField, withValueAt, withValuesAt, type Knob } from './knobs.js';
 
 export interface VariantConfig {
   /** For messages: "prod", "draw 3 of dev". */
@@ -111,12 +111,12 @@ export function variantConfigs(
     const next = random(seedOf(name));
     let drawn = 0;
     for (let attempt = 0; drawn < drawsPerEnvironment && attempt < drawsPerEnvironment * 4; attempt++) {
-      let draft: Config = config;
+      const changes: [readonly string[], unknown][] = [];
       for (const [knob, values] of choices) {
         if (next() >= 0.5) continue;
-        draft = withValueAt(draft, knob.config, values[Math.floor(next() * values.length)]);
+        changes.push([knob.config, values[Math.floor(next() * values.length)]]);
       }
-      const changed = valid(mend(draft, next));
+      const changed = valid(mend(withValuesAt(config, changes), next));
       if (!changed) continue;
       drawn += 1;
       variants.push({ name: `draw ${drawn} of ${name}`, environment: name, config: changed });
