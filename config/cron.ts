@@ -65,6 +65,18 @@ function dayMatches(s: Schedule, day: Date): boolean {
  * 2025-01-01 (UTC, as the CronJobs set timeZone): what a backup on this schedule may lag at worst.
  */
 export function longestGapMinutes(schedule: string): number {
+  let gap = longestGaps.get(schedule);
+  if (gap === undefined) {
+    gap = longestGap(schedule);
+    longestGaps.set(schedule, gap);
+  }
+  return gap;
+}
+
+/** longestGapMinutes by schedule: two years of days take a while, and every rendering of an environment asks. */
+const longestGaps = new Map<string, number>();
+
+function longestGap(schedule: string): number {
   const parsed = parseCron(schedule);
   if (typeof parsed === 'string') throw new Error(`${schedule}: ${parsed}`);
   const [minutes, hours] = parsed.sets.map((set) => [...set].sort((a, b) => a - b));

@@ -55,8 +55,17 @@ export function toYamlDocument(value: unknown): string {
 
 /** A one-line scalar (a string without line breaks, a number, a bool or null) as safe YAML text. */
 export function yamlScalar(value: string | number | boolean | null): string {
-  return toYamlDocument(value).trimEnd();
+  // A YAML document per scalar is slow, and templates repeat their scalars (helm/emit.ts).
+  const key = typeof value === 'string' ? value : undefined;
+  const known = key === undefined ? undefined : scalarTexts.get(key);
+  if (known !== undefined) return known;
+  const text = toYamlDocument(value).trimEnd();
+  if (key !== undefined) scalarTexts.set(key, text);
+  return text;
 }
+
+/** yamlScalar of strings already written. */
+const scalarTexts = new Map<string, string>();
 
 /** Multi-document YAML, deterministic: same objects, same bytes. */
 export function toYaml(objects: readonly unknown[]): string {

@@ -17,7 +17,7 @@ import { CANARY_SERVICE, CHART_ONLY, chartValuesOf, knobsOf, templateKnobs, valu
 import { mergeVariants, type Branch, type TemplateFile, type TNode } from './merge.js';
 import { fieldAt } from './schema-walk.js';
 import { switchesOf } from './switches.js';
-import { partsText, renderVariant } from './variant.js';
+import { NodeTable, partsText, renderVariant } from './variant.js';
 import { variantConfigs } from './variants.js';
 import { notesTemplate } from './notes.js';
 
@@ -66,7 +66,8 @@ export function buildHelmChart(environments: readonly Environment[], opts: { dra
     partialServices,
   );
   const configs = variantConfigs(templateSources, knobs, (k) => k.values[0] !== 'namespace' && optionalGuards(k).length > 0, opts.drawsPerEnvironment);
-  const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs) }));
+  const nodes = new NodeTable(knobs);
+  const variants = configs.map((v) => ({ name: v.name, values: chartValuesOf(v.environment, v.config, knobs), output: renderVariant(v.environment, v.config, knobs, nodes) }));
   const merged = mergeVariants(variants, switches);
   const createNamespace = switches.findIndex((s) => s.expr === `.Values.${CHART_ONLY.createNamespace}`);
 

@@ -93,13 +93,13 @@ export function mergeVariants(variants: readonly NamedVariant[], switches: reado
 }
 
 class Merger {
-  private readonly masks: bigint[];
   /** The service each switch is about, if any (see serviceOf). */
   private readonly switchServices: readonly (string | undefined)[];
   /** Services some switch is about. */
   private readonly services: ReadonlySet<string>;
-  private readonly literalsByDomain = new Map<bigint, readonly MaskedLiteral[]>();
-  private readonly ownLiteralsByKey = new Map<string, readonly MaskedLiteral[]>();
+  /** Every switch and its negation, with the variants where each is true. */
+  private readonly literals: readonly MaskedLiteral[];
+  private readonly ownLiteralsByOwners = new Map<string, readonly MaskedLiteral[]>();
   /** Switch index of `environment == <name>`, by environment name. */
   private readonly environmentSwitches: ReadonlyMap<string, number>;
 
@@ -107,7 +107,12 @@ class Merger {
     private readonly variants: readonly NamedVariant[],
     private readonly switches: readonly Switch[],
   ) {
-    this.masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
+    const masks = switches.map((s) => maskOf(variants.map((v) => s.test(v.values))));
+    const everyVariant = maskOfVariants(variants.keys());
+    this.literals = masks.flatMap((mask, s) => [
+      { s, negated: false, mask },
+      { s, negated: true, mask: ~mask & everyVariant },
+    ]);
     this.environmentSwitches = new Map(switches.flatMap((s, i) => (s.environment === undefined ? [] : [[s.environment, i] as const])));
     this.switchServices = switches.map(serviceOf);
     this.services = new Set(this.switchServices.flatMap((service) => service ?? []));
@@ -226,50 +231,36 @@ class Merger {
   private clause(members: ReadonlySet<number>, domain: readonly number[], path: readonly (string | number)[], refs: Refs): Clause | undefined {
     const domainMask = maskOfVariants(domain);
     const target = maskOfVariants(members);
-    const all = this.literalsOn(domainMask);
     const related = this.relatedness(path, refs);
     // Where the place belongs to services (their objects, their list items), their own switches and
     // the global ones are tried first: in few renderings chance makes another service's switch fit too.
     const owners = this.servicesNamed(path);
-    const own = owners.size > 0 ? this.ownLiterals(domainMask, owners) : all;
-    return owners.size > 0 ? (this.fit(own, target, domainMask, related) ?? this.fit(all, target, domainMask, related)) : this.fit(all, target, domainMask, related);
+    if (owners.size === 0) return this.fit(this.literals, target, domainMask, related);
+    return this.fit(this.ownLiterals(owners), target, domainMask, related) ?? this.fit(this.literals, target, domainMask, related);
   }
 
-  /** Every literal with its mask on `domainMask` (the same few domains recur across places). */
-  private literalsOn(domainMask: bigint): readonly MaskedLiteral[] {
-    let literals = this.literalsByDomain.get(domainMask);
+  /** The literals about no service or one of `owners`. */
+  private ownLiterals(owners: ReadonlySet<string>): readonly MaskedLiteral[] {
+    const key = [...owners].join(' ');
+    let literals = this.ownLiteralsByOwners.get(key);
     if (!literals) {
-      literals = this.masks.flatMap((mask, s) => [
-        { s, negated: false, mask: mask & domainMask },
-        { s, negated: true, mask: ~mask & domainMask },
-      ]);
-      this.literalsByDomain.set(domainMask, literals);
-    }
-    return literals;
-  }
-
-  /** The literals of literalsOn(domainMask) about no service or one of `owners`. */
-  private ownLiterals(domainMask: bigint, owners: ReadonlySet<string>): readonly MaskedLiteral[] {
-    const key = `${domainMask} ${[...owners].join(' ')}`;
-    let literals = this.ownLiteralsByKey.get(key);
-    if (!literals) {
-      literals = this.literalsOn(domainMask).filter((l) => {
+      literals = this.literals.filter((l) => {
         const service = this.switchServices[l.s];
         return service === undefined || owners.has(service);
       });
-      this.ownLiteralsByKey.set(key, literals);
+      this.ownLiteralsByOwners.set(key, literals);
     }
     return literals;
   }
 
-  /** The simplest condition over `literals` that is `target` on the domain (see clause). */
+  /** The simplest condition over `literals` that is `target` on the domain (see clause); `target` is within `domainMask`. */
   private fit(literals: readonly MaskedLiteral[], target: bigint, domainMask: bigint, related: (l: Literal) => number): Clause | undefined {
     // Of the single switches that fit, the one most related to the place.
-    const single = literals.filter((l) => l.mask === target).sort((a, b) => related(b) - related(a) || a.s - b.s)[0];
+    const single = literals.filter((l) => (l.mask & domainMask) === target).sort((a, b) => related(b) - related(a) || a.s - b.s)[0];
     if (single) return { op: 'and', literals: [strip(single)] };
     const shortest = (op: 'and' | 'or'): Literal[] | undefined => {
-      const candidates = literals.filter((l) => (op === 'and' ? (l.mask & target) === target : (l.mask & ~target) === 0n));
-      const combine = (ls: readonly { mask: bigint }[]) => ls.reduce((m, l) => (op === 'and' ? m & l.mask : m | l.mask), op === 'and' ? domainMask : 0n);
+      const candidates = literals.filter((l) => (op === 'and' ? (l.mask & target) === target : (l.mask & domainMask & ~target) === 0n));
+      const combine = (ls: readonly { mask: bigint }[]) => ls.reduce((m, l) => (op === 'and' ? m & l.mask : m | l.mask), op === 'and' ? domainMask : 0n) & domainMask;
       if (combine(candidates) !== target) return undefined;
       // The fewest literals that fit (chance can make a longer set fit too), the most related first.
       const ranked = [...candidates].sort((a, b) => related(b) - related(a) || a.s - b.s).slice(0, MAX_CANDIDATES);
@@ -389,7 +380,19 @@ function maskOf(bits: readonly boolean[]): bigint {
   return bits.reduce((mask, bit, i) => (bit ? mask | (1n << BigInt(i)) : mask), 0n);
 }
 
-function keyItems(items: readonly VNode[]): [string, VNode][] {
+/** keyItems of each list (variants share their equal lists: helm/variant.ts NodeTable). */
+const keyedItems = new WeakMap<readonly VNode[], readonly (readonly [string, VNode])[]>();
+
+function keyItems(items: readonly VNode[]): readonly (readonly [string, VNode])[] {
+  let keyed = keyedItems.get(items);
+  if (!keyed) {
+    keyed = itemsWithKeys(items);
+    keyedItems.set(items, keyed);
+  }
+  return keyed;
+}
+
+function itemsWithKeys(items: readonly VNode[]): [string, VNode][] {
   const seen = new Map<string, number>();
   return items.map((item) => {
     const base = itemKey(item);

@@ -40,8 +40,8 @@ const RELEASE = 9999;
 
 const stringMarker = (i: number) => `zzk${String(i).padStart(4, '0')}zz`;
 
-/** Renders `config` for real and with markers, and reads the real output as a template. */
-export function renderVariant(name: string, config: Config, knobs: readonly Knob[]): VariantOutput {
+/** Renders `config` for real and with markers, and reads the real output as a template (its nodes from `nodes`). */
+export function renderVariant(name: string, config: Config, knobs: readonly Knob[], nodes: NodeTable = new NodeTable(knobs)): VariantOutput {
   const real = render(name, config);
   const marked = render(stringMarker(environmentKnob(knobs)), markerConfig(config, knobs), stringMarker(RELEASE));
   const values = new Map<number, unknown>(knobs.map((knob, i) => [i, knob.values[0] === CHART_ONLY.environment ? name : configValue(config, knob)]));
@@ -61,7 +61,74 @@ export function renderVariant(name: string, config: Config, knobs: readonly Knob
       ),
     );
   }
-  return withChecksums(output, real);
+  return withChecksums(output, real, nodes);
+}
+
+/**
+ * One node per distinct subtree, shared by the variants read with the same table: most of an
+ * environment is the same in every variant, so merging finds equal subtrees by identity
+ * (helm/merge.ts) and the variants take the memory of one. Equal means equal in every field,
+ * references to the same knob.
+ */
+export class NodeTable {
+  private readonly knobIndex: ReadonlyMap<Knob, number>;
+  private readonly ids = new Map<VNode, number>();
+  private readonly bySignature = new Map<string, VNode>();
+  private readonly strings = new Map<string, VNode>();
+
+  constructor(knobs: readonly Knob[]) {
+    this.knobIndex = new Map(knobs.map((knob, i) => [knob, i]));
+  }
+
+  /** The table's node equal to `node` (whose children are the table's), added when there is none. */
+  node(node: VNode): VNode {
+    if (node.t === 'lit' && typeof node.v === 'string') return this.stored(this.strings, node.v, node);
+    return this.stored(this.bySignature, this.signature(node), node);
+  }
+
+  private signature(node: VNode): string {
+    switch (node.t) {
+      case 'map':
+        return JSON.stringify(['map', ...node.entries.flatMap((entry) => [entry[0], this.id(entry[1]), entry[2] ? this.partsSignature(entry[2]) : null, entry.length])]);
+      case 'list':
+        return JSON.stringify(['list', ...node.items.map((item) => this.id(item))]);
+      // String() keeps NaN and Infinity apart (JSON has neither), not -0.
+      case 'lit':
+        return JSON.stringify(['lit', typeof node.v, typeof node.v === 'number' ? (Object.is(node.v, -0) ? '-0' : String(node.v)) : node.v]);
+      case 'str':
+        return JSON.stringify(['str', this.partsSignature(node.parts)]);
+      case 'num':
+        return JSON.stringify(['num', this.refSignature(node.ref)]);
+      case 'checksum':
+        return JSON.stringify(['checksum', node.configMap, node.key === undefined ? null : node.key, 'key' in node]);
+    }
+  }
+
+  private stored(table: Map<string, VNode>, signature: string, node: VNode): VNode {
+    const found = table.get(signature);
+    if (found) return found;
+    table.set(signature, node);
+    this.ids.set(node, this.ids.size);
+    return node;
+  }
+
+  private id(node: VNode): number {
+    const id = this.ids.get(node);
+    if (id === undefined) throw new Error('a node outside its table');
+    return id;
+  }
+
+  private partsSignature(parts: readonly Part[]): (string | number)[] {
+    return parts.map((part) => (typeof part === 'string' ? part : this.refSignature(part)));
+  }
+
+  /** A knob's index, or -1 for the release name (strings stay strings in the signature). */
+  private refSignature(ref: Ref): number {
+    if ('release' in ref) return -1;
+    const index = this.knobIndex.get(ref.knob);
+    if (index === undefined) throw new Error(`${ref.knob.values.join('.')}: a reference to a knob outside the table`);
+    return index;
+  }
 }
 
 function environmentKnob(knobs: readonly Knob[]): number {
@@ -176,7 +243,7 @@ class Reader {
  * Replaces every `checksum/config` pod annotation by what it is the checksum of: the data of a
  * ConfigMap of the environment, or one key of it (the chart computes it with sha256sum).
  */
-function withChecksums(output: VariantOutput, real: Map<string, Manifest[]>): VariantOutput {
+function withChecksums(output: VariantOutput, real: Map<string, Manifest[]>, nodes: NodeTable): VariantOutput {
   const sources = new Map<string, { configMap: string; key?: string }>();
   for (const [file, objects] of real) {
     objects.forEach((object, i) => {
@@ -189,24 +256,31 @@ function withChecksums(output: VariantOutput, real: Map<string, Manifest[]>): Va
       for (const [key, value] of Object.entries(data)) sources.set(checksum(value), { configMap: name, key });
     });
   }
-  const replace = (node: VNode, path: string[]): VNode => {
+  const path: string[] = [];
+  const replace = (node: VNode): VNode => {
     if (node.t === 'map') {
-      return {
-        t: 'map',
-        entries: node.entries.map(([k, v, keyParts]) => {
-          if (k === 'checksum/config' && path.at(-1) === 'annotations' && v.t === 'lit') {
-            const source = sources.get(String(v.v));
-            if (!source) throw new Error(`${path.join('.')}: checksum/config matches no ConfigMap of the environment`);
-            return [k, { t: 'checksum', ...source }] as const;
-          }
-          return [k, replace(v, [...path, k]), keyParts] as const;
-        }),
-      };
+      const entries = node.entries.map(([k, v, keyParts]) => {
+        if (k === 'checksum/config' && path.at(-1) === 'annotations' && v.t === 'lit') {
+          const source = sources.get(String(v.v));
+          if (!source) throw new Error(`${path.join('.')}: checksum/config matches no ConfigMap of the environment`);
+          return [k, nodes.node({ t: 'checksum', ...source })] as const;
+        }
+        path.push(k);
+        const child = replace(v);
+        path.pop();
+        return [k, child, keyParts] as const;
+      });
+      return nodes.node({ t: 'map', entries });
     }
-    if (node.t === 'list') return { t: 'list', items: node.items.map((item) => replace(item, path)) };
-    return node;
+    if (node.t === 'list') return nodes.node({ t: 'list', items: node.items.map(replace) });
+    return nodes.node(node);
   };
-  return new Map([...output].map(([file, objects]) => [file, objects.map((o) => replace(o, [file]))]));
+  return new Map(
+    [...output].map(([file, objects]) => {
+      path.splice(0, path.length, file);
+      return [file, objects.map(replace)];
+    }),
+  );
 }
 
 /** The text of a scalar node with references written as ${values.path}: the same in every variant. */
