@@ -1,15 +1,18 @@
 /**
- * The prebuilt commands that cli/run.mjs starts: an esbuild bundle of every command's TypeScript
- * (one entry point each, shared code in chunks) in .cache/cli/<id>/, and .cache/cli/manifest.json,
- * which records the sha256 of every byte the build compiled. A build is fresh only while every
- * recorded file still has its digest and every directory that held a compiled file still has the
- * same script and JSON files (one added beside an import could change what it resolves to); anything else
- * means a rebuild, so a stale build never runs.
+ * The prebuilt commands that cli/run.mjs starts: one CommonJS bundle that exports every command,
+ * with the packages they use, in .cache/cli/<id>/commands.cjs, and .cache/cli/manifest.json, which records what the build
+ * compiled. A build is fresh only while every recorded project file still has its sha256, every
+ * directory that held a compiled file still has the same script and JSON files (one added beside
+ * an import could change what it resolves to), and every package file compiled into it is the same
+ * file (size, inode and change time: a write, copy, restore or `npm ci` gives a file a new change
+ * time, which cannot be set back); anything else means a rebuild, so a stale build never runs.
  *
- * Packages (node_modules) stay external: they load from node_modules as under tsx, so `npm ci`
- * never leaves a build behind. Each module's `import.meta.url` is its source file's URL, as under
- * tsx: the code finds config/, imports/crds/ and package.json relative to itself. The root path
- * is recorded, so a moved checkout rebuilds.
+ * Packages are bundled (a few hundred files resolved, read and compiled on every start cost more
+ * than the rest of the start-up), except ajv, which compiles CRD validators only when their cache
+ * misses and whose standalone code refers to its runtime by module name, and kubernetes-models,
+ * whose kinds are required by computed name. Each module's `import.meta.url` is its source file's
+ * URL, as under tsx: the code finds config/, imports/crds/ and package.json relative to itself.
+ * The root path is recorded, so a moved checkout rebuilds.
  *
  * Concurrent starts are safe: each build is written to a temporary directory and renamed to its
  * id (the digest of its inputs), and the manifest is replaced atomically; every process runs the
@@ -28,14 +31,14 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BUILD_DIR = join(ROOT, '.cache', 'cli');
 const MANIFEST = join(BUILD_DIR, 'manifest.json');
 /** Bump when the manifest's meaning or the build's options change in a way its inputs do not show. */
-const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 2;
 /** Builds other than the current one are removed when they are older than this (a running process may still load them). */
 const OLD_BUILD_MS = 60 * 60 * 1000;
 
 /**
- * Every command: the npm script name, the module that defines it (an esbuild entry point, also
- * the output file's name) and the exported function that runs it with the arguments and returns
- * the exit code (or a promise of it).
+ * Every command: the npm script name, the module that defines it, the name of its V8 code cache
+ * (cli/run.mjs) and the exported function that runs it with the arguments and returns the exit
+ * code (or a promise of it).
  */
 export const COMMANDS = {
   synth: { source: 'main.ts', entry: 'synth', run: 'synthCommand' },
@@ -85,14 +88,31 @@ function modulesListing(dir) {
   }
 }
 
+/** What identifies a package file without reading it: size, inode and change time; null when it is gone. */
+function fileIdentity(file) {
+  try {
+    const { size, ino, ctimeMs } = statSync(file);
+    return `${size}:${ino}:${ctimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The bundle's file name in a build directory. */
+export const BUNDLE = 'commands.cjs';
+
+/** Packages the bundles leave to require() from node_modules (see the comment at the top). */
+const EXTERNAL_PACKAGES = ['ajv', 'kubernetes-models', 'esbuild'];
+
 /** Repository-relative path with forward slashes (the manifest's keys). */
 const relativePath = (path) => relative(ROOT, path).split(sep).join('/');
 
 /**
  * The directory of the build described by the manifest when it matches the sources byte for
- * byte, else undefined. Reads and hashes every recorded file (~2.5 MB, a few milliseconds).
+ * byte, else undefined. Reads and hashes every recorded project file (~2.5 MB, a few milliseconds)
+ * and looks at each package file's metadata (~300 files).
  */
-function freshBuild() {
+export function freshBuild() {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
@@ -100,6 +120,7 @@ function freshBuild() {
     return undefined;
   }
   if (manifest?.version !== MANIFEST_VERSION || manifest.root !== ROOT || typeof manifest.id !== 'string') return undefined;
+  for (const [file, identity] of Object.entries(manifest.packages ?? {})) if (fileIdentity(join(ROOT, file)) !== identity) return undefined;
   for (const [file, digest] of Object.entries(manifest.files ?? {})) if (fileDigest(join(ROOT, file)) !== digest) return undefined;
   for (const [dir, names] of Object.entries(manifest.dirs ?? {})) if (modulesListing(join(ROOT, dir)) !== names) return undefined;
   const dir = join(BUILD_DIR, manifest.id);
@@ -127,42 +148,36 @@ async function build() {
   try {
     result = await esbuild({
       absWorkingDir: ROOT,
-      entryPoints: Object.fromEntries(Object.values(COMMANDS).map(({ source, entry }) => [entry, source])),
-      outdir: staging,
-      outExtension: { '.js': '.mjs' },
+      // One bundle exports every command: the packages they share are compiled and written once.
+      stdin: {
+        contents: Object.values(COMMANDS)
+          .map(({ source, run }) => `export { ${run} } from './${source}';`)
+          .join('\n'),
+        resolveDir: ROOT,
+        sourcefile: 'cli/build.mjs (the commands)',
+        loader: 'ts',
+      },
+      outfile: join(staging, BUNDLE),
       bundle: true,
-      splitting: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
+      external: EXTERNAL_PACKAGES.flatMap((name) => [name, `${name}/*`]),
       keepNames: true,
       sourcemap: 'linked',
+      sourcesContent: false,
       logLevel: 'silent',
       metafile: true,
-      // Packages load with require(), as `require('cdk8s-plus-27')` does: an ESM import of a
-      // CommonJS package makes Node scan its source (and every module it re-exports) for export
-      // names first (cjs-module-lexer), ~0.3 s for cdk8s-plus-27 alone.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
       plugins: [
-        {
-          name: 'require-packages',
-          setup(build) {
-            build.onResolve({ filter: /^[^./]/ }, ({ path, kind, namespace }) => {
-              if (path.startsWith('node:')) return { path, external: true };
-              return namespace === 'package' || kind === 'require-call' ? { path, external: true } : { path, namespace: 'package' };
-            });
-            build.onLoad({ filter: /.*/, namespace: 'package' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
-          },
-        },
         {
           name: 'source-files',
           setup(build) {
             // Every project file esbuild compiles is read here: these exact bytes are hashed, and
             // import.meta.url becomes the source file's URL.
             build.onLoad({ filter: /\.[cm]?[jt]s$/ }, ({ path }) => {
-              const bytes = readFileSync(path);
               const rel = relativePath(path);
+              if (rel.split('/').includes('node_modules')) return undefined;
+              const bytes = readFileSync(path);
               files[rel] = sha256(bytes);
               const dir = relativePath(dirname(path)) || '.';
               dirs[dir] ??= modulesListing(dirname(path));
@@ -178,12 +193,18 @@ async function build() {
     const messages = (error.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ''}${e.text}`);
     throw new Error(`could not build the commands (cli/build.mjs):\n${messages.length ? messages.join('\n') : error.message}`);
   }
+  // npm rewrites node_modules/.package-lock.json on every install; the bundled files themselves are recorded too.
+  const packages = { 'node_modules/.package-lock.json': fileIdentity(join(ROOT, 'node_modules', '.package-lock.json')) };
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const rel = relativePath(join(ROOT, input));
+    if (!Object.hasOwn(files, rel)) packages[rel] = fileIdentity(join(ROOT, input));
+  }
   const outputs = Object.keys(result.metafile.outputs)
     .map((file) => relative(staging, join(ROOT, file)))
     .sort();
   // esbuild loads files in parallel: sorted, the same sources always give the same id.
   const sorted = (record) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const inputs = { files: sorted(files), dirs: sorted(dirs) };
+  const inputs = { files: sorted(files), dirs: sorted(dirs), packages: sorted(packages) };
   const id = sha256(JSON.stringify([MANIFEST_VERSION, ROOT, inputs])).slice(0, 16);
   const dir = join(BUILD_DIR, id);
   // A damaged build of the same sources (a file of it deleted) is moved out of the way first.

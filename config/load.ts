@@ -141,10 +141,16 @@ export function loadEnvironments(names: readonly string[], dir = ENVIRONMENTS_DI
   }));
 }
 
+/**
+ * zod compiles a parser for each object schema on its first use (new Function); a command parses a
+ * few configs, for which interpreting the schema is faster.
+ */
+const JITLESS = { jitless: true } as const;
+
 let defaultsCache: unknown;
 /** The fully defaulted configuration, which every environment file is an overlay on. */
 export function configDefaults(): unknown {
-  defaultsCache ??= configSchema.parse({});
+  defaultsCache ??= configSchema.parse({}, JITLESS);
   return structuredClone(defaultsCache);
 }
 
@@ -195,6 +201,7 @@ export function parseEnvironment(text: string, file: string, options: Environmen
       app?.raw,
       chain.map((layer) => layer.raw),
     ),
+    JITLESS,
   );
   if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, where, ENVIRONMENT_SCHEMA_FILE)));
   if (problems.length || !result.success) throw new ConfigError(file, problems);
@@ -370,7 +377,7 @@ function layeredWhere(layers: readonly Layer[], file: string): (path: readonly P
 /** YAML text -> validated value (config/gitops.yaml; the schema's own defaults apply). */
 function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, schemaFile: string): ParsedFile<z.infer<S>> {
   const { raw, where } = readLayer(text, file, schemaFile);
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, JITLESS);
   if (!result.success)
     throw new ConfigError(
       file,

@@ -12,8 +12,7 @@ import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { _, Ajv } from 'ajv';
-import type { Format, Options, ValidateFunction } from 'ajv';
+import type { Ajv, Format, Options, ValidateFunction } from 'ajv';
 import type StandaloneCode from 'ajv/dist/standalone/index.js';
 import { parseAllDocuments } from 'yaml';
 import { splitApiVersion } from './builtin.js';
@@ -54,10 +53,20 @@ const AJV_OPTIONS: Options = {
   validateSchema: false,
   addUsedSchema: false,
   // optimize: false roughly halves compile time of the big CRD schemas
-  code: { optimize: false, source: true, formats: _`require(${FORMATS_MODULE})` },
+  code: { optimize: false, source: true },
 };
-const ajv = new Ajv(AJV_OPTIONS);
-for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format);
+const requireHere = createRequire(import.meta.url);
+let compilerInstance: Ajv | undefined;
+
+/** ajv, loaded on first use: with every validator a command needs in the cache, it is never loaded. */
+function compiler(): Ajv {
+  if (compilerInstance === undefined) {
+    const { _, Ajv } = requireHere('ajv') as typeof import('ajv');
+    compilerInstance = new Ajv({ ...AJV_OPTIONS, code: { ...AJV_OPTIONS.code, formats: _`require(${FORMATS_MODULE})` } });
+    for (const [name, format] of Object.entries(FORMATS)) compilerInstance.addFormat(name, format);
+  }
+  return compilerInstance;
+}
 const knownFormats = new Set(Object.keys(FORMATS));
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
@@ -134,7 +143,7 @@ function convertSchema(node: unknown, structural: boolean): unknown {
       case 'format':
         if (typeof value === 'string') {
           if (!knownFormats.has(value)) {
-            ajv.addFormat(value, true); // unknown format: accept anything
+            compiler().addFormat(value, true); // unknown format: accept anything
             knownFormats.add(value);
           }
           out[key] = value;
@@ -219,9 +228,8 @@ function shareSubschemas(root: Json): Json {
 
 /** Bump when the conversion changes in a way the sources hashed below do not show. */
 const CONVERSION_VERSION = 1;
-const requireHere = createRequire(import.meta.url);
 // A CommonJS module whose export is the function; its ESM default import is not typed as callable.
-const standaloneCode = requireHere('ajv/dist/standalone') as typeof StandaloneCode.default;
+const standaloneCode = (): typeof StandaloneCode.default => requireHere('ajv/dist/standalone') as typeof StandaloneCode.default;
 let cacheKeyPrefix: string | undefined;
 
 /**
@@ -231,7 +239,7 @@ let cacheKeyPrefix: string | undefined;
 function cacheKeyMaterial(): string {
   cacheKeyPrefix ??= JSON.stringify([
     (requireHere('ajv/package.json') as { version: string }).version,
-    { ...AJV_OPTIONS, code: { ...AJV_OPTIONS.code, formats: String(AJV_OPTIONS.code?.formats) } }, // a Code object's JSON includes its lazily filled caches
+    { ...AJV_OPTIONS, code: { ...AJV_OPTIONS.code, formats: `require(${JSON.stringify(FORMATS_MODULE)})` } }, // the formats option as code
     Object.entries(FORMATS).map(([name, f]) => [name, f instanceof RegExp ? f.source : isObj(f) ? String(f.validate) : String(f)]),
     crMetadataSchema,
     CONVERSION_VERSION,
@@ -272,7 +280,7 @@ function loadValidator(file: string): ValidateFunction | undefined {
 function storeValidator(file: string, fn: ValidateFunction): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    const code = standaloneCode(ajv, fn);
+    const code = standaloneCode()(compiler(), fn);
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(temp, `// sha256:${digest(code)}\n${code}`);
     renameSync(temp, file);
@@ -400,7 +408,7 @@ export class CrdCatalog {
     const converted = convertSchema(isObj(v.schema) ? v.schema : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, true) as Json;
     converted.properties = { ...(isObj(converted.properties) ? converted.properties : {}), metadata: crMetadataSchema };
     try {
-      const fn: ValidateFunction = ajv.compile(shareSubschemas(converted));
+      const fn: ValidateFunction = compiler().compile(shareSubschemas(converted));
       if (cacheFile !== undefined) storeValidator(cacheFile, fn);
       return { checker: checkerOf(fn) };
     } catch (e) {
