@@ -121,12 +121,23 @@ export function composedMisreadings(text: string | readonly CST.Token[], objects
 // the composer, which also words the problems.
 // ---------------------------------------------------------------------------
 
-const SCHEMAS = (['1.1', '1.2'] as const).map((version) => new Document(null, { version, uniqueKeys: false }));
+const SCHEMAS = (['1.1', '1.2'] as const).map((version) => {
+  const { schema, options } = new Document(null, { version, uniqueKeys: false });
+  const tags = schema.tags as ScalarTag[];
+  const tested = (atKey: boolean) => tags.filter((t) => (t.default === true || (atKey && t.default === 'key')) && t.test);
+  // Most plain scalars match no tag: one alternation of every test rules that out at once (without
+  // flags only: a flag would change what the alternation matches; then every scalar tries each test).
+  const anyTest = (atKey: boolean) => {
+    const tests = tested(atKey).map((t) => t.test as RegExp);
+    return tests.every((test) => test.flags === '') ? new RegExp(tests.map((test) => `(?:${test.source})`).join('|')) : /(?:)/;
+  };
+  return { tags, options, anyTest: [anyTest(false), anyTest(true)] };
+});
 
 /** True when `text` reads as `meant` both ways: `meant` is a string, `atKey` tells a mapping key. */
 function plainReadsAs(text: string, meant: unknown, atKey: boolean): boolean {
-  for (const { schema, options } of SCHEMAS) {
-    const tag = (schema.tags as ScalarTag[]).find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text));
+  for (const { tags, options, anyTest } of SCHEMAS) {
+    const tag = anyTest[atKey ? 1 : 0].test(text) ? tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text)) : undefined;
     let read: unknown = text;
     if (tag?.resolve) {
       let failed = false;
@@ -160,12 +171,13 @@ function scalarValue(token: CST.FlowScalar | CST.BlockScalar): string | undefine
  */
 function plainSeparation(tokens: readonly CST.SourceToken[], indicator?: CST.SourceToken['type'], first = false, comments = false): boolean {
   let found = indicator === undefined;
-  for (const [i, token] of tokens.entries()) {
-    if (token.type === indicator && !found && (!first || i === 0)) found = true;
-    else if (token.type === 'comment') {
-      const before = tokens[i - 1];
-      if (!comments || (before !== undefined && before.type !== 'newline' && before.type !== 'space')) return false;
-    } else if (token.type !== 'newline' && (token.type !== 'space' || token.source.includes('\t'))) return false;
+  for (let i = 0; i < tokens.length; i++) {
+    const { type, source } = tokens[i];
+    if (type === indicator && !found && (!first || i === 0)) found = true;
+    else if (type === 'comment') {
+      const before = i > 0 ? tokens[i - 1].type : undefined;
+      if (!comments || (before !== undefined && before !== 'newline' && before !== 'space')) return false;
+    } else if (type !== 'newline' && (type !== 'space' || source.includes('\t'))) return false;
   }
   return found;
 }

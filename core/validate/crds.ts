@@ -249,8 +249,8 @@ function cacheKeyMaterial(): string {
 }
 
 /** Cache file name of the validator of apiVersion/kind compiled from a CRD file with this content. */
-function validatorCacheName(crdText: string, apiVersion: string, kind: string): string {
-  return `${createHash('sha256').update(cacheKeyMaterial()).update(`\0${apiVersion}\0${kind}\0`).update(crdText).digest('hex')}.cjs`;
+function validatorCacheName(crd: Buffer, apiVersion: string, kind: string): string {
+  return `${createHash('sha256').update(cacheKeyMaterial()).update(`\0${apiVersion}\0${kind}\0`).update(crd).digest('hex')}.cjs`;
 }
 
 /** The first line of a cache file carries the sha256 of the rest, so a damaged file is never run. */
@@ -391,13 +391,14 @@ export class CrdCatalog {
     let info: CrdInfo | undefined;
     let cacheFile: string | undefined;
     try {
-      const text = this.read(file);
+      // The bytes name the cached validator; only a miss decodes and parses them.
+      const bytes = this.read(file);
       if (this.options.cacheDir !== undefined) {
-        cacheFile = join(this.options.cacheDir, validatorCacheName(text, apiVersion, kind));
+        cacheFile = join(this.options.cacheDir, validatorCacheName(bytes, apiVersion, kind));
         const cached = loadValidator(cacheFile);
         if (cached) return { checker: checkerOf(cached) };
       }
-      info = this.parse(file, text).find((c) => c.group === group && c.kind === kind);
+      info = this.parse(file, bytes.toString('utf8')).find((c) => c.group === group && c.kind === kind);
     } catch (e) {
       return { problem: (e as Error).message };
     }
@@ -448,9 +449,9 @@ export class CrdCatalog {
     return this.index;
   }
 
-  private read(file: string): string {
+  private read(file: string): Buffer {
     try {
-      return readFileSync(file, 'utf8');
+      return readFileSync(file);
     } catch (e) {
       throw new CrdFileError(`cannot read CRD file ${shownPath(file)}: ${fsReason(e)}`);
     }
@@ -460,7 +461,7 @@ export class CrdCatalog {
     let infos = this.parsed.get(file);
     if (infos) return infos;
     infos = [];
-    for (const doc of parseAllDocuments(text ?? this.read(file))) {
+    for (const doc of parseAllDocuments(text ?? this.read(file).toString('utf8'))) {
       const error = doc.errors[0];
       if (error) throw new CrdFileError(`${shownPath(file)}: not valid YAML: ${error.message.split('\n')[0]}`);
       const crd: unknown = doc.toJS({ maxAliasCount: -1 });
