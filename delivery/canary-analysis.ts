@@ -218,6 +218,14 @@ function fetchFailure(error: unknown, base: URL, timeoutMs: number): PrometheusQ
     return new PrometheusQueryError('refused', `connection refused by ${where}: nothing listens there (is Prometheus running, the port-forward up?)`, true);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new PrometheusQueryError('unreachable', `host not found: ${base.hostname}`, true);
   const detail = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  // fetch never connects to the Fetch standard's "bad ports" (9, 6000, 6665-6669, 10080, ...):
+  // waiting cannot help, so not a hold that never ends.
+  if (detail === 'bad port')
+    return new PrometheusQueryError(
+      'unreachable',
+      `fetch refuses port ${base.port || '?'} (a "bad port" of the Fetch standard): reach Prometheus on another port, e.g. through a port-forward`,
+      false,
+    );
   return new PrometheusQueryError('unreachable', `cannot reach ${where}: ${detail}`, true);
 }
 

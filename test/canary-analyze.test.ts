@@ -95,6 +95,14 @@ describe('each way Prometheus can fail, in one line', () => {
     ]);
   });
 
+  it("a port fetch never connects to (the Fetch standard's bad ports): exit 1, not a hold that never ends", async () => {
+    const result = await analyze('--prometheus', 'http://127.0.0.1:6000');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: prod/backend: could not query Prometheus at http://127.0.0.1:6000: fetch refuses port 6000 (a "bad port" of the Fetch standard): reach Prometheus on another port, e.g. through a port-forward',
+    );
+  });
+
   it('no answer within --timeout: hold, exit 3', async () => {
     const { url } = await started(() => undefined);
     const result = await analyze('--prometheus', url, '--timeout', '200ms');

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -182,14 +183,21 @@ describe('canary analysis against a real Prometheus', () => {
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
-    const [rollback, unreachable] = await Promise.all([run(prometheus.url), run('http://127.0.0.1:9')]);
+    // A port nothing listens on (port 9 would be one fetch refuses to try: a "bad port").
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const [rollback, unreachable] = await Promise.all([run(prometheus.url), run(`http://127.0.0.1:${closed}`)]);
     expect(rollback.code).toBe(4);
     expect(rollback.stdout).toContain(`${env}/backend: canary 1.1.0 -> ROLLBACK`);
     expect(rollback.stdout).toMatch(/^ {2}error rate +12\.\d\d% +0\.10% +5\.00%, stable \+ 3\.00%$/m);
     expect(rollback.stdout).toMatch(/^ {2}CPU +n\/a$/m);
     expect(rollback.stdout).toMatch(/^ {2}memory +n\/a$/m);
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stdout).toContain('could not query Prometheus at http://127.0.0.1:9: ');
+    expect(unreachable.stdout).toContain(`could not query Prometheus at http://127.0.0.1:${closed}: connection refused by 127.0.0.1:${closed}`);
     rmSync(configDir, { recursive: true, force: true });
   });
 });
